@@ -1,0 +1,22 @@
+# Apify's Python base image: Python 3.13 with the Apify SDK's system dependencies.
+FROM apify/actor-python:3.13
+
+USER myuser
+
+# Install the runtime dependencies first, so code changes reuse this cached layer.
+COPY --chown=myuser:myuser requirements.txt ./
+RUN echo "Python version:" \
+ && python --version \
+ && echo "Pip version:" \
+ && pip --version \
+ && echo "Installing dependencies:" \
+ && pip install --no-cache-dir -r requirements.txt \
+ && echo "All installed Python packages:" \
+ && pip freeze
+
+# Copy the Actor's code and compile it, so syntax errors fail the build, not the run.
+COPY --chown=myuser:myuser . ./
+RUN python3 -m compileall -q src/
+
+# Run the Actor.
+CMD ["python3", "-m", "src"]

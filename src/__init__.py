@@ -1,0 +1,1 @@
+"""CoinGlass liquidation data as an Apify Actor."""

@@ -1,0 +1,7 @@
+"""Entry point: `python -m src`."""
+
+import asyncio
+
+from src.main import main
+
+asyncio.run(main())

@@ -1,0 +1,208 @@
+"""The CoinGlass HTTP client: every request goes through `CoinGlassClient.get`.
+
+One `httpx.AsyncClient` per run carries the base URL, the key header, the User-Agent and the timeouts; tests
+pass `transport=httpx.MockTransport(...)`. `get` paces with the shared `RateLimiter`, classifies failures into
+the `errors` family, retries what can recover with capped exponential backoff and jitter (honouring
+`Retry-After`), and returns CoinGlass's `data`. This module knows nothing of Apify.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Self
+
+import httpx
+
+from src.errors import BadResponseError, CoinGlassError, NetworkError, RateLimitedError, ServerError, classify
+from src.ratelimit import MAX_LIMIT_HEADER, USE_LIMIT_HEADER, RateLimiter
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+    from types import TracebackType
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL: Final = 'https://open-api-v4.coinglass.com'
+USER_AGENT: Final = 'apify-coinglass-liquidation-actor/1.0 (+https://apify.com)'
+KEY_HEADER: Final = 'CG-API-KEY'
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to keep trying one request.
+
+    Attributes:
+        max_attempts: Tries in all, the first included.
+        base_delay_s: First backoff; doubles each retry, with full jitter.
+        max_delay_s: Cap on one backoff (a 429 waits for the rate window instead).
+        max_total_wait_s: Cap on all waiting for one request; past it the last error is reported.
+    """
+
+    max_attempts: int = 6
+    base_delay_s: float = 0.5
+    max_delay_s: float = 8.0
+    max_total_wait_s: float = 180.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """The wait before retry number `attempt` (1-based): full jitter on a capped exponential."""
+        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
+        return float(ceiling / 2 + rng.uniform(0, ceiling / 2))
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Connect and read timeouts in seconds (environment `COINGLASS_CONNECT_TIMEOUT_S`, `..._READ_TIMEOUT_S`)."""
+
+    connect_s: float = 10.0
+    read_s: float = 60.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
+        """Timeouts from the environment, defaults where unset or unreadable."""
+        default = cls()
+        return cls(
+            connect_s=_env_float(environ, 'COINGLASS_CONNECT_TIMEOUT_S', default.connect_s),
+            read_s=_env_float(environ, 'COINGLASS_READ_TIMEOUT_S', default.read_s),
+        )
+
+    def as_httpx(self) -> httpx.Timeout:
+        """The httpx form."""
+        return httpx.Timeout(self.read_s, connect=self.connect_s)
+
+
+class CoinGlassClient:
+    """Async CoinGlass v4 client: `await client.get(path, params)` returns the answer's `data`."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeouts: Timeouts | None = None,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 16,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.limiter = limiter or RateLimiter(sleep=sleep)
+        self.retry = retry or RetryPolicy()
+        self.request_count = 0
+        self.retry_count = 0
+        self.rate_limited_count = 0
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip('/'),
+            headers={KEY_HEADER: api_key, 'User-Agent': USER_AGENT, 'Accept': 'application/json'},
+            timeout=(timeouts or Timeouts()).as_httpx(),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def get(self, path: str, params: Mapping[str, str | int | float | None] | None = None) -> Any:
+        """GET a CoinGlass path and return its `data`, retrying what can recover.
+
+        Raises:
+            CoinGlassError: The subclass that says what went wrong, after retries where they can help.
+        """
+        query = {name: str(value) for name, value in (params or {}).items() if value is not None and value != ''}
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(path, query)
+            except CoinGlassError as error:
+                wait = self._wait_before_retry(error, attempt)
+                if wait is None or waited + wait > self.retry.max_total_wait_s:
+                    raise
+                waited += wait
+                self.retry_count += 1
+                logger.debug('Retrying %s in %.1f s (attempt %d): %s', path, wait, attempt + 1, error.detail)
+                if isinstance(error, RateLimitedError):
+                    self.limiter.penalize(wait)  # holds every request of the run, this one included
+                else:
+                    await self._sleep(wait)
+
+    def _wait_before_retry(self, error: CoinGlassError, attempt: int) -> float | None:
+        if not error.retryable or attempt >= self.retry.max_attempts:
+            return None
+        if error.retry_after_s is not None:
+            return error.retry_after_s
+        if isinstance(error, RateLimitedError):
+            return self.limiter.window_s
+        return self.retry.backoff(attempt, self._rng)
+
+    async def _attempt(self, path: str, query: Mapping[str, str]) -> Any:
+        await self.limiter.acquire()
+        self.request_count += 1
+        started = time.monotonic()
+        try:
+            response = await self._http.get(path, params=query)
+        except httpx.TimeoutException as error:
+            raise NetworkError(f'no answer within the timeout ({type(error).__name__})') from None
+        except httpx.TransportError as error:
+            raise NetworkError(f'connection failed ({type(error).__name__})') from None
+        logger.debug('GET %s -> %d in %.0f ms', path, response.status_code, (time.monotonic() - started) * 1000)
+        self.limiter.observe(response.headers.get(MAX_LIMIT_HEADER), response.headers.get(USE_LIMIT_HEADER))
+        body = _parse_body(response)
+        failure = classify(response.status_code, body)
+        if failure is not None:
+            failure.retry_after_s = _retry_after(response)
+            if isinstance(failure, RateLimitedError):
+                self.rate_limited_count += 1
+            raise failure
+        if not isinstance(body, dict) or 'data' not in body:
+            raise BadResponseError('a success answer without data', retryable=False)
+        return body['data']
+
+
+def _parse_body(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        pass
+    if response.status_code == 429:
+        raise RateLimitedError('HTTP 429 with an unreadable body', status=429, retry_after_s=_retry_after(response))
+    if response.status_code >= 500 or response.status_code == 408:
+        raise ServerError(f'HTTP {response.status_code} with an unreadable body', status=response.status_code)
+    kind = 'HTML page' if b'<html' in response.content[:512].lower() else 'unreadable body'
+    raise BadResponseError(f'HTTP {response.status_code}: an {kind} instead of JSON', status=response.status_code)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    header = response.headers.get('Retry-After')
+    if header is None:
+        return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        return None
+
+
+def _env_float(environ: Mapping[str, str], name: str, default: float) -> float:
+    try:
+        value = float(environ[name])
+    except (KeyError, ValueError):
+        return default
+    return value if value > 0 else default

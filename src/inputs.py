@@ -1,0 +1,372 @@
+"""Validate the Actor input into queries, before any request is made.
+
+`parse_run_input` turns the raw input (one query, or a batch in `queries` whose entries override the top-level
+fields) into `Query` objects. Which fields a mode needs and which `range` values it takes come from the endpoint
+table in `modes`. Every problem raises `InputError` with a message naming the field, the value and what is
+allowed; the API key never appears in one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from src.modes import ENDPOINTS, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MODELS, Mode, Paging
+from src.symbols import SymbolError, canonical_code, canonical_exchange, parse_pair
+from src.times import ACCEPTED_FORMS, TimeFormatError, duration_ms, to_epoch_ms
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+Output = Literal['full', 'rows', 'summary']
+
+DEFAULT_EXCHANGES: Final = ('Binance', 'OKX', 'Bybit', 'Bitget', 'Gate', 'Hyperliquid')
+DEFAULTS: Final[Mapping[str, Any]] = {
+    'keyword': '',
+    'range': '1d',
+    'interval': '1d',
+    'model': 'model1',
+    'exchanges': list(DEFAULT_EXCHANGES),
+    'min_liquidation_amount': 10_000,
+    'output': 'full',
+    'charts': False,
+}
+MAX_LIMIT: Final = 100_000
+MAX_QUERIES: Final = 1000
+RANGE_ALIASES: Final = {'24h': '1d', '1d': '24h', '365d': '1y', '1y': '365d'}
+_QUOTE_SUFFIXES: Final = ('FDUSD', 'USDT', 'USDC', 'BUSD', 'USD')
+_SECRET_FIELDS: Final = frozenset({'api_key'})
+
+
+class InputError(ValueError):
+    """Input that cannot run; the message is the user-facing explanation."""
+
+
+class RawInput(BaseModel):
+    """The input's shape: types and bounds only; what each mode needs is checked by `_resolve`."""
+
+    model_config = ConfigDict(extra='ignore', str_strip_whitespace=True)
+
+    mode: str | None = None
+    symbol: str | None = None
+    coin: str | None = None
+    exchange: str | None = None
+    exchanges: list[str] | str | None = None
+    interval: str | None = None
+    range: str | None = None
+    model: str | None = None
+    limit: int | None = Field(default=None, ge=1, le=MAX_LIMIT)
+    start_time: int | float | str | None = None
+    end_time: int | float | str | None = None
+    min_liquidation_amount: float | None = Field(default=None, ge=0)
+    keyword: str | None = None
+    output: Output | None = None
+    charts: bool | None = None
+    api_key: SecretStr | None = None
+    queries: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=MAX_QUERIES)
+
+
+_ALLOWED: Final[Mapping[str, str]] = {
+    'mode': 'one of ' + ', '.join(Mode),
+    'symbol': "a pair such as 'Binance_BTCUSDT'",
+    'coin': "a coin such as 'BTC'",
+    'exchange': "an exchange such as 'Binance'",
+    'exchanges': "a list of exchanges such as ['Binance', 'OKX']",
+    'interval': 'one of ' + ', '.join(INTERVALS),
+    'range': 'a range such as 1d',
+    'model': 'one of ' + ', '.join(MODELS),
+    'limit': f'a whole number from 1 to {MAX_LIMIT}',
+    'start_time': ACCEPTED_FORMS,
+    'end_time': ACCEPTED_FORMS,
+    'min_liquidation_amount': 'a USD amount of 0 or more',
+    'keyword': 'text',
+    'output': 'one of ' + ', '.join(get_args(Output)),
+    'charts': 'true or false',
+    'api_key': 'a CoinGlass API key (text)',
+    'queries': f'a list of 1 to {MAX_QUERIES} objects, each a partial input',
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One validated query: what to fetch and what to echo back in its envelope."""
+
+    mode: Mode
+    echo: Mapping[str, Any] = field(compare=False)
+    exchange: str | None = None
+    pair: str | None = None
+    coin: str | None = None
+    range: str | None = None
+    interval: str | None = None
+    model: str = 'model1'
+    limit: int | None = None
+    start_time: int | None = None
+    end_time: int | None = None
+    exchanges: tuple[str, ...] = ()
+    min_liquidation_amount: float | None = None
+    keyword: str = ''
+    output: Output = field(default='full', compare=False)
+    charts: bool = field(default=False, compare=False)
+
+    @property
+    def exchange_list(self) -> str | None:
+        """`exchanges` as CoinGlass's comma-separated `exchange_list`."""
+        return ','.join(self.exchanges) or None
+
+    @property
+    def subject(self) -> str:
+        """What the query is about, for messages: `Binance_BTCUSDT (1d)`, `BTC on Binance`, ..."""
+        target = f'{self.exchange}_{self.pair}' if self.pair else self.coin or self.exchange or 'all coins'
+        if self.mode is Mode.LIQUIDATION_ORDERS:
+            target = f'{self.coin} on {self.exchange}'
+        if self.mode is Mode.SEARCH_SYMBOLS:
+            target = f"'{self.keyword}'" if self.keyword else 'all symbols'
+        detail = self.range or self.interval
+        return f'{target} ({detail})' if detail else target
+
+
+@dataclass(frozen=True)
+class RunInput:
+    """The whole validated input of a run."""
+
+    queries: tuple[Query, ...]
+    api_key: SecretStr | None
+
+
+def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
+    """Validate the raw input into queries.
+
+    Raises:
+        InputError: The input cannot run; the message names the field, the value and what is allowed.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InputError(f'The input must be a JSON object, got {_show(raw)}.')
+    top = _validate_shape(raw)
+    base = {name: value for name, value in raw.items() if name not in {'queries', 'api_key'}}
+    if top.queries is None:
+        return RunInput((_resolve(base, now_ms),), top.api_key)
+    queries = []
+    for index, entry in enumerate(top.queries):
+        try:
+            queries.append(_resolve({**base, **entry}, now_ms))
+        except InputError as error:
+            raise InputError(f'queries[{index}]: {error}') from None
+    return RunInput(tuple(queries), top.api_key)
+
+
+def _validate_shape(raw: Mapping[str, Any]) -> RawInput:
+    try:
+        return RawInput.model_validate(raw)
+    except ValidationError as error:
+        raise InputError(_explain(error, raw)) from None
+
+
+def _explain(error: ValidationError, raw: Mapping[str, Any]) -> str:
+    first = error.errors()[0]
+    name = str(first['loc'][0]) if first['loc'] else 'input'
+    value = '(hidden)' if name in _SECRET_FIELDS else _show(raw.get(name))
+    return f"Input field '{name}' is {value}, which is not allowed: it must be {_ALLOWED.get(name, first['msg'])}."
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + '...'
+
+
+def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
+    raw = _validate_shape(values)
+    given = raw.model_dump(exclude_unset=True, exclude={'api_key', 'queries'})
+    mode = _mode(raw.mode)
+    endpoint = ENDPOINTS[mode]
+    resolved: dict[str, Any] = {}
+    for name in endpoint.fields:
+        resolved.update(_RESOLVERS[name](raw, mode, now_ms))
+    start, end = resolved.get('start_time'), resolved.get('end_time')
+    if start is not None and end is not None and start >= end:
+        raise InputError(
+            f"Input field 'start_time' is {_show(given['start_time'])}, which is not before 'end_time' "
+            f'{_show(given.get("end_time", "now"))}: the start must come first.'
+        )
+    _check_history_span(mode, resolved, now_ms)
+    echo = {name: given.get(name, DEFAULTS.get(name)) for name in endpoint.fields}
+    if 'coin' in endpoint.required and 'coin' not in given:
+        echo['symbol'] = given['symbol']  # the coin came from the symbol's base asset
+    if 'symbol' in endpoint.required and 'exchange' in given:
+        echo['exchange'] = given['exchange']
+    for name in ('output', 'charts'):
+        echo[name] = given.get(name, DEFAULTS[name])
+    return Query(
+        mode=mode,
+        echo=echo,
+        output=raw.output or DEFAULTS['output'],
+        charts=raw.charts if raw.charts is not None else DEFAULTS['charts'],
+        **resolved,
+    )
+
+
+def _check_history_span(mode: Mode, resolved: Mapping[str, Any], now_ms: int) -> None:
+    """Refuse a history span of more rows than one query returns, unless `limit` caps it."""
+    start, interval = resolved.get('start_time'), resolved.get('interval')
+    if ENDPOINTS[mode].paging is not Paging.TIME_WINDOWS or start is None or resolved.get('limit') is not None:
+        return
+    rows = ((resolved.get('end_time') or now_ms) - start) // duration_ms(interval or '1d') + 1
+    if rows > MAX_LIMIT:
+        raise InputError(
+            f"Input fields 'start_time'..'end_time' span {rows} rows of {interval}; one query returns at most "
+            f'{MAX_LIMIT}. Shorten the span, use a coarser interval, or set limit.'
+        )
+
+
+def _mode(value: str | None) -> Mode:
+    if not value:
+        raise InputError(f"Input field 'mode' is missing: it must be {_ALLOWED['mode']}.")
+    try:
+        return Mode(value.lower())
+    except ValueError:
+        raise InputError(
+            f"Input field 'mode' is {_show(value)}, which is not a mode: use {_ALLOWED['mode']}."
+        ) from None
+
+
+def _missing(name: str, mode: Mode) -> InputError:
+    return InputError(f"Input field '{name}' is missing: {mode} needs {_ALLOWED[name]}.")
+
+
+def _pair(raw: RawInput, mode: Mode, _now: int) -> dict[str, Any]:
+    if not raw.symbol:
+        raise InputError(
+            f"Input field 'symbol' is missing: {mode} needs a pair such as 'Binance_BTCUSDT' "
+            '(search_symbols lists them).'
+        )
+    try:
+        pair = parse_pair(raw.symbol, raw.exchange)
+    except SymbolError as error:
+        raise InputError(str(error)) from None
+    return {'exchange': pair.exchange, 'pair': pair.instrument_id}
+
+
+def _coin(raw: RawInput, mode: Mode, _now: int) -> dict[str, Any]:
+    if raw.coin:
+        return {'coin': canonical_code(raw.coin)}
+    if 'coin' not in ENDPOINTS[mode].required:
+        return {'coin': None}
+    if raw.symbol:
+        try:
+            pair = parse_pair(raw.symbol, raw.exchange)
+        except SymbolError:
+            return {'coin': base_asset(raw.symbol)}
+        return {'coin': base_asset(pair.instrument_id)}
+    raise _missing('coin', mode)
+
+
+def base_asset(instrument_id: str) -> str:
+    """The coin of a pair: `BTCUSDT` -> `BTC`, `BTC-USDT-SWAP` -> `BTC`, `BTCUSD_PERP` -> `BTC`."""
+    head = canonical_code(instrument_id).replace('-', '_').split('_')[0]
+    for suffix in _QUOTE_SUFFIXES:
+        if head.upper().endswith(suffix) and len(head) > len(suffix):
+            return head[: -len(suffix)]
+    return head
+
+
+def _exchange(raw: RawInput, mode: Mode, _now: int) -> dict[str, Any]:
+    if raw.exchange:
+        return {'exchange': canonical_exchange(raw.exchange)}
+    if 'exchange' not in ENDPOINTS[mode].required:
+        return {'exchange': None}
+    if raw.symbol:  # a seed-form symbol names its exchange
+        try:
+            return {'exchange': parse_pair(raw.symbol).exchange}
+        except SymbolError:
+            pass
+    raise _missing('exchange', mode)
+
+
+def _range(raw: RawInput, mode: Mode, _now: int) -> dict[str, Any]:
+    allowed = ENDPOINTS[mode].ranges or ()
+    value = (raw.range or DEFAULTS['range']).lower()
+    if value in allowed:
+        return {'range': value}
+    if RANGE_ALIASES.get(value) in allowed:
+        return {'range': RANGE_ALIASES[value]}
+    hint = ''
+    if mode in {Mode.LIQUIDATION_MAP, Mode.COIN_LIQUIDATION_MAP}:
+        hint = (
+            f' CoinGlass v4 liquidation maps take only {", ".join(MAP_RANGES)}; for longer spans (90d, 180d, 1y) '
+            f'use pair_liquidation_heatmap or coin_liquidation_heatmap, whose ranges are {", ".join(HEATMAP_RANGES)}.'
+        )
+    raise InputError(
+        f"Input field 'range' is {_show(raw.range)}, which {mode} does not take: use one of {', '.join(allowed)}.{hint}"
+    )
+
+
+def _choice(name: Literal['interval', 'model'], choices: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
+    def resolve(raw: RawInput, mode: Mode, _now: int) -> dict[str, Any]:
+        given = getattr(raw, name)
+        value = (given or DEFAULTS[name]).lower()
+        if value not in choices:
+            raise InputError(
+                f"Input field '{name}' is {_show(given)}, which {mode} does not take: use one of {', '.join(choices)}."
+            )
+        return {name: value}
+
+    return resolve
+
+
+def _limit(raw: RawInput, _mode: Mode, _now: int) -> dict[str, Any]:
+    return {'limit': raw.limit}
+
+
+def _time(name: Literal['start_time', 'end_time']) -> Callable[..., dict[str, Any]]:
+    def resolve(raw: RawInput, _mode: Mode, now_ms: int) -> dict[str, Any]:
+        value = getattr(raw, name)
+        if value is None:
+            return {name: None}
+        try:
+            return {name: to_epoch_ms(value, now_ms=now_ms)}
+        except TimeFormatError:
+            raise InputError(
+                f"Input field '{name}' is {_show(value)}, which is not a time: use {ACCEPTED_FORMS}."
+            ) from None
+
+    return resolve
+
+
+def _exchanges(raw: RawInput, _mode: Mode, _now: int) -> dict[str, Any]:
+    value = raw.exchanges if raw.exchanges is not None else DEFAULTS['exchanges']
+    names = value.split(',') if isinstance(value, str) else value
+    cleaned = tuple(dict.fromkeys(canonical_exchange(name) for name in names if name.strip()))
+    if not cleaned:
+        raise InputError(
+            f"Input field 'exchanges' is {_show(raw.exchanges)}, which names no exchange: give {_ALLOWED['exchanges']}."
+        )
+    return {'exchanges': cleaned}
+
+
+def _min_amount(raw: RawInput, _mode: Mode, _now: int) -> dict[str, Any]:
+    value = raw.min_liquidation_amount
+    return {'min_liquidation_amount': DEFAULTS['min_liquidation_amount'] if value is None else value}
+
+
+def _keyword(raw: RawInput, _mode: Mode, _now: int) -> dict[str, Any]:
+    return {'keyword': raw.keyword or ''}
+
+
+_RESOLVERS: Final[Mapping[str, Callable[[RawInput, Mode, int], dict[str, Any]]]] = {
+    'symbol': _pair,
+    'coin': _coin,
+    'exchange': _exchange,
+    'range': _range,
+    'interval': _choice('interval', INTERVALS),
+    'model': _choice('model', MODELS),
+    'limit': _limit,
+    'start_time': _time('start_time'),
+    'end_time': _time('end_time'),
+    'exchanges': _exchanges,
+    'min_liquidation_amount': _min_amount,
+    'keyword': _keyword,
+}

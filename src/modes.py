@@ -1,0 +1,232 @@
+"""The endpoint table: one row per mode, the single source of truth for what each mode needs and calls.
+
+A row says which CoinGlass path a mode calls, which input fields it requires and accepts, which values its
+`range` or `interval` may take, which CoinGlass plan it needs, how the validated query maps onto CoinGlass's
+query parameters, and how its answer is paged. Validation, dispatch, charging and the docs all read this
+table, so adding an endpoint is adding a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+class Mode(StrEnum):
+    """The Actor's modes; each is also a pay-per-event event (upper-cased)."""
+
+    SEARCH_SYMBOLS = 'search_symbols'
+    LIQUIDATION_MAP = 'liquidation_map'
+    COIN_LIQUIDATION_MAP = 'coin_liquidation_map'
+    PAIR_LIQUIDATION_HISTORY = 'pair_liquidation_history'
+    COIN_LIQUIDATION_HISTORY = 'coin_liquidation_history'
+    LIQUIDATION_COIN_LIST = 'liquidation_coin_list'
+    LIQUIDATION_EXCHANGE_LIST = 'liquidation_exchange_list'
+    LIQUIDATION_ORDERS = 'liquidation_orders'
+    PAIR_LIQUIDATION_HEATMAP = 'pair_liquidation_heatmap'
+    COIN_LIQUIDATION_HEATMAP = 'coin_liquidation_heatmap'
+    LIQUIDATION_MAX_PAIN = 'liquidation_max_pain'
+
+    @property
+    def event_name(self) -> str:
+        """The pay-per-event event charged for one successful query of this mode."""
+        return self.value.upper()
+
+
+class Plan(Enum):
+    """CoinGlass API plans, cheapest first."""
+
+    HOBBYIST = 1
+    STARTUP = 2
+    STANDARD = 3
+    PROFESSIONAL = 4
+
+    @property
+    def title(self) -> str:
+        """The plan's name as CoinGlass prints it."""
+        return self.name.title()
+
+
+class Shape(Enum):
+    """The form of a mode's `data`, which decides how the answer is checked and normalized."""
+
+    SYMBOLS = 'symbols'  # our own search over the supported-pairs list
+    MAP = 'map'  # {"<price>": [[price, level, leverage|null, null], ...]}
+    HEATMAP = 'heatmap'  # {"y_axis", "liquidation_leverage_data", "price_candlesticks"}
+    ROWS = 'rows'  # a list of flat records
+
+
+class Paging(Enum):
+    """How a mode's answer is fetched when it can exceed one CoinGlass page."""
+
+    NONE = 'none'
+    TIME_WINDOWS = 'time_windows'  # history: windows of at most 1000 rows, fetched concurrently
+    BACKWARD = 'backward'  # orders: 200 newest rows per call, paged back with end_time
+
+
+MAP_RANGES: Final = ('1d', '7d', '30d')
+HEATMAP_RANGES: Final = ('12h', '24h', '3d', '7d', '30d', '90d', '180d', '1y')
+EXCHANGE_LIST_RANGES: Final = ('1h', '4h', '12h', '24h')
+MAX_PAIN_RANGES: Final = ('12h', '24h', '48h', '3d', '7d', '14d', '30d')
+INTERVALS: Final = ('1m', '3m', '5m', '15m', '30m', '1h', '4h', '6h', '8h', '12h', '1d', '1w')
+MODELS: Final = ('model1', 'model2', 'model3')
+HISTORY_PAGE_ROWS: Final = 1000
+ORDERS_PAGE_ROWS: Final = 200
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One mode's row.
+
+    Attributes:
+        path: CoinGlass path; `{model}` is filled from the `model` input.
+        plan: The cheapest CoinGlass plan that serves the endpoint.
+        required: Input fields the mode cannot run without (`symbol` means a pair, `coin` a coin).
+        optional: Input fields the mode also reads.
+        params: CoinGlass query parameter -> attribute of the validated query that fills it.
+        label: A few words naming the data, for messages.
+        shape: The form of the answer's `data`.
+        ranges: Values `range` may take, or None when the mode takes no range.
+        paging: How the answer is paged.
+    """
+
+    path: str
+    plan: Plan
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    params: Mapping[str, str]
+    label: str
+    shape: Shape = Shape.ROWS
+    ranges: tuple[str, ...] | None = None
+    paging: Paging = Paging.NONE
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every input field the mode reads, required first."""
+        return self.required + self.optional
+
+
+_PAIR = {'exchange': 'exchange', 'symbol': 'pair'}
+_HISTORY_WINDOW = {'interval': 'interval', 'limit': 'limit', 'start_time': 'start_time', 'end_time': 'end_time'}
+
+ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
+    {
+        Mode.SEARCH_SYMBOLS: Endpoint(
+            '/api/futures/supported-exchange-pairs',
+            Plan.HOBBYIST,
+            required=(),
+            optional=('keyword', 'exchange'),
+            params={},
+            label='futures symbols',
+            shape=Shape.SYMBOLS,
+        ),
+        Mode.LIQUIDATION_MAP: Endpoint(
+            '/api/futures/liquidation/map',
+            Plan.PROFESSIONAL,
+            required=('symbol', 'range'),
+            optional=(),
+            params={**_PAIR, 'range': 'range'},
+            label='liquidation map',
+            shape=Shape.MAP,
+            ranges=MAP_RANGES,
+        ),
+        Mode.COIN_LIQUIDATION_MAP: Endpoint(
+            '/api/futures/liquidation/aggregated-map',
+            Plan.PROFESSIONAL,
+            required=('coin', 'range'),
+            optional=(),
+            params={'symbol': 'coin', 'range': 'range'},
+            label='coin liquidation map',
+            shape=Shape.MAP,
+            ranges=MAP_RANGES,
+        ),
+        Mode.PAIR_LIQUIDATION_HISTORY: Endpoint(
+            '/api/futures/liquidation/history',
+            Plan.HOBBYIST,
+            required=('symbol', 'interval'),
+            optional=('limit', 'start_time', 'end_time'),
+            params={**_PAIR, **_HISTORY_WINDOW},
+            label='pair liquidation history',
+            paging=Paging.TIME_WINDOWS,
+        ),
+        Mode.COIN_LIQUIDATION_HISTORY: Endpoint(
+            '/api/futures/liquidation/aggregated-history',
+            Plan.HOBBYIST,
+            required=('coin', 'interval'),
+            optional=('exchanges', 'limit', 'start_time', 'end_time'),
+            params={'exchange_list': 'exchange_list', 'symbol': 'coin', **_HISTORY_WINDOW},
+            label='coin liquidation history',
+            paging=Paging.TIME_WINDOWS,
+        ),
+        Mode.LIQUIDATION_COIN_LIST: Endpoint(
+            '/api/futures/liquidation/coin-list',
+            Plan.STARTUP,
+            required=('exchange',),
+            optional=(),
+            params={'exchange': 'exchange'},
+            label='liquidations by coin',
+        ),
+        Mode.LIQUIDATION_EXCHANGE_LIST: Endpoint(
+            '/api/futures/liquidation/exchange-list',
+            Plan.HOBBYIST,
+            required=('range',),
+            optional=('coin',),
+            params={'range': 'range', 'symbol': 'coin'},
+            label='liquidations by exchange',
+            ranges=EXCHANGE_LIST_RANGES,
+        ),
+        Mode.LIQUIDATION_ORDERS: Endpoint(
+            '/api/futures/liquidation/order',
+            Plan.STANDARD,
+            required=('exchange', 'coin'),
+            optional=('min_liquidation_amount', 'start_time', 'end_time'),
+            params={
+                'exchange': 'exchange',
+                'symbol': 'coin',
+                'min_liquidation_amount': 'min_liquidation_amount',
+                'start_time': 'start_time',
+                'end_time': 'end_time',
+            },
+            label='liquidation orders',
+            paging=Paging.BACKWARD,
+        ),
+        Mode.PAIR_LIQUIDATION_HEATMAP: Endpoint(
+            '/api/futures/liquidation/heatmap/{model}',
+            Plan.PROFESSIONAL,
+            required=('symbol', 'range'),
+            optional=('model',),
+            params={**_PAIR, 'range': 'range'},
+            label='liquidation heatmap',
+            shape=Shape.HEATMAP,
+            ranges=HEATMAP_RANGES,
+        ),
+        Mode.COIN_LIQUIDATION_HEATMAP: Endpoint(
+            '/api/futures/liquidation/aggregated-heatmap/{model}',
+            Plan.PROFESSIONAL,
+            required=('coin', 'range'),
+            optional=('model',),
+            params={'symbol': 'coin', 'range': 'range'},
+            label='coin liquidation heatmap',
+            shape=Shape.HEATMAP,
+            ranges=HEATMAP_RANGES,
+        ),
+        Mode.LIQUIDATION_MAX_PAIN: Endpoint(
+            '/api/futures/liquidation/max-pain',
+            Plan.PROFESSIONAL,
+            required=(),
+            optional=('range',),
+            params={'range': 'range'},
+            label='liquidation max pain',
+            ranges=MAX_PAIN_RANGES,
+        ),
+    }
+)
+
+SUPPORTED_COINS_PATH: Final = '/api/futures/supported-coins'
+SUPPORTED_PAIRS_PATH: Final = '/api/futures/supported-exchange-pairs'
+PRICE_HISTORY_PATH: Final = '/api/futures/price/history'

@@ -1,0 +1,155 @@
+"""Symbols in the seed Actor's form (`Binance_BTCUSDT`), symbol search and closest-match suggestions.
+
+CoinGlass has no search endpoint: the search runs over its supported-exchange-pairs list, flattened into one
+record per pair whose `symbol` is `<exchange>_<instrument id>`, the form every pair mode accepts.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+KNOWN_EXCHANGES: Final = (
+    'Binance',
+    'OKX',
+    'Bybit',
+    'Bitget',
+    'Gate',
+    'HTX',
+    'Hyperliquid',
+    'BingX',
+    'MEXC',
+    'KuCoin',
+    'Bitmex',
+    'Deribit',
+    'Kraken',
+    'Coinbase',
+    'Bitfinex',
+    'CoinEx',
+    'dYdX',
+    'Crypto.com',
+    'WhiteBIT',
+    'Bitunix',
+)
+_EXCHANGE_BY_LOWER: Final = {name.lower(): name for name in KNOWN_EXCHANGES}
+SEARCH_FIELDS: Final = ('symbol', 'exchange', 'instrument_id', 'base_asset', 'quote_asset')
+
+
+class SymbolError(ValueError):
+    """A symbol that cannot be read as a pair; the message says why and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """An exchange and its native instrument id, e.g. (`OKX`, `BTC-USDT-SWAP`)."""
+
+    exchange: str
+    instrument_id: str
+
+    @property
+    def symbol(self) -> str:
+        """The seed form, `Exchange_PAIR`."""
+        return f'{self.exchange}_{self.instrument_id}'
+
+
+def canonical_exchange(name: str) -> str:
+    """The exchange's CoinGlass spelling when it is a known exchange (`okx` -> `OKX`), else the name as given."""
+    cleaned = name.strip()
+    return _EXCHANGE_BY_LOWER.get(cleaned.lower(), cleaned)
+
+
+def canonical_code(text: str) -> str:
+    """A pair or coin upper-cased when typed all in lower case (`btcusdt` -> `BTCUSDT`); mixed case is kept."""
+    cleaned = text.strip()
+    return cleaned.upper() if cleaned == cleaned.lower() else cleaned
+
+
+def parse_pair(symbol: str, exchange: str | None = None) -> Pair:
+    """Read `symbol` (seed form `Binance_BTCUSDT`, or a bare pair when `exchange` is given) as a pair.
+
+    The seed form splits at the first `_`, so instrument ids may contain `_` or `-` themselves
+    (`Binance_BTCUSD_PERP`, `OKX_BTC-USDT-SWAP`).
+
+    Raises:
+        SymbolError: The symbol is empty, has no exchange, or names another exchange than `exchange`.
+    """
+    text = symbol.strip()
+    prefix, separator, rest = text.partition('_')
+    known_prefix = _EXCHANGE_BY_LOWER.get(prefix.lower())
+    if exchange:
+        wanted = canonical_exchange(exchange)
+        if known_prefix is not None and separator and rest:
+            if known_prefix != wanted:
+                raise SymbolError(
+                    f"Input field 'symbol' is '{symbol}', which names exchange {known_prefix}, but 'exchange' is "
+                    f"'{exchange}'. Give either the seed form alone ('{known_prefix}_{rest}') or 'exchange' with a "
+                    f"bare pair such as 'BTCUSDT'."
+                )
+            text = rest
+        if not text:
+            raise SymbolError("Input field 'symbol' is empty. Give a pair such as 'Binance_BTCUSDT'.")
+        return Pair(wanted, canonical_code(text))
+    if not (separator and prefix and rest):
+        raise SymbolError(
+            f"Input field 'symbol' is '{symbol}', which is not in the form Exchange_PAIR. Use a symbol from "
+            "search_symbols such as 'Binance_BTCUSDT', 'OKX_BTC-USDT-SWAP' or 'Binance_BTCUSD_PERP', "
+            "or set 'exchange' and give the bare pair."
+        )
+    return Pair(canonical_exchange(prefix), canonical_code(rest))
+
+
+def flatten_pairs(pairs_by_exchange: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """CoinGlass's `{exchange: [pair, ...]}` as one record per pair, with the seed-form `symbol` first."""
+    records = []
+    for exchange, pairs in pairs_by_exchange.items():
+        for pair in pairs:
+            instrument_id = str(pair.get('instrument_id', ''))
+            records.append({'symbol': f'{exchange}_{instrument_id}', 'exchange': exchange, **pair})
+    return records
+
+
+def search(records: Iterable[Mapping[str, Any]], keyword: str, exchange: str | None = None) -> list[dict[str, Any]]:
+    """Records whose searchable fields contain `keyword` (case-insensitive), best matches first.
+
+    Ranking: exact base-asset match, then exact instrument id or symbol, then base asset starting with the
+    keyword, then the rest; ties keep CoinGlass's order. An empty keyword matches everything.
+    """
+    needle = keyword.strip().lower()
+    wanted_exchange = canonical_exchange(exchange).lower() if exchange else None
+    scored = []
+    for position, record in enumerate(records):
+        if wanted_exchange and str(record.get('exchange', '')).lower() != wanted_exchange:
+            continue
+        values = {field: str(record.get(field) or '').lower() for field in SEARCH_FIELDS}
+        if needle and not any(needle in value for value in values.values()):
+            continue
+        scored.append((_rank(values, needle), position, dict(record)))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return [record for _, _, record in scored]
+
+
+def _rank(values: Mapping[str, str], needle: str) -> int:
+    if not needle:
+        return 0
+    if values['base_asset'] == needle:
+        return 0
+    if needle in (values['instrument_id'], values['symbol']):
+        return 1
+    if values['base_asset'].startswith(needle):
+        return 2
+    return 3
+
+
+def closest(candidates: Iterable[str], wanted: str, limit: int = 5) -> list[str]:
+    """Up to `limit` candidates closest to `wanted`: exact case-insensitive matches, then by similarity."""
+    pool = list(dict.fromkeys(candidates))
+    lowered = {candidate.lower(): candidate for candidate in pool}
+    exact = [lowered[wanted.lower()]] if wanted.lower() in lowered else []
+    similar = difflib.get_close_matches(wanted.lower(), list(lowered), n=limit, cutoff=0.5)
+    containing = [key for key in lowered if wanted.lower() in key or key in wanted.lower()]
+    ordered = dict.fromkeys([*exact, *(lowered[key] for key in similar), *(lowered[key] for key in containing)])
+    return list(ordered)[:limit]
