@@ -138,14 +138,16 @@ class Fetcher:
     # --- orders: backward pages ------------------------------------------------------------------------------
 
     async def _orders(self, query: Query) -> Fetched:
+        """Page back from end_time (CoinGlass's now when not given) to start_time or its 7-day horizon."""
         endpoint = ENDPOINTS[query.mode]
         horizon = self.now_ms - ORDERS_HORIZON_MS
-        start = max(query.start_time or horizon, horizon)
-        cursor = query.end_time or self.now_ms
-        seen: dict[tuple[Any, ...], dict[str, Any]] = {}
         notes = []
-        if query.start_time is not None and query.start_time < horizon:
+        start = query.start_time
+        if start is not None and start < horizon:
             notes.append(f'CoinGlass keeps liquidation orders for 7 days: orders start at {iso(horizon)}.')
+            start = horizon
+        cursor = query.end_time
+        seen: dict[tuple[Any, ...], dict[str, Any]] = {}
         for _ in range(MAX_ORDER_PAGES):
             params = _params(query) | {'start_time': start, 'end_time': cursor}
             page = normalize_rows(await self.client.get(endpoint.path, params))
@@ -153,7 +155,7 @@ class Fetcher:
             seen.update((_order_key(row), row) for row in fresh)
             if len(page) < ORDERS_PAGE_ROWS or not fresh:
                 break
-            cursor = min(int(row['time']) for row in page)
+            cursor = min(int(row['time']) for row in page)  # inclusive: rows sharing that time are deduplicated
         else:
             notes.append(f'Stopped after {MAX_ORDER_PAGES} pages of orders; narrow start_time/end_time for the rest.')
         rows = sorted(seen.values(), key=lambda row: row.get('time', 0), reverse=True)

@@ -45,6 +45,14 @@ class InputError(ValueError):
     """Input that cannot run; the message is the user-facing explanation."""
 
 
+def given_parameters(raw: Any) -> dict[str, Any]:
+    """The known input fields a raw input gave, for echoing in a failure envelope (never the key or the batch)."""
+    if not isinstance(raw, dict):
+        return {}
+    echoed = set(RawInput.model_fields) - {'mode', 'api_key', 'queries'}
+    return {name: value for name, value in raw.items() if name in echoed}
+
+
 class RawInput(BaseModel):
     """The input's shape: types and bounds only; what each mode needs is checked by `_resolve`."""
 
@@ -194,8 +202,10 @@ def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
         )
     _check_history_span(mode, resolved, now_ms)
     echo = {name: given.get(name, DEFAULTS.get(name)) for name in endpoint.fields}
-    if 'coin' in endpoint.required and 'coin' not in given:
-        echo['symbol'] = given['symbol']  # the coin came from the symbol's base asset
+    for derived in ('coin', 'exchange'):  # taken from a seed-form symbol: echo the value used, and the symbol
+        if derived in endpoint.required and derived not in given:
+            echo[derived] = resolved[derived]
+            echo['symbol'] = given['symbol']
     if 'symbol' in endpoint.required and 'exchange' in given:
         echo['exchange'] = given['exchange']
     for name in ('output', 'charts'):
@@ -293,14 +303,14 @@ def _range(raw: RawInput, mode: Mode, _now: int) -> dict[str, Any]:
         return {'range': value}
     if RANGE_ALIASES.get(value) in allowed:
         return {'range': RANGE_ALIASES[value]}
-    hint = ''
     if mode in {Mode.LIQUIDATION_MAP, Mode.COIN_LIQUIDATION_MAP}:
-        hint = (
-            f' CoinGlass v4 liquidation maps take only {", ".join(MAP_RANGES)}; for longer spans (90d, 180d, 1y) '
-            f'use pair_liquidation_heatmap or coin_liquidation_heatmap, whose ranges are {", ".join(HEATMAP_RANGES)}.'
+        raise InputError(
+            f"Input field 'range' is {_show(raw.range)}, which {mode} does not take: CoinGlass v4 liquidation maps "
+            f'take only {", ".join(MAP_RANGES)}. For 90d, 180d or 1y use pair_liquidation_heatmap or '
+            f'coin_liquidation_heatmap, whose ranges are {", ".join(HEATMAP_RANGES)}.'
         )
     raise InputError(
-        f"Input field 'range' is {_show(raw.range)}, which {mode} does not take: use one of {', '.join(allowed)}.{hint}"
+        f"Input field 'range' is {_show(raw.range)}, which {mode} does not take: use one of {', '.join(allowed)}."
     )
 
 

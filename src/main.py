@@ -15,7 +15,7 @@ from apify import Actor
 from src import envelope
 from src.client import DEFAULT_BASE_URL, CoinGlassClient, Timeouts
 from src.fetch import Fetcher
-from src.inputs import InputError, RunInput, parse_run_input
+from src.inputs import InputError, RunInput, given_parameters, parse_run_input
 from src.ratelimit import RateLimiter
 from src.run import BatchRunner, Outcome
 from src.sink import ActorSink, PersistedIndexSet, ProgressReporter
@@ -76,7 +76,7 @@ async def _run_queries(run_input: RunInput, api_key: str, now_ms: int) -> tuple[
 
 async def _refuse(raw: Any, message: str, error_type: str) -> tuple[int, str]:
     mode = raw.get('mode') if isinstance(raw, dict) and isinstance(raw.get('mode'), str) else None
-    await Actor.push_data(envelope.failure(mode, {}, message, error_type))
+    await Actor.push_data(envelope.failure(mode, given_parameters(raw), message, error_type))
     Actor.log.error(message)
     return EXIT_INPUT_ERROR, message
 

@@ -1,0 +1,172 @@
+"""Input validation: every mode's fields, defaults, aliases, and clear messages for bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from src.inputs import DEFAULT_EXCHANGES, MAX_QUERIES, InputError, base_asset, parse_run_input
+from src.modes import Mode
+from src.times import to_epoch_ms
+
+NOW = 1_763_683_200_000  # 2025-11-21T00:00:00Z
+DAY = 86_400_000
+
+
+def one(raw: dict[str, Any]) -> Any:
+    run = parse_run_input(raw, now_ms=NOW)
+    assert len(run.queries) == 1
+    return run.queries[0]
+
+
+def test_seed_liquidation_map_input_resolves_exchange_and_pair() -> None:
+    query = one({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'})
+    assert (query.mode, query.exchange, query.pair, query.range) == (Mode.LIQUIDATION_MAP, 'Binance', 'BTCUSDT', '1d')
+    assert dict(query.echo) == {'symbol': 'Binance_BTCUSDT', 'range': '1d', 'output': 'full', 'charts': False}
+
+
+@pytest.mark.parametrize(
+    ('symbol', 'exchange', 'expected'),
+    [
+        pytest.param('OKX_BTC-USDT-SWAP', None, ('OKX', 'BTC-USDT-SWAP'), id='okx-dashes'),
+        pytest.param('Binance_BTCUSD_PERP', None, ('Binance', 'BTCUSD_PERP'), id='split-at-first-underscore'),
+        pytest.param('BTCUSDT', 'Bybit', ('Bybit', 'BTCUSDT'), id='bare-pair-with-exchange'),
+        pytest.param('BTC_USDT', 'Gate', ('Gate', 'BTC_USDT'), id='bare-pair-with-underscore'),
+        pytest.param('Gate_BTC_USDT', 'gate', ('Gate', 'BTC_USDT'), id='seed-form-and-same-exchange'),
+        pytest.param('binance_btcusdt', None, ('Binance', 'BTCUSDT'), id='lower-case'),
+    ],
+)
+def test_pair_forms(symbol: str, exchange: str | None, expected: tuple[str, str]) -> None:
+    raw = {'mode': 'pair_liquidation_history', 'symbol': symbol, 'interval': '1h'}
+    if exchange:
+        raw['exchange'] = exchange
+    query = one(raw)
+    assert (query.exchange, query.pair) == expected
+
+
+def test_coin_mode_takes_base_asset_of_seed_symbol() -> None:
+    query = one({'mode': 'coin_liquidation_map', 'symbol': 'OKX_ETH-USDT-SWAP', 'range': '7d'})
+    assert query.coin == 'ETH'
+    assert query.echo['symbol'] == 'OKX_ETH-USDT-SWAP'
+
+
+@pytest.mark.parametrize(
+    ('instrument', 'coin'),
+    [('BTCUSDT', 'BTC'), ('BTC-USDT-SWAP', 'BTC'), ('BTCUSD_PERP', 'BTC'), ('ETHFDUSD', 'ETH'), ('SOL', 'SOL')],
+)
+def test_base_asset(instrument: str, coin: str) -> None:
+    assert base_asset(instrument) == coin
+
+
+def test_orders_take_exchange_and_coin_from_seed_symbol() -> None:
+    query = one({'mode': 'liquidation_orders', 'symbol': 'Bybit_ETHUSDT'})
+    assert (query.exchange, query.coin, query.min_liquidation_amount) == ('Bybit', 'ETH', 10_000)
+
+
+def test_defaults_in_code() -> None:
+    history = one({'mode': 'coin_liquidation_history', 'coin': 'btc'})
+    assert (history.coin, history.interval, history.exchanges) == ('BTC', '1d', DEFAULT_EXCHANGES)
+    assert history.exchange_list == ','.join(DEFAULT_EXCHANGES)
+    heatmap = one({'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT'})
+    assert (heatmap.model, heatmap.range) == ('model1', '24h')  # the shared default 1d, read as 24h
+    assert one({'mode': 'liquidation_max_pain'}).range == '24h'
+    assert one({'mode': 'search_symbols'}).keyword == ''
+
+
+def test_range_aliases() -> None:
+    assert one({'mode': 'coin_liquidation_heatmap', 'coin': 'BTC', 'range': '365d'}).range == '1y'
+    assert one({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '24h'}).range == '1d'
+
+
+def test_times_accept_ms_iso_and_relative() -> None:
+    query = one(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h',
+         'start_time': '7 days', 'end_time': '2025-11-20'}
+    )
+    assert query.start_time == NOW - 7 * DAY
+    assert query.end_time == NOW - DAY
+    assert to_epoch_ms(1_700_000_000_000, now_ms=NOW) == 1_700_000_000_000
+    assert to_epoch_ms('1700000000', now_ms=NOW) == 1_700_000_000_000  # seconds
+    assert to_epoch_ms('2025-11-20T12:00:00+02:00', now_ms=NOW) == NOW - DAY + 10 * 3_600_000
+    assert to_epoch_ms('3 weeks ago', now_ms=NOW) == NOW - 21 * DAY
+
+
+def test_batch_entries_override_top_level() -> None:
+    run = parse_run_input(
+        {'mode': 'liquidation_map', 'range': '1d',
+         'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'OKX_ETH-USDT-SWAP', 'range': '7d'}]},
+        now_ms=NOW,
+    )
+    assert [(q.exchange, q.pair, q.range) for q in run.queries] == [
+        ('Binance', 'BTCUSDT', '1d'), ('OKX', 'ETH-USDT-SWAP', '7d')
+    ]
+
+
+def test_api_key_is_secret() -> None:
+    run = parse_run_input({'mode': 'search_symbols', 'api_key': 'abc'}, now_ms=NOW)
+    assert run.api_key is not None
+    assert run.api_key.get_secret_value() == 'abc'
+    assert 'abc' not in repr(run)
+
+
+BAD_INPUTS = [
+    pytest.param({}, ["'mode' is missing", 'search_symbols', 'liquidation_max_pain'], id='no-mode'),
+    pytest.param({'mode': 'liquidation_heatmap'}, ["'mode'", '"liquidation_heatmap"', 'not a mode'], id='unknown-mode'),
+    pytest.param({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d'},
+                 ["'range'", '"90d"', '1d, 7d, 30d', 'pair_liquidation_heatmap', '90d, 180d, 1y'], id='seed-90d-map'),
+    pytest.param({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '365d'},
+                 ["'range'", '"365d"', 'coin_liquidation_heatmap'], id='seed-365d-map'),
+    pytest.param({'mode': 'liquidation_map', 'range': '1d'}, ["'symbol' is missing", 'Binance_BTCUSDT'], id='no-symbol'),
+    pytest.param({'mode': 'liquidation_map', 'symbol': 'BTCUSDT'}, ["'symbol'", "'BTCUSDT'", 'Exchange_PAIR'],
+                 id='symbol-without-exchange'),
+    pytest.param({'mode': 'liquidation_map', 'symbol': 'OKX_BTCUSDT', 'exchange': 'Binance'},
+                 ["'symbol'", 'OKX', "'Binance'"], id='conflicting-exchange'),
+    pytest.param({'mode': 'coin_liquidation_map'}, ["'coin' is missing", 'BTC'], id='no-coin'),
+    pytest.param({'mode': 'liquidation_exchange_list', 'range': '7d'}, ["'range'", '"7d"', '1h, 4h, 12h, 24h'],
+                 id='exchange-list-range'),
+    pytest.param({'mode': 'liquidation_max_pain', 'range': '1y'}, ["'range'", '"1y"', '48h'], id='max-pain-range'),
+    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '2h'},
+                 ["'interval'", '"2h"', '1m, 3m'], id='interval'),
+    pytest.param({'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT', 'model': 'model4'},
+                 ["'model'", '"model4"', 'model1, model2, model3'], id='model'),
+    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': 0},
+                 ["'limit'", '0', '1 to 100000'], id='limit-zero'),
+    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': 'many'},
+                 ["'limit'", '"many"', 'whole number'], id='limit-text'),
+    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': 'yesterday-ish'},
+                 ["'start_time'", '"yesterday-ish"', 'ISO 8601'], id='bad-time'),
+    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': '1 day',
+                  'end_time': '7 days'}, ["'start_time'", 'before', "'end_time'"], id='start-after-end'),
+    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1m',
+                  'start_time': '1y'}, ['start_time', '1m', 'limit'], id='span-too-long'),
+    pytest.param({'mode': 'liquidation_orders', 'coin': 'BTC'}, ["'exchange' is missing"], id='orders-no-exchange'),
+    pytest.param({'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': -5},
+                 ["'min_liquidation_amount'", '-5', '0 or more'], id='negative-amount'),
+    pytest.param({'mode': 'search_symbols', 'output': 'csv'}, ["'output'", '"csv"', 'full, rows, summary'], id='output'),
+    pytest.param({'mode': 'search_symbols', 'queries': []}, ["'queries'", '[]', '1 to 1000'], id='empty-batch'),
+    pytest.param({'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}, {'range': '1d'}]},
+                 ['queries[1]', "'symbol' is missing"], id='batch-names-index'),
+    pytest.param({'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}] * (MAX_QUERIES + 1)},
+                 ["'queries'", '1 to 1000'], id='batch-too-long'),
+]
+
+
+@pytest.mark.parametrize(('raw', 'fragments'), BAD_INPUTS)
+def test_bad_input_names_field_value_and_allowed(raw: dict[str, Any], fragments: list[str]) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_run_input(raw, now_ms=NOW)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+def test_secret_never_echoed_in_errors() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_run_input({'mode': 'search_symbols', 'api_key': ['sekrit-value']}, now_ms=NOW)
+    assert "'api_key'" in str(caught.value)
+    assert 'sekrit-value' not in str(caught.value)
+
+
+def test_non_object_input() -> None:
+    with pytest.raises(InputError, match='JSON object'):
+        parse_run_input(['mode'], now_ms=NOW)

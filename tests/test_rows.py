@@ -1,0 +1,218 @@
+"""src.rows: flat records, and their agreement with src.summaries totals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from src.rows import to_rows
+from src.summaries import summarize
+
+# Same fixtures as tests/test_summaries.py (kept local: test modules do not import each other).
+PAIR_MAP = {
+    '80': [[80.0, 20.0, 5, None]],
+    '85': [[85.0, 10.0, 5, None]],
+    '90': [[90.0, 1000.0, 10, None], [90.0, 500.0, 25, None]],
+    '95': [[95.0, 1500.0, 25, None]],
+    '98': [[98.0, 200.0, 50, None]],
+    '99': [[99.0, 300.0, 100, None]],
+    '100': [[100.0, 400.0, 10, None]],
+    '101': [[101.0, 700.0, 25, None]],
+    '102.5': [[102.5, 250.0, 50, None]],
+    '105': [[105.0, 900.0, 10, None]],
+    '110': [[110.0, 100.0, 5, None]],
+    '120': [[120.0, 50.0, 100, None]],
+    '125': [[125.0, 50.0, 5, None]],
+}
+COIN_MAP = {
+    '49000.5': [[49000.5, 10.25, None, None]],
+    '50000': [[50000.0, 1234.567, None, None]],
+    '51000': [[51000.0, 1000.0, None, None]],
+}
+HEATMAP = {
+    'y_axis': [90.0, 95.0, 100.0, 105.0, 110.0, 115.0, 120.0],
+    'liquidation_leverage_data': [
+        [0, 5, 1000.0],
+        [1, 6, 600.0],
+        [0, 4, 250.0],
+        [2, 4, 150.0],
+        [1, 1, 500.0],
+        [3, 1, 300.0],
+        [1, 0, 400.0],
+        [2, 2, 300.0],
+        [3, 3, 0.0],
+    ],
+    'price_candlesticks': [
+        [1700000000, 100.0, 101.0, 99.0, 100.0, 1e6],
+        [1700000300, 100.0, 102.0, 98.0, 101.0, 1e6],
+        [1700000600, 101.0, 112.0, 94.0, 104.0, 1e6],
+        [1700000900, 104.0, 106.0, 103.0, 104.0, 1e6],
+    ],
+}
+PAIR_HISTORY = [
+    {'time': 1000, 'long_liquidation_usd': 100.5, 'short_liquidation_usd': 200.25},
+    {'time': 2000, 'long_liquidation_usd': 300.0, 'short_liquidation_usd': 50.0},
+]
+COIN_HISTORY = [{'time': 1000, 'aggregated_long_liquidation_usd': 1.0, 'aggregated_short_liquidation_usd': 2.0}]
+ORDERS = [
+    {
+        'exchange_name': 'BINANCE',
+        'symbol': 'BTCUSDT',
+        'base_asset': 'BTC',
+        'price': 87535.9,
+        'usd_value': 205534.29,
+        'side': 2,
+        'time': 1745216319263,
+    },
+    {
+        'exchange_name': 'BINANCE',
+        'symbol': 'BTCUSDT',
+        'base_asset': 'BTC',
+        'price': 88000.0,
+        'usd_value': 50000.0,
+        'side': 1,
+        'time': 1745216000000,
+    },
+]
+EXCHANGES = [
+    {'exchange': 'All', 'liquidation_usd': 1000.0, 'long_liquidation_usd': 350.0, 'short_liquidation_usd': 350.0},
+    {'exchange': 'OKX', 'liquidation_usd': 300.0, 'long_liquidation_usd': 0.0, 'short_liquidation_usd': 0.0},
+]
+COINS = [
+    {
+        'symbol': 'BTC',
+        'liquidation_usd_24h': 5000.0,
+        'long_liquidation_usd_24h': 3000.0,
+        'short_liquidation_usd_24h': 2000.0,
+    }
+]
+
+
+def test_map_rows_one_per_tuple_sorted_by_price() -> None:
+    rows = to_rows('liquidation_map', PAIR_MAP, reference_price=100.0)
+    assert len(rows) == 14
+    assert [r['price'] for r in rows][:4] == [80.0, 85.0, 90.0, 90.0]  # the two tuples at 90 stay separate
+    assert rows[2] == {'price': 90.0, 'level_usd': 1000.0, 'leverage': 10, 'side': 'long', 'distance_pct': -10.0}
+    assert rows[3] == {'price': 90.0, 'level_usd': 500.0, 'leverage': 25, 'side': 'long', 'distance_pct': -10.0}
+    at_price = [r for r in rows if r['side'] == 'at_price']
+    assert at_price == [{'price': 100.0, 'level_usd': 400.0, 'leverage': 10, 'side': 'at_price', 'distance_pct': 0.0}]
+    assert rows[-1] == {'price': 125.0, 'level_usd': 50.0, 'leverage': 5, 'side': 'short', 'distance_pct': 25.0}
+
+
+def test_map_rows_add_up_to_the_summary() -> None:
+    summary = summarize('liquidation_map', PAIR_MAP, reference_price=100.0)
+    rows = to_rows('liquidation_map', PAIR_MAP, reference_price=100.0)
+    assert summary is not None
+    assert sum(r['level_usd'] for r in rows) == summary['total_usd'] == 5980.0
+    assert sum(r['level_usd'] for r in rows if r['side'] == 'long') == summary['long_below_usd'] == 3530.0
+    assert sum(r['level_usd'] for r in rows if r['side'] == 'short') == summary['short_above_usd'] == 2050.0
+    assert sum(r['level_usd'] for r in rows if r['side'] == 'at_price') == summary['at_price_usd'] == 400.0
+
+
+def test_coin_map_rows_without_reference() -> None:
+    rows = to_rows('coin_liquidation_map', COIN_MAP)
+    assert rows == [
+        {'price': 49000.5, 'level_usd': 10.25, 'leverage': None, 'side': None, 'distance_pct': None},
+        {'price': 50000.0, 'level_usd': 1234.567, 'leverage': None, 'side': None, 'distance_pct': None},
+        {'price': 51000.0, 'level_usd': 1000.0, 'leverage': None, 'side': None, 'distance_pct': None},
+    ]
+    summary = summarize('coin_liquidation_map', COIN_MAP)
+    assert summary is not None
+    assert round(sum(r['level_usd'] for r in rows), 2) == summary['total_usd'] == 2244.82
+
+
+def test_coin_map_rows_with_reference() -> None:
+    rows = to_rows('coin_liquidation_map', COIN_MAP, reference_price=50000.0)
+    assert [(r['side'], r['distance_pct']) for r in rows] == [('long', -1.999), ('at_price', 0.0), ('short', 2.0)]
+
+
+def test_empty_map_rows() -> None:
+    assert to_rows('liquidation_map', {}, reference_price=1.0) == []
+
+
+def test_heatmap_rows_non_zero_cells_in_milliseconds() -> None:
+    rows = to_rows('pair_liquidation_heatmap', HEATMAP)
+    assert len(rows) == 8  # 9 cells, one of them zero
+    assert rows[:3] == [
+        {'time': 1700000000000, 'price': 110.0, 'value': 250.0},
+        {'time': 1700000000000, 'price': 115.0, 'value': 1000.0},
+        {'time': 1700000300000, 'price': 90.0, 'value': 400.0},
+    ]
+    assert all(r['value'] != 0 for r in rows)
+    summary = summarize('pair_liquidation_heatmap', HEATMAP)
+    assert summary is not None
+    assert sum(r['value'] for r in rows) == summary['total'] == 3500.0
+
+
+def test_empty_heatmap_rows() -> None:
+    assert (
+        to_rows('coin_liquidation_heatmap', {'y_axis': [], 'liquidation_leverage_data': [], 'price_candlesticks': []})
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ('mode', 'data'),
+    [
+        ('pair_liquidation_history', PAIR_HISTORY),
+        ('coin_liquidation_history', COIN_HISTORY),
+        ('liquidation_orders', ORDERS),
+        ('liquidation_exchange_list', EXCHANGES),
+        ('liquidation_coin_list', COINS),
+        (
+            'liquidation_max_pain',
+            [{'symbol': 'BTC', 'price': 1.0, 'long_max_pain_liq_price': 0.9, 'short_max_pain_liq_price': 1.1}],
+        ),
+        (
+            'search_symbols',
+            [{'exchange': 'Binance', 'instrument_id': 'BTCUSDT', 'base_asset': 'BTC', 'quote_asset': 'USDT'}],
+        ),
+    ],
+)
+def test_list_modes_return_rows_unchanged(mode: str, data: list[dict[str, Any]]) -> None:
+    rows = to_rows(mode, data)
+    assert rows == data
+    assert rows is not data  # a new list: callers may append without touching the input
+
+
+def test_none_data_and_unknown_mode() -> None:
+    assert to_rows('liquidation_orders', None) == []
+    with pytest.raises(ValueError, match='Unknown mode'):
+        to_rows('nope', [])
+
+
+_prices = st.integers(min_value=1, max_value=400).map(lambda p: p * 0.5)
+_levels = st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False)
+_tuples = st.lists(st.tuples(_prices, _levels, st.sampled_from([None, 5, 10, 100])), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tuples=_tuples, reference=st.integers(min_value=1, max_value=400).map(lambda p: p * 0.5))
+def test_map_rows_and_summary_agree(tuples: list[tuple[float, float, int | None]], reference: float) -> None:
+    data: dict[str, list[list[object]]] = {}
+    for price, level, leverage in tuples:
+        data.setdefault(str(price), []).append([price, level, leverage, None])
+    summary = summarize('liquidation_map', data, reference_price=reference)
+    rows = to_rows('liquidation_map', data, reference_price=reference)
+    assert summary is not None
+    assert len(rows) == summary['levels'] == len(tuples)
+    tolerance = 1e-6 * max(1.0, sum(t[1] for t in tuples)) + 0.01  # sums in a different order, then rounded
+    assert sum(r['level_usd'] for r in rows) == pytest.approx(summary['total_usd'], abs=tolerance)
+    assert sum(r['level_usd'] for r in rows if r['side'] == 'long') == pytest.approx(
+        summary['long_below_usd'], abs=tolerance
+    )
+    assert sum(r['level_usd'] for r in rows if r['side'] == 'short') == pytest.approx(
+        summary['short_above_usd'], abs=tolerance
+    )
+    assert summary['cumulative_below_usd']['10'] <= summary['long_below_usd'] + 0.01
+    assert (
+        summary['cumulative_below_usd']['1']
+        <= summary['cumulative_below_usd']['2']
+        <= summary['cumulative_below_usd']['5']
+    )
+    assert len(summary['largest_below']) <= 5
+    levels = [x['level_usd'] for x in summary['largest_above']]
+    assert levels == sorted(levels, reverse=True)

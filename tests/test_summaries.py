@@ -1,0 +1,614 @@
+"""Hand-computed checks of src.summaries: every expected number below is worked out in the comments."""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import pytest
+
+from src.summaries import HOTSPOT_BAND_RULE, ORDER_SIDE_READING, summarize
+
+# --- maps ------------------------------------------------------------------------------------------------------
+
+# Reference price 100. Below: 80:20, 85:10, 90:1000+500 (two tuples sharing a price), 95:1500, 98:200, 99:300
+#   -> long_below 3530. At 100: 400. Above: 101:700, 102.5:250, 105:900, 110:100, 120:50, 125:50 -> 2050.
+# Total 3530 + 400 + 2050 = 5980 over 14 tuples.
+PAIR_MAP = {
+    '80': [[80.0, 20.0, 5, None]],
+    '85': [[85.0, 10.0, 5, None]],
+    '90': [[90.0, 1000.0, 10, None], [90.0, 500.0, 25, None]],
+    '95': [[95.0, 1500.0, 25, None]],
+    '98': [[98.0, 200.0, 50, None]],
+    '99': [[99.0, 300.0, 100, None]],
+    '100': [[100.0, 400.0, 10, None]],
+    '101': [[101.0, 700.0, 25, None]],
+    '102.5': [[102.5, 250.0, 50, None]],
+    '105': [[105.0, 900.0, 10, None]],
+    '110': [[110.0, 100.0, 5, None]],
+    '120': [[120.0, 50.0, 100, None]],
+    '125': [[125.0, 50.0, 5, None]],
+}
+
+# Coin map: no leverage. Reference 50000: 49000.5 is 1.999% below, 51000 exactly 2% above, 50000 at the price.
+COIN_MAP = {
+    '49000.5': [[49000.5, 10.25, None, None]],
+    '50000': [[50000.0, 1234.567, None, None]],
+    '51000': [[51000.0, 1000.0, None, None]],
+}
+
+
+def test_pair_map_sides_totals_and_ratio() -> None:
+    s = summarize('liquidation_map', PAIR_MAP, reference_price=100.0, reference_price_source='Binance BTCUSDT 1m close')
+    assert s is not None
+    assert s['reference_price'] == 100.0
+    assert s['reference_price_source'] == 'Binance BTCUSDT 1m close'
+    assert s['levels'] == 14
+    assert s['total_usd'] == 5980.0
+    assert s['long_below_usd'] == 3530.0
+    assert s['short_above_usd'] == 2050.0
+    assert s['at_price_usd'] == 400.0  # the level exactly at the price is on neither side
+    assert s['long_below_usd'] + s['short_above_usd'] + s['at_price_usd'] == s['total_usd']
+    assert s['short_to_long_ratio'] == 0.5807  # 2050 / 3530 = 0.580736...
+
+
+def test_pair_map_cumulative_bounds_are_inclusive() -> None:
+    s = summarize('liquidation_map', PAIR_MAP, reference_price=100.0)
+    assert s is not None
+    # below: 99 is exactly 1% -> 300; 2%: +98 -> 500; 5%: +95 -> 2000; 10%: +90 (1500) -> 3500 (85, 80 are further)
+    assert s['cumulative_below_usd'] == {'1': 300.0, '2': 500.0, '5': 2000.0, '10': 3500.0}
+    # above: 101 exactly 1% -> 700; 102.5 is 2.5% so 2% is still 700; 5%: +250 +900 -> 1850; 10%: +100 -> 1950
+    assert s['cumulative_above_usd'] == {'1': 700.0, '2': 700.0, '5': 1850.0, '10': 1950.0}
+    assert list(s['cumulative_below_usd']) == ['1', '2', '5', '10']
+
+
+def test_pair_map_largest_levels_sum_shared_prices_and_break_ties_by_distance() -> None:
+    s = summarize('liquidation_map', PAIR_MAP, reference_price=100.0)
+    assert s is not None
+    # 90 (1000 + 500 summed) ties 95 at 1500: 95 is nearer, so first. 85 (10) is 6th and dropped.
+    assert s['largest_below'] == [
+        {'price': 95.0, 'level_usd': 1500.0, 'distance_pct': -5.0},
+        {'price': 90.0, 'level_usd': 1500.0, 'distance_pct': -10.0},
+        {'price': 99.0, 'level_usd': 300.0, 'distance_pct': -1.0},
+        {'price': 98.0, 'level_usd': 200.0, 'distance_pct': -2.0},
+        {'price': 80.0, 'level_usd': 20.0, 'distance_pct': -20.0},
+    ]
+    # 120 and 125 tie at 50 for 5th place: the nearer 120 stays, 125 is dropped.
+    assert s['largest_above'] == [
+        {'price': 105.0, 'level_usd': 900.0, 'distance_pct': 5.0},
+        {'price': 101.0, 'level_usd': 700.0, 'distance_pct': 1.0},
+        {'price': 102.5, 'level_usd': 250.0, 'distance_pct': 2.5},
+        {'price': 110.0, 'level_usd': 100.0, 'distance_pct': 10.0},
+        {'price': 120.0, 'level_usd': 50.0, 'distance_pct': 20.0},
+    ]
+
+
+def test_pair_map_by_leverage_sorted_numerically() -> None:
+    s = summarize('liquidation_map', PAIR_MAP, reference_price=100.0)
+    assert s is not None
+    # 5: 20+10+100+50 = 180; 10: 1000+400+900 = 2300; 25: 500+1500+700 = 2700; 50: 200+250; 100: 300+50
+    assert s['by_leverage'] == {'5': 180.0, '10': 2300.0, '25': 2700.0, '50': 450.0, '100': 350.0}
+    assert list(s['by_leverage']) == ['5', '10', '25', '50', '100']  # not string order ('10', '100', '25', ...)
+    assert sum(s['by_leverage'].values()) == s['total_usd']
+
+
+def test_coin_map_without_leverage_and_exact_bounds() -> None:
+    s = summarize('coin_liquidation_map', COIN_MAP, reference_price=50000.0, reference_price_source='src')
+    assert s is not None
+    assert s['by_leverage'] is None
+    assert s['levels'] == 3
+    assert s['total_usd'] == 2244.82  # 10.25 + 1234.567 + 1000 = 2244.817
+    assert s['long_below_usd'] == 10.25
+    assert s['short_above_usd'] == 1000.0
+    assert s['at_price_usd'] == 1234.57
+    assert s['short_to_long_ratio'] == 97.561  # 1000 / 10.25 = 97.5609...
+    assert s['cumulative_below_usd'] == {'1': 0.0, '2': 10.25, '5': 10.25, '10': 10.25}
+    assert s['cumulative_above_usd'] == {'1': 0.0, '2': 1000.0, '5': 1000.0, '10': 1000.0}  # 51000 is exactly 2%
+    assert s['largest_below'] == [{'price': 49000.5, 'level_usd': 10.25, 'distance_pct': -1.999}]
+    assert s['largest_above'] == [{'price': 51000.0, 'level_usd': 1000.0, 'distance_pct': 2.0}]
+
+
+def test_map_without_reference_price_keeps_totals_only() -> None:
+    s = summarize('coin_liquidation_map', COIN_MAP)
+    assert s is not None
+    assert s['levels'] == 3
+    assert s['total_usd'] == 2244.82
+    for field in (
+        'long_below_usd',
+        'short_above_usd',
+        'at_price_usd',
+        'short_to_long_ratio',
+        'cumulative_below_usd',
+        'cumulative_above_usd',
+        'largest_below',
+        'largest_above',
+        'reference_price',
+        'reference_price_source',
+    ):
+        assert s[field] is None, field
+    # by_leverage does not depend on the price
+    pair = summarize('liquidation_map', PAIR_MAP)
+    assert pair is not None
+    assert pair['by_leverage'] == {'5': 180.0, '10': 2300.0, '25': 2700.0, '50': 450.0, '100': 350.0}
+
+
+def test_empty_map() -> None:
+    s = summarize('liquidation_map', {}, reference_price=100.0, reference_price_source='x')
+    assert s == {
+        'reference_price': 100.0,
+        'reference_price_source': 'x',
+        'levels': 0,
+        'total_usd': 0.0,
+        'long_below_usd': 0.0,
+        'short_above_usd': 0.0,
+        'at_price_usd': 0.0,
+        'short_to_long_ratio': None,
+        'cumulative_below_usd': {'1': 0.0, '2': 0.0, '5': 0.0, '10': 0.0},
+        'cumulative_above_usd': {'1': 0.0, '2': 0.0, '5': 0.0, '10': 0.0},
+        'largest_below': [],
+        'largest_above': [],
+        'by_leverage': None,
+    }
+
+
+def test_map_summary_does_not_mutate_input() -> None:
+    before = copy.deepcopy(PAIR_MAP)
+    summarize('liquidation_map', PAIR_MAP, reference_price=100.0)
+    assert before == PAIR_MAP
+
+
+# --- heatmaps --------------------------------------------------------------------------------------------------
+
+# y:        0    1    2    3    4    5    6
+Y_AXIS = [90.0, 95.0, 100.0, 105.0, 110.0, 115.0, 120.0]
+CANDLES = [
+    [1700000000, 100.0, 101.0, 99.0, 100.0, 1e6],  # x=0
+    [1700000300, 100.0, 102.0, 98.0, 101.0, 1e6],  # x=1
+    [1700000600, 101.0, 112.0, 94.0, 104.0, 1e6],  # x=2: wide candle, trades 94..112
+    [1700000900, 104.0, 106.0, 103.0, 104.0, 1e6],  # x=3: last close 104
+]
+CELLS = [
+    [0, 5, 1000.0],
+    [1, 6, 600.0],
+    [0, 4, 250.0],
+    [2, 4, 150.0],
+    [1, 1, 500.0],
+    [3, 1, 300.0],
+    [1, 0, 400.0],
+    [2, 2, 300.0],
+    [3, 3, 0.0],  # a zero cell: counted in `cells`, adds nothing
+]
+HEATMAP = {'y_axis': Y_AXIS, 'liquidation_leverage_data': CELLS, 'price_candlesticks': CANDLES}
+# Level totals: y0 400, y1 800, y2 300, y3 0, y4 400, y5 1000, y6 600; total 3500.
+
+
+def test_heatmap_totals_and_sides() -> None:
+    s = summarize('pair_liquidation_heatmap', HEATMAP)
+    assert s is not None
+    assert s['last_close'] == 104.0
+    assert s['candles'] == 4
+    assert s['price_levels'] == 7
+    assert s['cells'] == 9
+    assert s['total'] == 3500.0
+    assert s['above_usd'] == 2000.0  # 105: 0, 110: 400, 115: 1000, 120: 600
+    assert s['below_usd'] == 1500.0  # 90: 400, 95: 800, 100: 300
+
+
+def test_heatmap_hotspot_bands_merge_sweep_and_order() -> None:
+    s = summarize('coin_liquidation_heatmap', HEATMAP)
+    assert s is not None
+    assert s['hotspots'] == [
+        # peak y5 (1000): y6 600 >= 500 merges, y4 400 < 500 does not. Earliest cell x=0; later candles reach
+        # at most 112 < 115, so not swept. (115 - 104) / 104 = 10.5769%
+        {
+            'price_low': 115.0,
+            'price_high': 120.0,
+            'peak_price': 115.0,
+            'total': 1600.0,
+            'distance_pct': 10.577,
+            'swept': False,
+        },
+        # peak y1 (800): y0 400 is exactly 50% and merges (inclusive), y2 300 does not. Earliest x=1; candle x=2
+        # trades down to 94, inside [90, 95] -> swept. (95 - 104) / 104 = -8.6538%
+        {
+            'price_low': 90.0,
+            'price_high': 95.0,
+            'peak_price': 95.0,
+            'total': 1200.0,
+            'distance_pct': -8.654,
+            'swept': True,
+        },
+        # next largest unused: y4 (400; y0 ties but is taken). y3 is empty and y5 is used: a one-level band.
+        # Earliest x=0; candle x=2 (94..112) crosses 110 -> swept.
+        {
+            'price_low': 110.0,
+            'price_high': 110.0,
+            'peak_price': 110.0,
+            'total': 400.0,
+            'distance_pct': 5.769,
+            'swept': True,
+        },
+        # y2 (300): neighbours used or empty. Earliest x=2; only candle x=3 (103..106) comes later -> not swept.
+        {
+            'price_low': 100.0,
+            'price_high': 100.0,
+            'peak_price': 100.0,
+            'total': 300.0,
+            'distance_pct': -3.846,
+            'swept': False,
+        },
+    ]
+
+
+def test_heatmap_candle_at_the_band_cell_itself_does_not_sweep() -> None:
+    # One band at 110 whose only cell is on the last-but-one candle; that candle itself trades through 110,
+    # but only LATER candles count.
+    data = {
+        'y_axis': [100.0, 110.0],
+        'liquidation_leverage_data': [[0, 1, 5.0]],
+        'price_candlesticks': [[1, 100.0, 111.0, 99.0, 100.0, 0.0], [2, 100.0, 101.0, 99.0, 100.0, 0.0]],
+    }
+    s = summarize('pair_liquidation_heatmap', data)
+    assert s is not None
+    assert s['hotspots'] == [
+        {
+            'price_low': 110.0,
+            'price_high': 110.0,
+            'peak_price': 110.0,
+            'total': 5.0,
+            'distance_pct': 10.0,
+            'swept': False,
+        }
+    ]
+
+
+def test_heatmap_keeps_at_most_five_bands() -> None:
+    # ten isolated levels (every other y empty) -> ten one-level candidates, five kept, largest first
+    y_axis = [float(100 + i) for i in range(20)]
+    cells = [[0, 2 * i, float(10 + i)] for i in range(10)]
+    data = {'y_axis': y_axis, 'liquidation_leverage_data': cells, 'price_candlesticks': [[0, 100, 100, 100, 100.0, 0]]}
+    s = summarize('pair_liquidation_heatmap', data)
+    assert s is not None
+    assert [band['peak_price'] for band in s['hotspots']] == [118.0, 116.0, 114.0, 112.0, 110.0]
+    assert [band['total'] for band in s['hotspots']] == [19.0, 18.0, 17.0, 16.0, 15.0]
+
+
+def test_empty_heatmap() -> None:
+    s = summarize('pair_liquidation_heatmap', {'y_axis': [], 'liquidation_leverage_data': [], 'price_candlesticks': []})
+    assert s == {
+        'last_close': None,
+        'candles': 0,
+        'price_levels': 0,
+        'cells': 0,
+        'total': 0.0,
+        'above_usd': None,
+        'below_usd': None,
+        'hotspots': [],
+    }
+
+
+def test_big_heatmap_is_fast() -> None:
+    # ~1y of 12h candles x 200 levels with ~50k cells
+    y_axis = [float(40000 + 100 * i) for i in range(200)]
+    candles = [[1700000000 + 43200 * x, 50000.0, 50500.0, 49500.0, 50000.0, 1.0] for x in range(730)]
+    cells = [[x, y, float((x * 7 + y * 13) % 97 + 1)] for x in range(730) for y in range(0, 200, 3)]
+    assert len(cells) > 48000
+    start = time.perf_counter()
+    s = summarize(
+        'pair_liquidation_heatmap',
+        {'y_axis': y_axis, 'liquidation_leverage_data': cells, 'price_candlesticks': candles},
+    )
+    assert time.perf_counter() - start < 1.0
+    assert s is not None
+    assert s['cells'] == len(cells)
+    assert len(s['hotspots']) == 5
+
+
+def test_hotspot_rule_is_documented() -> None:
+    assert '50%' in HOTSPOT_BAND_RULE
+    assert 'adjacent' in HOTSPOT_BAND_RULE
+
+
+# --- histories -------------------------------------------------------------------------------------------------
+
+PAIR_HISTORY = [
+    {'time': 1000, 'long_liquidation_usd': 100.5, 'short_liquidation_usd': 200.25},
+    {'time': 2000, 'long_liquidation_usd': 300.0, 'short_liquidation_usd': 50.0},
+    {'time': 3000, 'long_liquidation_usd': 0.0, 'short_liquidation_usd': 0.0},
+]
+COIN_HISTORY = [
+    {
+        'time': r['time'],
+        'aggregated_long_liquidation_usd': r['long_liquidation_usd'],
+        'aggregated_short_liquidation_usd': r['short_liquidation_usd'],
+    }
+    for r in PAIR_HISTORY
+]
+HISTORY_SUMMARY = {
+    'intervals': 3,
+    'first_time': 1000,
+    'last_time': 3000,
+    'long_usd': 400.5,
+    'short_usd': 250.25,
+    'total_usd': 650.75,
+    'net_long_minus_short_usd': 150.25,
+    'long_share': 0.6154,  # 400.5 / 650.75 = 0.61544...
+    'largest_interval': {'time': 2000, 'long_usd': 300.0, 'short_usd': 50.0, 'total_usd': 350.0},  # 350 > 300.75
+}
+
+
+def test_pair_history() -> None:
+    assert summarize('pair_liquidation_history', PAIR_HISTORY) == HISTORY_SUMMARY
+
+
+def test_coin_history_field_names() -> None:
+    assert summarize('coin_liquidation_history', COIN_HISTORY) == HISTORY_SUMMARY
+
+
+def test_empty_history() -> None:
+    assert summarize('pair_liquidation_history', []) == {
+        'intervals': 0,
+        'first_time': None,
+        'last_time': None,
+        'long_usd': 0.0,
+        'short_usd': 0.0,
+        'total_usd': 0.0,
+        'net_long_minus_short_usd': 0.0,
+        'long_share': None,
+        'largest_interval': None,
+    }
+
+
+def test_history_all_zero_has_no_long_share() -> None:
+    s = summarize('pair_liquidation_history', [PAIR_HISTORY[2]])
+    assert s is not None
+    assert s['long_share'] is None
+    assert s['largest_interval'] == {'time': 3000, 'long_usd': 0.0, 'short_usd': 0.0, 'total_usd': 0.0}
+
+
+# --- orders ----------------------------------------------------------------------------------------------------
+
+ORDERS = [  # newest first, as CoinGlass sends them
+    {
+        'exchange_name': 'BINANCE',
+        'symbol': 'BTCUSDT',
+        'base_asset': 'BTC',
+        'price': 87535.9,
+        'usd_value': 205534.29,
+        'side': 2,
+        'time': 1745216319263,
+    },
+    {
+        'exchange_name': 'BINANCE',
+        'symbol': 'BTCUSDT',
+        'base_asset': 'BTC',
+        'price': 88000.0,
+        'usd_value': 50000.0,
+        'side': 1,
+        'time': 1745216000000,
+    },
+    {
+        'exchange_name': 'BINANCE',
+        'symbol': 'BTCUSDT',
+        'base_asset': 'BTC',
+        'price': 87465.2,
+        'usd_value': 15918.67,
+        'side': 2,
+        'time': 1745215647165,
+    },
+]
+
+
+def test_orders_by_side_reading() -> None:
+    s = summarize('liquidation_orders', ORDERS)
+    assert s == {
+        'count': 3,
+        'total_usd': 271452.96,
+        'long_liquidated_usd': 221452.96,  # side 2 (sell) closes longs: 205534.29 + 15918.67
+        'short_liquidated_usd': 50000.0,  # side 1 (buy) closes shorts
+        'long_liquidated_count': 2,
+        'short_liquidated_count': 1,
+        'largest_order': ORDERS[0],
+        'side_reading': ORDER_SIDE_READING,
+        'first_time': 1745215647165,
+        'last_time': 1745216319263,
+    }
+
+
+def test_order_side_reading_sentence() -> None:
+    assert 'side 1' in ORDER_SIDE_READING
+    assert 'short position liquidated' in ORDER_SIDE_READING
+    assert 'side 2 as a long position liquidated' in ORDER_SIDE_READING
+    assert ORDER_SIDE_READING.count('.') == 1  # one sentence
+    assert ORDER_SIDE_READING.endswith('.')
+
+
+def test_empty_orders() -> None:
+    s = summarize('liquidation_orders', [])
+    assert s is not None
+    assert (s['count'], s['total_usd'], s['largest_order'], s['first_time'], s['last_time']) == (
+        0,
+        0.0,
+        None,
+        None,
+        None,
+    )
+
+
+# --- max pain --------------------------------------------------------------------------------------------------
+
+
+def test_max_pain_distances() -> None:
+    rows = [
+        {
+            'symbol': 'AAA',
+            'price': 100.0,
+            'long_max_pain_liq_level': 1.0,
+            'long_max_pain_liq_price': 90.0,
+            'short_max_pain_liq_level': 2.0,
+            'short_max_pain_liq_price': 112.5,
+        },
+        {
+            'symbol': 'ETH',
+            'price': 4000.0,
+            'long_max_pain_liq_level': 1.0,
+            'long_max_pain_liq_price': 3900.0,
+            'short_max_pain_liq_level': 2.0,
+            'short_max_pain_liq_price': 4100.0,
+        },
+        # CoinGlass's own example: (113046.71 - 110625.1) / 110625.1 = +2.1890%, (109748.37 - 110625.1) / 110625.1 = -0.7925%
+        {
+            'symbol': 'BTC',
+            'price': 110625.1,
+            'long_max_pain_liq_level': 75677278.26,
+            'long_max_pain_liq_price': 113046.71,
+            'short_max_pain_liq_level': 44617473.19,
+            'short_max_pain_liq_price': 109748.37,
+        },
+    ]
+    assert summarize('liquidation_max_pain', rows) == {
+        'rows': [
+            {
+                'symbol': 'AAA',
+                'price': 100.0,
+                'long_max_pain_price': 90.0,
+                'long_distance_pct': -10.0,
+                'short_max_pain_price': 112.5,
+                'short_distance_pct': 12.5,
+            },
+            {
+                'symbol': 'ETH',
+                'price': 4000.0,
+                'long_max_pain_price': 3900.0,
+                'long_distance_pct': -2.5,
+                'short_max_pain_price': 4100.0,
+                'short_distance_pct': 2.5,
+            },
+            {
+                'symbol': 'BTC',
+                'price': 110625.1,
+                'long_max_pain_price': 113046.71,
+                'long_distance_pct': 2.189,
+                'short_max_pain_price': 109748.37,
+                'short_distance_pct': -0.793,
+            },
+        ]
+    }
+
+
+def test_max_pain_missing_price_gives_no_distance() -> None:
+    s = summarize(
+        'liquidation_max_pain',
+        [{'symbol': 'X', 'price': None, 'long_max_pain_liq_price': 1.0, 'short_max_pain_liq_price': 2.0}],
+    )
+    assert s is not None
+    assert s['rows'][0]['long_distance_pct'] is None
+    assert s['rows'][0]['short_distance_pct'] is None
+
+
+# --- exchange list ---------------------------------------------------------------------------------------------
+
+EXCHANGES = [
+    {'exchange': 'All', 'liquidation_usd': 1000.0, 'long_liquidation_usd': 350.0, 'short_liquidation_usd': 350.0},
+    {'exchange': 'Bybit', 'liquidation_usd': 200.0, 'long_liquidation_usd': 150.0, 'short_liquidation_usd': 50.0},
+    {'exchange': 'Binance', 'liquidation_usd': 500.0, 'long_liquidation_usd': 200.0, 'short_liquidation_usd': 300.0},
+    {'exchange': 'OKX', 'liquidation_usd': 300.0, 'long_liquidation_usd': 0.0, 'short_liquidation_usd': 0.0},
+]
+
+
+def test_exchange_list_shares_and_unknown_split() -> None:
+    s = summarize('liquidation_exchange_list', EXCHANGES)
+    assert s is not None
+    assert s['total_usd'] == 1000.0
+    assert s['exchanges'] == [
+        {'exchange': 'Binance', 'liquidation_usd': 500.0, 'share_pct': 50.0, 'long_share_pct': 40.0},
+        {'exchange': 'OKX', 'liquidation_usd': 300.0, 'share_pct': 30.0, 'long_share_pct': None},  # unknown, not 0
+        {'exchange': 'Bybit', 'liquidation_usd': 200.0, 'share_pct': 20.0, 'long_share_pct': 75.0},
+    ]
+    assert s['note'] is not None
+    assert 'OKX' in s['note']
+    assert 'Binance' not in s['note']
+
+
+def test_exchange_list_total_from_all_row_wins_over_sum() -> None:
+    rows = [{**EXCHANGES[0], 'liquidation_usd': 2000.0}, *EXCHANGES[1:]]
+    s = summarize('liquidation_exchange_list', rows)
+    assert s is not None
+    assert s['total_usd'] == 2000.0
+    assert [e['share_pct'] for e in s['exchanges']] == [25.0, 15.0, 10.0]
+
+
+def test_exchange_list_without_all_row_sums_and_has_no_note() -> None:
+    rows = [
+        EXCHANGES[1],
+        EXCHANGES[2],
+        {'exchange': 'Gate', 'liquidation_usd': 0.0, 'long_liquidation_usd': 0.0, 'short_liquidation_usd': 0.0},
+    ]
+    s = summarize('liquidation_exchange_list', rows)
+    assert s is not None
+    assert s['total_usd'] == 700.0
+    assert s['exchanges'] == [
+        {'exchange': 'Binance', 'liquidation_usd': 500.0, 'share_pct': 71.429, 'long_share_pct': 40.0},  # 500/700
+        {'exchange': 'Bybit', 'liquidation_usd': 200.0, 'share_pct': 28.571, 'long_share_pct': 75.0},
+        {'exchange': 'Gate', 'liquidation_usd': 0.0, 'share_pct': 0.0, 'long_share_pct': None},
+    ]
+    assert s['note'] is None  # Gate has no total, so nothing is unknown
+
+
+def test_empty_exchange_list() -> None:
+    assert summarize('liquidation_exchange_list', []) == {'total_usd': 0.0, 'exchanges': [], 'note': None}
+
+
+# --- coin list -------------------------------------------------------------------------------------------------
+
+
+def _coin(symbol: str, total: float, long: float, short: float) -> dict[str, object]:
+    row: dict[str, object] = {'symbol': symbol}
+    for window in ('24h', '12h', '4h', '1h'):
+        row[f'liquidation_usd_{window}'] = total
+        row[f'long_liquidation_usd_{window}'] = long
+        row[f'short_liquidation_usd_{window}'] = short
+    return row
+
+
+COINS = [
+    _coin('SOL', 1000.0, 1000.0, 0.0),
+    _coin('BTC', 5000.0, 3000.0, 2000.0),
+    _coin('ETH', 2500.0, 0.0, 0.0),  # unknown split
+    *[_coin(f'X{i}', float(100 - 10 * i), (100 - 10 * i) / 2, (100 - 10 * i) / 2) for i in range(1, 10)],  # 90..10
+]
+# total 24h = 5000 + 2500 + 1000 + (90 + 80 + ... + 10 = 450) = 8950
+
+
+def test_coin_list_top_ten_shares() -> None:
+    s = summarize('liquidation_coin_list', COINS)
+    assert s is not None
+    assert s['total_usd_24h'] == 8950.0
+    coins = s['coins']
+    assert len(coins) == 10
+    assert [c['symbol'] for c in coins] == ['BTC', 'ETH', 'SOL', 'X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7']
+    assert coins[0] == {'symbol': 'BTC', 'liquidation_usd_24h': 5000.0, 'share_pct': 55.866, 'long_share_pct': 60.0}
+    assert coins[1] == {'symbol': 'ETH', 'liquidation_usd_24h': 2500.0, 'share_pct': 27.933, 'long_share_pct': None}
+    assert coins[2] == {'symbol': 'SOL', 'liquidation_usd_24h': 1000.0, 'share_pct': 11.173, 'long_share_pct': 100.0}
+    assert coins[3] == {'symbol': 'X1', 'liquidation_usd_24h': 90.0, 'share_pct': 1.006, 'long_share_pct': 50.0}
+    assert coins[9]['share_pct'] == 0.335  # 30 / 8950 = 0.3352%
+    assert s['note'] is not None
+    assert 'ETH' in s['note']
+
+
+def test_empty_coin_list() -> None:
+    assert summarize('liquidation_coin_list', []) == {'total_usd_24h': 0.0, 'coins': [], 'note': None}
+
+
+# --- dispatch --------------------------------------------------------------------------------------------------
+
+
+def test_search_symbols_and_none_data_give_none() -> None:
+    assert summarize('search_symbols', [{'exchange': 'Binance', 'instrument_id': 'BTCUSDT'}]) is None
+    for mode in ('liquidation_map', 'pair_liquidation_heatmap', 'liquidation_orders', 'liquidation_coin_list'):
+        assert summarize(mode, None) is None
+
+
+def test_unknown_mode_raises() -> None:
+    with pytest.raises(ValueError, match='Unknown mode'):
+        summarize('liquidation_nonsense', [])
