@@ -234,7 +234,7 @@ def _map_reference(ax: Axes, prices: npt.NDArray[np.float64], levels: npt.NDArra
         if mask.any():
             x, y = _cumulative_line(prices[mask], levels[mask], outward_descending=descending)
             ax2.plot(np.r_[ref, x], np.r_[0.0, y], drawstyle='steps-post', color=colour, lw=2, label=label)
-    ax2.set_ylim(0, ax2.get_ylim()[1] * 1.25 or 1.0)
+    ax2.set_ylim(0, ax2.get_ylim()[1] * 1.4 or 1.0)
     ax2.yaxis.set_major_formatter(_USD_FORMATTER)
     ax2.set_ylabel('Cumulative level from reference price (USD)')
     ax.axvline(ref, color=REFERENCE_COLOUR, ls='--', lw=1.5, label=f'Reference price {format_exact_price(ref)}')
@@ -283,7 +283,7 @@ def _draw_map(fig: Figure, data: Any, summary: Mapping[str, Any] | None) -> str 
         subtitle += f' (levels summed into {edges.size - 1} price bins)'
     pad = max(span * 0.02, _level_bar_width(prices) if edges is None else 0.0)
     ax.set_xlim(low - pad, high + pad)
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.25 or 1.0)  # headroom at the top for the legend and the price label
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.4 or 1.0)  # headroom at the top for the legend and the price label
     ax.xaxis.set_major_formatter(_PRICE_FORMATTER)
     ax.yaxis.set_major_formatter(_USD_FORMATTER)
     ax.set_xlabel('Liquidation price (USD)')
@@ -387,6 +387,9 @@ def _draw_history(fig: Figure, data: Any, _summary: Mapping[str, Any] | None) ->
     ax = fig.add_subplot()
     ax.bar(dates, sides[:, 0], width=width, color=LONG_COLOUR, label='Long liquidations', align='center')
     ax.bar(dates, sides[:, 1], width=width, bottom=sides[:, 0], color=SHORT_COLOUR, label='Short liquidations')
+    if dates.size == 1:  # a lone bar would otherwise fill the whole axes
+        ax.set_xlim(float(dates[0]) - 3 * width, float(dates[0]) + 3 * width)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.15 or 1.0)  # headroom for the legend
     _utc_date_axis(ax)
     ax.yaxis.set_major_formatter(_USD_FORMATTER)
     ax.set_ylabel('Liquidations per interval (USD)')

@@ -19,6 +19,18 @@ from fake_coinglass import FakeCoinGlass  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 PAY_PER_EVENT = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())
 TEST_KEY = 'cg-test-key-7f3a9c1e5b'
+# As the README tells publishers: the synthetic per-item event is removed, i.e. dataset items cost nothing.
+FREE_ITEMS = {'apify-default-dataset-item': {'eventTitle': 'Dataset item', 'eventPriceUsd': 0}}
+
+
+def write_record(storage: Path, key: str, value: Any) -> None:
+    """Put a JSON record into the default key-value store, as the SDK's local storage keeps it."""
+    folder = storage / 'key_value_stores' / 'default'
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(value)
+    (folder / key).write_text(text)
+    metadata = {'key': key, 'content_type': 'application/json', 'size': len(text)}
+    (folder / f'{key}.__metadata__.json').write_text(json.dumps(metadata))
 
 
 @dataclass
@@ -53,11 +65,11 @@ class ActorRun:
         return [charge for charge in self._dataset('charging-log') if not charge['event_name'].startswith('apify-')]
 
     def record(self, key: str) -> Any:
-        folder = self.storage / 'key_value_stores' / 'default'
-        matches = [path for path in folder.glob(f'{key}*') if not path.name.endswith('__metadata__.json')]
-        assert matches, f'no record {key} in {sorted(p.name for p in folder.iterdir())}'
-        path = matches[0]
-        return json.loads(path.read_text()) if path.suffix == '.json' else path.read_bytes()
+        """A key-value record: JSON parsed, anything else as bytes."""
+        path = self.storage / 'key_value_stores' / 'default' / key
+        assert path.exists(), f'no record {key} in {sorted(p.name for p in path.parent.iterdir())}'
+        metadata = json.loads(path.with_name(f'{key}.__metadata__.json').read_text())
+        return json.loads(path.read_text()) if 'json' in metadata['content_type'] else path.read_bytes()
 
     def everything(self) -> str:
         """All output and every stored file as text, for secret scans."""
@@ -83,7 +95,7 @@ def actor_env(base_url: str, storage: Path, *, api_key: str | None = TEST_KEY, p
         env |= {
             'ACTOR_TEST_PAY_PER_EVENT': 'true',
             'APIFY_ACTOR_PRICING_INFO': json.dumps(
-                {'pricingModel': 'PAY_PER_EVENT', 'pricingPerEvent': {'actorChargeEvents': PAY_PER_EVENT}}
+                {'pricingModel': 'PAY_PER_EVENT', 'pricingPerEvent': {'actorChargeEvents': PAY_PER_EVENT | FREE_ITEMS}}
             ),
             'APIFY_CHARGED_ACTOR_EVENT_COUNTS': json.dumps(dict.fromkeys(PAY_PER_EVENT, 0)),
         }

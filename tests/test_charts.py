@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import subprocess
 import sys
@@ -243,7 +244,7 @@ def test_only_charts_import_matplotlib_and_never_pyplot() -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={'PYTHONPATH': str(ROOT)},
+        env={**os.environ, 'PYTHONPATH': str(ROOT)},
     )
     assert result.returncode == 0, result.stderr
 

@@ -1,0 +1,52 @@
+# One command to set up and run, one to test. Needs python3 (3.11+), make, and node/npm for the Apify CLI checks.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INPUT ?= {"mode": "search_symbols", "keyword": "btc"}
+STORAGE ?= storage
+FAKE_PORT ?= 8765
+
+.PHONY: setup tools run demo fake lint test check bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+tools:
+	bash scripts/install-tools.sh
+
+## make run INPUT='{"mode": "liquidation_map", "symbol": "Binance_BTCUSDT", "range": "1d"}' (needs COINGLASS_API_KEY)
+run: setup
+	mkdir -p $(STORAGE)/key_value_stores/default
+	printf '%s' '$(INPUT)' > $(STORAGE)/key_value_stores/default/INPUT.json
+	CRAWLEE_STORAGE_DIR=$(STORAGE) $(PY) -m src
+	@echo "Results: $(STORAGE)/datasets/default/"
+
+## make demo INPUT='...': the same, offline, against the fake CoinGlass on 127.0.0.1
+demo: setup
+	$(PY) tests/fake_coinglass.py --port $(FAKE_PORT) & echo $$! > .fake.pid; sleep 1; \
+	$(MAKE) --no-print-directory run COINGLASS_BASE_URL=http://127.0.0.1:$(FAKE_PORT) \
+		COINGLASS_API_KEY=$${COINGLASS_API_KEY:-demo-key} INPUT='$(INPUT)'; status=$$?; \
+	kill $$(cat .fake.pid); rm -f .fake.pid; exit $$status
+
+fake: setup
+	$(PY) tests/fake_coinglass.py --port $(FAKE_PORT)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: setup tools
+	$(VENV)/bin/pytest
+
+## The whole test suite: lint, types, tests (what CI runs).
+check: lint test
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(STORAGE) .mypy_cache .ruff_cache .pytest_cache .hypothesis

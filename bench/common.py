@@ -1,0 +1,321 @@
+"""Shared helpers for the benchmarks: the machine, a timed fake CoinGlass, and timed Actor runs.
+
+Every benchmark runs the Actor exactly as the platform does (`python -m src` in a subprocess, input from a fresh
+local storage) against the project's fake CoinGlass on 127.0.0.1, and measures the subprocess from the outside:
+wall time from spawn to exit, and its own peak RSS from `wait4` (no extra tools needed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / 'tests'), str(ROOT)]
+
+from fake_coinglass import NOW_MS, FakeCoinGlass  # noqa: E402
+
+__all__ = [
+    'NOW_MS',
+    'ROOT',
+    'ActorRun',
+    'Check',
+    'Section',
+    'TimedFake',
+    'actor_env',
+    'fake_windows',
+    'machine',
+    'machine_lines',
+    'median',
+    'run_actor',
+    'run_process',
+]
+
+PAY_PER_EVENT: dict[str, Any] = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())
+BENCH_KEY = 'cg-bench-key-0000'
+
+
+# --- the machine ------------------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    """CPU model, cores, memory, Python and SDK versions, and the load when the benchmark started."""
+    cpu = 'unknown'
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'):
+                cpu = line.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = 'unknown'
+    try:
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemTotal'):
+                memory = f'{int(line.split()[1]) / 1024 / 1024:.1f} GiB'
+                break
+    except OSError:
+        pass
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        affinity = os.cpu_count() or 0
+    load = ' '.join(f'{value:.2f}' for value in os.getloadavg())
+    from importlib.metadata import version  # noqa: PLC0415
+
+    return {
+        'cpu': cpu,
+        'cores': f'{os.cpu_count()} logical ({affinity} usable)',
+        'memory': memory,
+        'os': f'{platform.system()} {platform.release()}',
+        'python': f'{platform.python_implementation()} {platform.python_version()} ({sys.executable})',
+        'packages': f'apify {version("apify")}, crawlee {version("crawlee")}, httpx {version("httpx")}, '
+        f'pydantic {version("pydantic")}',
+        'load average (1, 5, 15 min) at start': load,
+    }
+
+
+def machine_lines() -> list[str]:
+    """The machine as `key: value` lines."""
+    return [f'{key}: {value}' for key, value in machine().items()]
+
+
+# --- results -----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """One target: what was measured against what was wanted."""
+
+    name: str
+    value: str
+    target: str
+    met: bool
+
+
+@dataclass
+class Section:
+    """One benchmark's results: figures as (name, value) rows, targets, and notes, printable and as Markdown."""
+
+    title: str
+    command: str
+    setup: str
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """Plain text for the terminal."""
+        width = max((len(name) for name, _ in self.figures), default=0)
+        lines = [f'== {self.title} ==', f'setup: {self.setup}']
+        lines += [f'  {name.ljust(width)}  {value}' for name, value in self.figures]
+        lines += [
+            f'  [{"MET " if check.met else "MISS"}] {check.name}: {check.value} (target {check.target})'
+            for check in self.checks
+        ]
+        lines += [f'  note: {note}' for note in self.notes]
+        return '\n'.join(lines)
+
+    def markdown(self) -> str:
+        """A Markdown section."""
+        lines = [f'## {self.title}', '', f'Command: `{self.command}`', '', f'Setup: {self.setup}', '']
+        lines += ['| Figure | Value |', '| --- | --- |']
+        lines += [f'| {name} | {value} |' for name, value in self.figures]
+        if self.checks:
+            lines += ['', '| Target | Measured | Wanted | Met |', '| --- | --- | --- | --- |']
+            lines += [
+                f'| {check.name} | {check.value} | {check.target} | {"yes" if check.met else "**no**"} |'
+                for check in self.checks
+            ]
+        if self.notes:
+            lines += ['']
+            lines += [f'- {note}' for note in self.notes]
+        return '\n'.join(lines) + '\n'
+
+    def show(self) -> None:
+        """Print the section and the machine."""
+        print(self.text())
+        print('machine:')
+        for line in machine_lines():
+            print(f'  {line}')
+
+
+def median(values: list[float]) -> float:
+    """The median."""
+    return float(statistics.median(values))
+
+
+# --- the fake CoinGlass, with arrival times ----------------------------------------------------------------------------
+
+
+class TimedFake(FakeCoinGlass):
+    """The fake CoinGlass, also recording when each request arrived (monotonic seconds, this process's clock)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.arrivals: list[tuple[float, str]] = []
+        self._arrival_lock = threading.Lock()
+
+    def _handle(self, handler: Any) -> None:
+        arrived = time.monotonic()
+        path = handler.requestline.split()[1].partition('?')[0] if handler.requestline else ''
+        with self._arrival_lock:
+            self.arrivals.append((arrived, path))
+        super()._handle(handler)
+
+
+def fake_windows(times: list[float], window_s: float) -> list[int]:
+    """Requests per budget window, windows as the fake opens them: at the first request after the last one expired.
+
+    `times` are when the fake counted each request (arrival plus its latency).
+    """
+    counts: list[int] = []
+    start: float | None = None
+    for moment in sorted(times):
+        if start is None or moment - start >= window_s:
+            start = moment
+            counts.append(0)
+        counts[-1] += 1
+    return counts
+
+
+# --- running the Actor ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActorRun:
+    """What one `python -m src` run left behind, and what it cost."""
+
+    exit_code: int
+    wall_s: float
+    max_rss_kb: int
+    user_s: float
+    system_s: float
+    stdout: str
+    stderr: str
+    storage: Path
+
+    def dataset_files(self, name: str = 'default') -> list[Path]:
+        """The dataset's item files, in order."""
+        folder = self.storage / 'datasets' / name
+        if not folder.exists():
+            return []
+        return sorted(path for path in folder.glob('*.json') if not path.name.startswith('__'))
+
+    def items(self, name: str = 'default') -> list[dict[str, Any]]:
+        """The dataset's items."""
+        return [json.loads(path.read_text()) for path in self.dataset_files(name)]
+
+    def charges(self) -> list[dict[str, Any]]:
+        """The Actor's own charging-log entries (the SDK's synthetic `apify-*` events left out)."""
+        return [entry for entry in self.items('charging-log') if not str(entry['event_name']).startswith('apify-')]
+
+    def record(self, key: str) -> Any:
+        """A record of the default key-value store, parsed when JSON."""
+        folder = self.storage / 'key_value_stores' / 'default'
+        matches = [path for path in folder.glob(f'{key}.*') if not path.name.endswith('__metadata__.json')]
+        if not matches:
+            raise KeyError(f'no record {key} in {sorted(path.name for path in folder.iterdir())}')
+        return json.loads(matches[0].read_text()) if matches[0].suffix == '.json' else matches[0].read_bytes()
+
+
+def actor_env(base_url: str, storage: Path, *, ppe: bool = False, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a local run: fresh storage, the fake's URL and a key; pay-per-event when asked.
+
+    The log level stays at the SDK's default (INFO), as on the platform.
+    """
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(('APIFY_', 'ACTOR_', 'COINGLASS_', 'CRAWLEE_'))
+    }
+    env |= {
+        'CRAWLEE_STORAGE_DIR': str(storage),
+        'COINGLASS_BASE_URL': base_url,
+        'COINGLASS_API_KEY': BENCH_KEY,
+        'PYTHONUNBUFFERED': '1',
+    }
+    if ppe:
+        env |= {
+            'ACTOR_TEST_PAY_PER_EVENT': 'true',
+            'APIFY_ACTOR_PRICING_INFO': json.dumps(
+                {'pricingModel': 'PAY_PER_EVENT', 'pricingPerEvent': {'actorChargeEvents': PAY_PER_EVENT}}
+            ),
+            'APIFY_CHARGED_ACTOR_EVENT_COUNTS': json.dumps(dict.fromkeys(PAY_PER_EVENT, 0)),
+        }
+    return env | (extra or {})
+
+
+@dataclass
+class Process:
+    """A finished subprocess, measured."""
+
+    exit_code: int
+    wall_s: float
+    max_rss_kb: int
+    user_s: float
+    system_s: float
+    stdout: str
+    stderr: str
+
+
+def run_process(argv: list[str], *, env: dict[str, str] | None = None, timeout: float = 120) -> Process:
+    """Run a command and measure it: wall time from spawn to exit, its peak RSS and CPU times from `wait4`."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=err)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.002)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Process(
+            exit_code=process.returncode,
+            wall_s=wall,
+            max_rss_kb=usage.ru_maxrss,
+            user_s=usage.ru_utime,
+            system_s=usage.ru_stime,
+            stdout=out.read().decode('utf-8', 'replace'),
+            stderr=err.read().decode('utf-8', 'replace'),
+        )
+
+
+def run_actor(
+    actor_input: dict[str, Any],
+    base_url: str,
+    *,
+    ppe: bool = False,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    argv: list[str] | None = None,
+) -> ActorRun:
+    """Run `python -m src` (or `argv`) with the input in a fresh local storage, measured."""
+    storage = Path(tempfile.mkdtemp(prefix='cg-bench-'))
+    store = storage / 'key_value_stores' / 'default'
+    store.mkdir(parents=True)
+    (store / 'INPUT.json').write_text(json.dumps(actor_input))
+    done = run_process(
+        argv or [sys.executable, '-m', 'src'],
+        env=actor_env(base_url, storage, ppe=ppe, extra=env),
+        timeout=timeout,
+    )
+    return ActorRun(
+        done.exit_code, done.wall_s, done.max_rss_kb, done.user_s, done.system_s, done.stdout, done.stderr, storage
+    )

@@ -1,0 +1,95 @@
+"""Batches, charging, the spending limit, the run summary and restarts, through `python -m src`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_actor, write_record
+
+MAP_PATH = '/api/futures/liquidation/map'
+BATCH = {
+    'mode': 'liquidation_map',
+    'range': '1d',
+    'queries': [
+        {'symbol': 'Binance_BTCUSDT'},
+        {'symbol': 'OKX_ETH-USDT-SWAP', 'range': '7d'},
+        {'symbol': 'Binance_NOPEUSDT'},
+        {'mode': 'liquidation_max_pain'},
+    ],
+}
+
+
+def test_batch_yields_one_envelope_and_charge_per_query(actor) -> None:
+    run = actor(BATCH, ppe=True)
+    assert run.exit_code == 0, run.stderr
+    by_index = {item['query_index']: item for item in run.items}
+    assert sorted(by_index) == [0, 1, 2, 3]
+    assert (by_index[1]['symbol'], by_index[1]['range'], by_index[1]['success']) == ('OKX_ETH-USDT-SWAP', '7d', True)
+    assert by_index[2]['success'] is False
+    assert by_index[2]['error_type'] == 'invalid_parameter'
+    assert 'Binance_NOPEUSDT' in by_index[2]['message']
+    assert by_index[3]['mode'] == 'liquidation_max_pain'
+    events = sorted(charge['event_name'] for charge in run.charges)
+    assert events == ['LIQUIDATION_MAP', 'LIQUIDATION_MAP', 'LIQUIDATION_MAX_PAIN']
+    summary = run.record('OUTPUT')
+    assert {key: summary[key] for key in ('queries', 'succeeded', 'failed', 'charged_events')} == {
+        'queries': 4, 'succeeded': 3, 'failed': 1, 'charged_events': 3}
+    assert 'dataset' in summary['dataset_url']
+    assert '3 of 4 queries succeeded, 1 failed.' in run.stdout + run.stderr
+
+
+def test_bad_query_fails_the_whole_input_before_any_request(actor, fake) -> None:
+    run = actor({'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'BTC'}]}, ppe=True)
+    assert run.exit_code == 2
+    assert run.item['success'] is False
+    assert run.item['error_type'] == 'input'
+    assert run.item['message'].startswith('queries[1]: ')
+    assert fake.requests == []
+    assert run.charges == []
+
+
+def test_identical_queries_are_fetched_once_and_each_delivered(actor, fake) -> None:
+    query = {'symbol': 'Binance_BTCUSDT'}
+    run = actor({'mode': 'liquidation_map', 'range': '1d', 'queries': [query, query, query]}, ppe=True)
+    assert [item['success'] for item in run.items] == [True, True, True]
+    assert fake.count(MAP_PATH) == 1
+    assert len(run.charges) == 3
+
+
+def test_lookups_are_fetched_once_per_run(actor, fake) -> None:
+    run = actor({'mode': 'search_symbols', 'queries': [{'keyword': 'btc'}, {'keyword': 'eth'}, {'keyword': 'sol'}]})
+    assert all(item['success'] for item in run.items)
+    assert fake.count('/api/futures/supported-exchange-pairs') == 1
+    assert fake.count('/api/futures/supported-coins') == 1
+
+
+def test_spending_limit_stops_the_run_and_says_so(actor) -> None:
+    queries = [{'symbol': symbol} for symbol in ('Binance_BTCUSDT', 'Binance_ETHUSDT', 'Bybit_BTCUSDT')]
+    run = actor({'mode': 'liquidation_map', 'range': '1d', 'queries': queries}, ppe=True,
+                extra={'ACTOR_MAX_TOTAL_CHARGE_USD': '0.015'})
+    assert run.exit_code == 0, run.stderr
+    assert len(run.items) == 1
+    assert len(run.charges) == 1
+    assert 'spending limit after delivering 1 of 3 results' in run.stdout + run.stderr
+    assert run.record('OUTPUT')['spending_limit_reached'] is True
+
+
+def test_failures_are_pushed_but_never_charged(actor) -> None:
+    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_NOPEUSDT', 'range': '1d'}, ppe=True)
+    assert run.exit_code == 1
+    assert run.item['success'] is False
+    assert run.charges == []
+    assert 'Closest supported' in run.item['message'] or 'Could not fetch' in run.item['message']
+
+
+def test_a_restarted_run_skips_queries_already_delivered(fake, tmp_path: Path) -> None:
+    storage = tmp_path / 'storage'
+    write_record(storage, 'APIFY_GLOBAL_STATE', {'done': [0]})  # what a run that delivered query 0 persisted
+    actor_input = {'mode': 'liquidation_map', 'range': '1d',
+                   'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'Binance_ETHUSDT'}]}
+    run = run_actor(actor_input, fake.url, storage, ppe=True, extra={'CRAWLEE_PURGE_ON_START': 'false'})
+    assert run.exit_code == 0, run.stderr
+    assert [item['query_index'] for item in run.items] == [1]
+    assert [request.params['symbol'] for request in fake.requests if request.path == MAP_PATH] == ['ETHUSDT']
+    assert len(run.charges) == 1
+    assert run.record('APIFY_GLOBAL_STATE')['done'] == [0, 1]
