@@ -223,10 +223,14 @@ class ActorRun:
     def record(self, key: str) -> Any:
         """A record of the default key-value store, parsed when JSON."""
         folder = self.storage / 'key_value_stores' / 'default'
-        matches = [path for path in folder.glob(f'{key}.*') if not path.name.endswith('__metadata__.json')]
+        matches = [path for path in folder.iterdir() if key in {path.name, path.stem} and '__metadata__' not in path.name]
         if not matches:
             raise KeyError(f'no record {key} in {sorted(path.name for path in folder.iterdir())}')
-        return json.loads(matches[0].read_text()) if matches[0].suffix == '.json' else matches[0].read_bytes()
+        content = matches[0].read_bytes()
+        try:
+            return json.loads(content)
+        except ValueError:
+            return content
 
 
 def actor_env(base_url: str, storage: Path, *, ppe: bool = False, extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -172,9 +172,9 @@ def failure_message(query: Query, error: CoinGlassError) -> str:
 
 def _count(data: Any) -> str:
     if isinstance(data, list):
-        return f' ({len(data)} rows)'
+        return f': {len(data)} rows'
     if isinstance(data, dict) and 'liquidation_leverage_data' in data:
-        return f' ({len(data["price_candlesticks"])} candles, {len(data["liquidation_leverage_data"])} cells)'
+        return f': {len(data["price_candlesticks"])} candles, {len(data["liquidation_leverage_data"])} cells'
     if isinstance(data, dict):
-        return f' ({len(data)} price levels)'
+        return f': {len(data)} price levels'
     return ''

@@ -74,15 +74,27 @@ class ActorRun:
     def everything(self) -> str:
         """All output and every stored file as text, for secret scans."""
         parts = [self.stdout, self.stderr]
-        parts += [path.read_bytes().decode('utf-8', 'replace') for path in self.storage.rglob('*') if path.is_file()
-                  and path.name != 'INPUT.json']
+        parts += [
+            path.read_bytes().decode('utf-8', 'replace')
+            for path in self.storage.rglob('*')
+            if path.is_file() and path.name != 'INPUT.json'
+        ]
         return '\n'.join(parts)
 
 
-def actor_env(base_url: str, storage: Path, *, api_key: str | None = TEST_KEY, ppe: bool = False,
-              extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(('APIFY_', 'ACTOR_', 'COINGLASS_', 'CRAWLEE_'))}
+def actor_env(
+    base_url: str,
+    storage: Path,
+    *,
+    api_key: str | None = TEST_KEY,
+    ppe: bool = False,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(('APIFY_', 'ACTOR_', 'COINGLASS_', 'CRAWLEE_'))
+    }
     env |= {
         'CRAWLEE_STORAGE_DIR': str(storage),
         'COINGLASS_BASE_URL': base_url,

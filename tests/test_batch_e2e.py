@@ -33,7 +33,11 @@ def test_batch_yields_one_envelope_and_charge_per_query(actor) -> None:
     assert events == ['LIQUIDATION_MAP', 'LIQUIDATION_MAP', 'LIQUIDATION_MAX_PAIN']
     summary = run.record('OUTPUT')
     assert {key: summary[key] for key in ('queries', 'succeeded', 'failed', 'charged_events')} == {
-        'queries': 4, 'succeeded': 3, 'failed': 1, 'charged_events': 3}
+        'queries': 4,
+        'succeeded': 3,
+        'failed': 1,
+        'charged_events': 3,
+    }
     assert 'dataset' in summary['dataset_url']
     assert '3 of 4 queries succeeded, 1 failed.' in run.stdout + run.stderr
 
@@ -65,8 +69,11 @@ def test_lookups_are_fetched_once_per_run(actor, fake) -> None:
 
 def test_spending_limit_stops_the_run_and_says_so(actor) -> None:
     queries = [{'symbol': symbol} for symbol in ('Binance_BTCUSDT', 'Binance_ETHUSDT', 'Bybit_BTCUSDT')]
-    run = actor({'mode': 'liquidation_map', 'range': '1d', 'queries': queries}, ppe=True,
-                extra={'ACTOR_MAX_TOTAL_CHARGE_USD': '0.015'})
+    run = actor(
+        {'mode': 'liquidation_map', 'range': '1d', 'queries': queries},
+        ppe=True,
+        extra={'ACTOR_MAX_TOTAL_CHARGE_USD': '0.015'},
+    )
     assert run.exit_code == 0, run.stderr
     assert len(run.items) == 1
     assert len(run.charges) == 1
@@ -85,8 +92,11 @@ def test_failures_are_pushed_but_never_charged(actor) -> None:
 def test_a_restarted_run_skips_queries_already_delivered(fake, tmp_path: Path) -> None:
     storage = tmp_path / 'storage'
     write_record(storage, 'APIFY_GLOBAL_STATE', {'done': [0]})  # what a run that delivered query 0 persisted
-    actor_input = {'mode': 'liquidation_map', 'range': '1d',
-                   'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'Binance_ETHUSDT'}]}
+    actor_input = {
+        'mode': 'liquidation_map',
+        'range': '1d',
+        'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'Binance_ETHUSDT'}],
+    }
     run = run_actor(actor_input, fake.url, storage, ppe=True, extra={'CRAWLEE_PURGE_ON_START': 'false'})
     assert run.exit_code == 0, run.stderr
     assert [item['query_index'] for item in run.items] == [1]

@@ -81,8 +81,13 @@ def test_range_aliases() -> None:
 
 def test_times_accept_ms_iso_and_relative() -> None:
     query = one(
-        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h',
-         'start_time': '7 days', 'end_time': '2025-11-20'}
+        {
+            'mode': 'pair_liquidation_history',
+            'symbol': 'Binance_BTCUSDT',
+            'interval': '1h',
+            'start_time': '7 days',
+            'end_time': '2025-11-20',
+        }
     )
     assert query.start_time == NOW - 7 * DAY
     assert query.end_time == NOW - DAY
@@ -94,12 +99,16 @@ def test_times_accept_ms_iso_and_relative() -> None:
 
 def test_batch_entries_override_top_level() -> None:
     run = parse_run_input(
-        {'mode': 'liquidation_map', 'range': '1d',
-         'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'OKX_ETH-USDT-SWAP', 'range': '7d'}]},
+        {
+            'mode': 'liquidation_map',
+            'range': '1d',
+            'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'OKX_ETH-USDT-SWAP', 'range': '7d'}],
+        },
         now_ms=NOW,
     )
     assert [(q.exchange, q.pair, q.range) for q in run.queries] == [
-        ('Binance', 'BTCUSDT', '1d'), ('OKX', 'ETH-USDT-SWAP', '7d')
+        ('Binance', 'BTCUSDT', '1d'),
+        ('OKX', 'ETH-USDT-SWAP', '7d'),
     ]
 
 
@@ -113,42 +122,91 @@ def test_api_key_is_secret() -> None:
 BAD_INPUTS = [
     pytest.param({}, ["'mode' is missing", 'search_symbols', 'liquidation_max_pain'], id='no-mode'),
     pytest.param({'mode': 'liquidation_heatmap'}, ["'mode'", '"liquidation_heatmap"', 'not a mode'], id='unknown-mode'),
-    pytest.param({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d'},
-                 ["'range'", '"90d"', '1d, 7d, 30d', 'pair_liquidation_heatmap', '90d, 180d, 1y'], id='seed-90d-map'),
-    pytest.param({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '365d'},
-                 ["'range'", '"365d"', 'coin_liquidation_heatmap'], id='seed-365d-map'),
-    pytest.param({'mode': 'liquidation_map', 'range': '1d'}, ["'symbol' is missing", 'Binance_BTCUSDT'], id='no-symbol'),
-    pytest.param({'mode': 'liquidation_map', 'symbol': 'BTCUSDT'}, ["'symbol'", "'BTCUSDT'", 'Exchange_PAIR'],
-                 id='symbol-without-exchange'),
-    pytest.param({'mode': 'liquidation_map', 'symbol': 'OKX_BTCUSDT', 'exchange': 'Binance'},
-                 ["'symbol'", 'OKX', "'Binance'"], id='conflicting-exchange'),
+    pytest.param(
+        {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d'},
+        ["'range'", '"90d"', '1d, 7d, 30d', 'pair_liquidation_heatmap', '90d, 180d, 1y'],
+        id='seed-90d-map',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '365d'},
+        ["'range'", '"365d"', 'coin_liquidation_heatmap'],
+        id='seed-365d-map',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_map', 'range': '1d'}, ["'symbol' is missing", 'Binance_BTCUSDT'], id='no-symbol'
+    ),
+    pytest.param(
+        {'mode': 'liquidation_map', 'symbol': 'BTCUSDT'},
+        ["'symbol'", "'BTCUSDT'", 'Exchange_PAIR'],
+        id='symbol-without-exchange',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_map', 'symbol': 'OKX_BTCUSDT', 'exchange': 'Binance'},
+        ["'symbol'", 'OKX', "'Binance'"],
+        id='conflicting-exchange',
+    ),
     pytest.param({'mode': 'coin_liquidation_map'}, ["'coin' is missing", 'BTC'], id='no-coin'),
-    pytest.param({'mode': 'liquidation_exchange_list', 'range': '7d'}, ["'range'", '"7d"', '1h, 4h, 12h, 24h'],
-                 id='exchange-list-range'),
+    pytest.param(
+        {'mode': 'liquidation_exchange_list', 'range': '7d'},
+        ["'range'", '"7d"', '1h, 4h, 12h, 24h'],
+        id='exchange-list-range',
+    ),
     pytest.param({'mode': 'liquidation_max_pain', 'range': '1y'}, ["'range'", '"1y"', '48h'], id='max-pain-range'),
-    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '2h'},
-                 ["'interval'", '"2h"', '1m, 3m'], id='interval'),
-    pytest.param({'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT', 'model': 'model4'},
-                 ["'model'", '"model4"', 'model1, model2, model3'], id='model'),
-    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': 0},
-                 ["'limit'", '0', '1 to 100000'], id='limit-zero'),
-    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': 'many'},
-                 ["'limit'", '"many"', 'whole number'], id='limit-text'),
-    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': 'yesterday-ish'},
-                 ["'start_time'", '"yesterday-ish"', 'ISO 8601'], id='bad-time'),
-    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': '1 day',
-                  'end_time': '7 days'}, ["'start_time'", 'before', "'end_time'"], id='start-after-end'),
-    pytest.param({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1m',
-                  'start_time': '1y'}, ['start_time', '1m', 'limit'], id='span-too-long'),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '2h'},
+        ["'interval'", '"2h"', '1m, 3m'],
+        id='interval',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT', 'model': 'model4'},
+        ["'model'", '"model4"', 'model1, model2, model3'],
+        id='model',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': 0},
+        ["'limit'", '0', '1 to 100000'],
+        id='limit-zero',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': 'many'},
+        ["'limit'", '"many"', 'whole number'],
+        id='limit-text',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': 'yesterday-ish'},
+        ["'start_time'", '"yesterday-ish"', 'ISO 8601'],
+        id='bad-time',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': '1 day', 'end_time': '7 days'},
+        ["'start_time'", 'before', "'end_time'"],
+        id='start-after-end',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1m', 'start_time': '1y'},
+        ['start_time', '1m', 'limit'],
+        id='span-too-long',
+    ),
     pytest.param({'mode': 'liquidation_orders', 'coin': 'BTC'}, ["'exchange' is missing"], id='orders-no-exchange'),
-    pytest.param({'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': -5},
-                 ["'min_liquidation_amount'", '-5', '0 or more'], id='negative-amount'),
-    pytest.param({'mode': 'search_symbols', 'output': 'csv'}, ["'output'", '"csv"', 'full, rows, summary'], id='output'),
+    pytest.param(
+        {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': -5},
+        ["'min_liquidation_amount'", '-5', '0 or more'],
+        id='negative-amount',
+    ),
+    pytest.param(
+        {'mode': 'search_symbols', 'output': 'csv'}, ["'output'", '"csv"', 'full, rows, summary'], id='output'
+    ),
     pytest.param({'mode': 'search_symbols', 'queries': []}, ["'queries'", '[]', '1 to 1000'], id='empty-batch'),
-    pytest.param({'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}, {'range': '1d'}]},
-                 ['queries[1]', "'symbol' is missing"], id='batch-names-index'),
-    pytest.param({'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}] * (MAX_QUERIES + 1)},
-                 ["'queries'", '1 to 1000'], id='batch-too-long'),
+    pytest.param(
+        {'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}, {'range': '1d'}]},
+        ['queries[1]', "'symbol' is missing"],
+        id='batch-names-index',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}] * (MAX_QUERIES + 1)},
+        ["'queries'", '1 to 1000'],
+        id='batch-too-long',
+    ),
 ]
 
 

@@ -81,8 +81,13 @@ def test_pair_liquidation_history_turns_strings_into_numbers(actor) -> None:
 
 def test_coin_liquidation_history_sends_exchange_list(actor, fake) -> None:
     item = actor(
-        {'mode': 'coin_liquidation_history', 'coin': 'BTC', 'interval': '4h', 'exchanges': ['Binance', 'OKX'],
-         'limit': 10}
+        {
+            'mode': 'coin_liquidation_history',
+            'coin': 'BTC',
+            'interval': '4h',
+            'exchanges': ['Binance', 'OKX'],
+            'limit': 10,
+        }
     ).item
     assert item['success'] is True
     assert item['exchanges'] == ['Binance', 'OKX']
@@ -114,10 +119,15 @@ def test_liquidation_exchange_list_all_coins(actor, fake) -> None:
 def test_liquidation_orders_pages_back_over_seven_days(actor, fake) -> None:
     item = actor({'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC'}).item
     assert (item['success'], item['exchange'], item['coin'], item['min_liquidation_amount']) == (
-        True, 'Binance', 'BTC', 10_000)
+        True,
+        'Binance',
+        'BTC',
+        10_000,
+    )
     rows = item['data']
-    first_page = served('/api/futures/liquidation/order', exchange='Binance', symbol='BTC',
-                        min_liquidation_amount='10000')
+    first_page = served(
+        '/api/futures/liquidation/order', exchange='Binance', symbol='BTC', min_liquidation_amount='10000'
+    )
     assert rows[:200] == first_page
     assert len(rows) > 200
     times = [row['time'] for row in rows]
@@ -132,8 +142,9 @@ def test_liquidation_orders_pages_back_over_seven_days(actor, fake) -> None:
 
 @pytest.mark.parametrize('model', ['model1', 'model3'])
 def test_pair_liquidation_heatmap(actor, fake, model: str) -> None:
-    item = actor({'mode': 'pair_liquidation_heatmap', 'symbol': 'OKX_BTC-USDT-SWAP', 'range': '3d',
-                  'model': model}).item
+    item = actor(
+        {'mode': 'pair_liquidation_heatmap', 'symbol': 'OKX_BTC-USDT-SWAP', 'range': '3d', 'model': model}
+    ).item
     assert (item['success'], item['model'], item['range']) == (True, model, '3d')
     raw = served(f'/api/futures/liquidation/heatmap/{model}', exchange='OKX', symbol='BTC-USDT-SWAP', range='3d')
     assert item['data']['y_axis'] == raw['y_axis']
