@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_coinglass import FakeCoinGlass  # noqa: E402
+from fake_coinglass import FakeCoinGlass
 
 ROOT = Path(__file__).resolve().parent.parent
 PAY_PER_EVENT = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())

@@ -123,7 +123,8 @@ async def test_retries_server_errors_then_succeeds() -> None:
         assert client.retry_count == 2
     assert len(script.requests) == 3
     assert len(clock.sleeps) == 2
-    assert 0.25 <= clock.sleeps[0] <= 0.5 and 0.5 <= clock.sleeps[1] <= 1.0  # capped exponential with jitter
+    assert 0.25 <= clock.sleeps[0] <= 0.5  # capped exponential backoff with jitter
+    assert 0.5 <= clock.sleeps[1] <= 1.0
 
 
 @pytest.mark.parametrize(

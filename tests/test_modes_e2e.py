@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,7 +31,8 @@ def test_liquidation_map_seed_input(actor, fake) -> None:
     assert (item['mode'], item['symbol'], item['range']) == ('liquidation_map', 'Binance_BTCUSDT', '1d')
     assert item['data'] == served(MAP_PATH, exchange='Binance', symbol='BTCUSDT', range='1d')['data']
     first = next(iter(item['data'].values()))[0]
-    assert len(first) == 4 and first[3] is None
+    assert len(first) == 4
+    assert first[3] is None
     assert 'Fetched liquidation map for Binance_BTCUSDT (1d)' in item['message']
     assert [charge['event_name'] for charge in run.charges] == ['LIQUIDATION_MAP']
     map_requests = [request for request in fake.requests if request.path == MAP_PATH]
@@ -168,6 +170,6 @@ def test_liquidation_max_pain(actor) -> None:
 
 
 def test_every_mode_is_covered_here() -> None:
-    source = open(__file__).read()
+    source = Path(__file__).read_text()
     assert all(f"'{mode}'" in source for mode in Mode)
     assert set(ENDPOINTS) == set(Mode)
