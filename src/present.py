@@ -56,12 +56,17 @@ async def present(
     if query.charts and query.mode is not Mode.SEARCH_SYMBOLS:
         png = await asyncio.to_thread(_render, query, data, summary)
         chart_url = await store_chart(chart_key, png)
-    shaped = {
-        'full': lambda: data,
-        'rows': lambda: to_rows(query.mode, data, reference_price=reference_price),
-        'summary': lambda: None,
-    }[query.output]()
+    shaped = _shape(query, data, reference_price)
     return Presented(shaped, summary, chart_url, tuple(notes))
+
+
+def _shape(query: Query, data: Any, reference_price: float | None) -> Any:
+    """`data` as the query's `output` asks: as sent (full), flat records (rows), or nothing (summary)."""
+    if query.output == 'rows':
+        return to_rows(query.mode, data, reference_price=reference_price)
+    if query.output == 'summary':
+        return None
+    return data
 
 
 def _render(query: Query, data: Any, summary: dict[str, Any] | None) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from conftest import run_actor, write_record
 
@@ -19,7 +20,7 @@ BATCH = {
 }
 
 
-def test_batch_yields_one_envelope_and_charge_per_query(actor) -> None:
+def test_batch_yields_one_envelope_and_charge_per_query(actor: Any) -> None:
     run = actor(BATCH, ppe=True)
     assert run.exit_code == 0, run.stderr
     by_index = {item['query_index']: item for item in run.items}
@@ -42,7 +43,7 @@ def test_batch_yields_one_envelope_and_charge_per_query(actor) -> None:
     assert '3 of 4 queries succeeded, 1 failed.' in run.stdout + run.stderr
 
 
-def test_bad_query_fails_the_whole_input_before_any_request(actor, fake) -> None:
+def test_bad_query_fails_the_whole_input_before_any_request(actor: Any, fake: Any) -> None:
     run = actor({'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'BTC'}]}, ppe=True)
     assert run.exit_code == 2
     assert run.item['success'] is False
@@ -52,7 +53,7 @@ def test_bad_query_fails_the_whole_input_before_any_request(actor, fake) -> None
     assert run.charges == []
 
 
-def test_identical_queries_are_fetched_once_and_each_delivered(actor, fake) -> None:
+def test_identical_queries_are_fetched_once_and_each_delivered(actor: Any, fake: Any) -> None:
     query = {'symbol': 'Binance_BTCUSDT'}
     run = actor({'mode': 'liquidation_map', 'range': '1d', 'queries': [query, query, query]}, ppe=True)
     assert [item['success'] for item in run.items] == [True, True, True]
@@ -60,14 +61,14 @@ def test_identical_queries_are_fetched_once_and_each_delivered(actor, fake) -> N
     assert len(run.charges) == 3
 
 
-def test_lookups_are_fetched_once_per_run(actor, fake) -> None:
+def test_lookups_are_fetched_once_per_run(actor: Any, fake: Any) -> None:
     run = actor({'mode': 'search_symbols', 'queries': [{'keyword': 'btc'}, {'keyword': 'eth'}, {'keyword': 'sol'}]})
     assert all(item['success'] for item in run.items)
     assert fake.count('/api/futures/supported-exchange-pairs') == 1
     assert fake.count('/api/futures/supported-coins') == 1
 
 
-def test_spending_limit_stops_the_run_and_says_so(actor) -> None:
+def test_spending_limit_stops_the_run_and_says_so(actor: Any) -> None:
     queries = [{'symbol': symbol} for symbol in ('Binance_BTCUSDT', 'Binance_ETHUSDT', 'Bybit_BTCUSDT')]
     run = actor(
         {'mode': 'liquidation_map', 'range': '1d', 'queries': queries},
@@ -81,7 +82,7 @@ def test_spending_limit_stops_the_run_and_says_so(actor) -> None:
     assert run.record('OUTPUT')['spending_limit_reached'] is True
 
 
-def test_failures_are_pushed_but_never_charged(actor) -> None:
+def test_failures_are_pushed_but_never_charged(actor: Any) -> None:
     run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_NOPEUSDT', 'range': '1d'}, ppe=True)
     assert run.exit_code == 1
     assert run.item['success'] is False
@@ -89,7 +90,7 @@ def test_failures_are_pushed_but_never_charged(actor) -> None:
     assert 'Closest supported' in run.item['message'] or 'Could not fetch' in run.item['message']
 
 
-def test_a_restarted_run_skips_queries_already_delivered(fake, tmp_path: Path) -> None:
+def test_a_restarted_run_skips_queries_already_delivered(fake: Any, tmp_path: Path) -> None:
     storage = tmp_path / 'storage'
     write_record(storage, 'APIFY_GLOBAL_STATE', {'done': [0]})  # what a run that delivered query 0 persisted
     actor_input = {

@@ -23,7 +23,7 @@ def floats(rows: list[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
     return [{**row, **{name: float(row[name]) for name in fields}} for row in rows]
 
 
-def test_liquidation_map_seed_input(actor, fake) -> None:
+def test_liquidation_map_seed_input(actor: Any, fake: Any) -> None:
     run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'}, ppe=True)
     assert run.exit_code == 0, run.stderr
     item = run.item
@@ -42,7 +42,7 @@ def test_liquidation_map_seed_input(actor, fake) -> None:
     assert 'Fetched liquidation map for Binance_BTCUSDT (1d)' in run.stdout + run.stderr
 
 
-def test_search_symbols_seed_input(actor) -> None:
+def test_search_symbols_seed_input(actor: Any) -> None:
     run = actor({'mode': 'search_symbols', 'keyword': 'btc'}, ppe=True)
     item = run.item
     assert run.exit_code == 0
@@ -57,7 +57,7 @@ def test_search_symbols_seed_input(actor) -> None:
     assert [charge['event_name'] for charge in run.charges] == ['SEARCH_SYMBOLS']
 
 
-def test_search_symbols_empty_keyword_returns_all_and_exchange_filters(actor) -> None:
+def test_search_symbols_empty_keyword_returns_all_and_exchange_filters(actor: Any) -> None:
     everything = actor({'mode': 'search_symbols'}).item['data']
     pairs = served('/api/futures/supported-exchange-pairs')
     assert len(everything) == sum(len(listed) for listed in pairs.values())
@@ -65,7 +65,7 @@ def test_search_symbols_empty_keyword_returns_all_and_exchange_filters(actor) ->
     assert {record['exchange'] for record in okx} == {'OKX'}
 
 
-def test_coin_liquidation_map(actor) -> None:
+def test_coin_liquidation_map(actor: Any) -> None:
     item = actor({'mode': 'coin_liquidation_map', 'coin': 'ETH', 'range': '7d'}).item
     assert (item['success'], item['coin'], item['range']) == (True, 'ETH', '7d')
     expected = served('/api/futures/liquidation/aggregated-map', symbol='ETH', range='7d')['data']
@@ -73,7 +73,7 @@ def test_coin_liquidation_map(actor) -> None:
     assert all(entry[2] is None for levels in item['data'].values() for entry in levels)
 
 
-def test_pair_liquidation_history_turns_strings_into_numbers(actor) -> None:
+def test_pair_liquidation_history_turns_strings_into_numbers(actor: Any) -> None:
     item = actor({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1d'}).item
     assert (item['success'], item['symbol'], item['interval']) == (True, 'Binance_BTCUSDT', '1d')
     raw = served('/api/futures/liquidation/history', exchange='Binance', symbol='BTCUSDT', interval='1d', limit='1000')
@@ -81,7 +81,7 @@ def test_pair_liquidation_history_turns_strings_into_numbers(actor) -> None:
     assert isinstance(item['data'][0]['long_liquidation_usd'], float)
 
 
-def test_coin_liquidation_history_sends_exchange_list(actor, fake) -> None:
+def test_coin_liquidation_history_sends_exchange_list(actor: Any, fake: Any) -> None:
     item = actor(
         {
             'mode': 'coin_liquidation_history',
@@ -99,26 +99,26 @@ def test_coin_liquidation_history_sends_exchange_list(actor, fake) -> None:
     assert len(item['data']) == 10
 
 
-def test_liquidation_coin_list(actor) -> None:
+def test_liquidation_coin_list(actor: Any) -> None:
     item = actor({'mode': 'liquidation_coin_list', 'exchange': 'Binance'}).item
     assert (item['success'], item['exchange']) == (True, 'Binance')
     assert item['data'] == served('/api/futures/liquidation/coin-list', exchange='Binance')
 
 
-def test_liquidation_exchange_list(actor) -> None:
+def test_liquidation_exchange_list(actor: Any) -> None:
     item = actor({'mode': 'liquidation_exchange_list', 'range': '4h', 'coin': 'BTC'}).item
     assert (item['success'], item['range'], item['coin']) == (True, '4h', 'BTC')
     assert item['data'] == served('/api/futures/liquidation/exchange-list', range='4h', symbol='BTC')
 
 
-def test_liquidation_exchange_list_all_coins(actor, fake) -> None:
+def test_liquidation_exchange_list_all_coins(actor: Any, fake: Any) -> None:
     item = actor({'mode': 'liquidation_exchange_list', 'range': '1h'}).item
     assert item['success'] is True
     request = next(r for r in fake.requests if r.path == '/api/futures/liquidation/exchange-list')
     assert request.params == {'range': '1h'}
 
 
-def test_liquidation_orders_pages_back_over_seven_days(actor, fake) -> None:
+def test_liquidation_orders_pages_back_over_seven_days(actor: Any, fake: Any) -> None:
     item = actor({'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC'}).item
     assert (item['success'], item['exchange'], item['coin'], item['min_liquidation_amount']) == (
         True,
@@ -143,7 +143,7 @@ def test_liquidation_orders_pages_back_over_seven_days(actor, fake) -> None:
 
 
 @pytest.mark.parametrize('model', ['model1', 'model3'])
-def test_pair_liquidation_heatmap(actor, fake, model: str) -> None:
+def test_pair_liquidation_heatmap(actor: Any, fake: Any, model: str) -> None:
     item = actor(
         {'mode': 'pair_liquidation_heatmap', 'symbol': 'OKX_BTC-USDT-SWAP', 'range': '3d', 'model': model}
     ).item
@@ -156,14 +156,14 @@ def test_pair_liquidation_heatmap(actor, fake, model: str) -> None:
     assert fake.count(f'/api/futures/liquidation/heatmap/{model}') == 1
 
 
-def test_coin_liquidation_heatmap_takes_coin_from_seed_symbol(actor) -> None:
+def test_coin_liquidation_heatmap_takes_coin_from_seed_symbol(actor: Any) -> None:
     item = actor({'mode': 'coin_liquidation_heatmap', 'symbol': 'Binance_SOLUSDT', 'range': '12h'}).item
     assert (item['success'], item['coin'], item['symbol']) == (True, 'SOL', 'Binance_SOLUSDT')
     raw = served('/api/futures/liquidation/aggregated-heatmap/model1', symbol='SOL', range='12h')
     assert item['data']['liquidation_leverage_data'] == raw['liquidation_leverage_data']
 
 
-def test_liquidation_max_pain(actor) -> None:
+def test_liquidation_max_pain(actor: Any) -> None:
     item = actor({'mode': 'liquidation_max_pain', 'range': '7d'}).item
     assert (item['success'], item['range']) == (True, '7d')
     assert item['data'] == served('/api/futures/liquidation/max-pain', range='7d')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -18,7 +19,7 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def test_full_output_carries_data_and_a_summary_with_reference_price(actor, fake) -> None:
+def test_full_output_carries_data_and_a_summary_with_reference_price(actor: Any, fake: Any) -> None:
     item = actor(MAP_INPUT).item
     summary = item['summary']
     assert summary['reference_price'] == 95000.0
@@ -30,14 +31,14 @@ def test_full_output_carries_data_and_a_summary_with_reference_price(actor, fake
     assert fake.count('/api/futures/price/history') == 1
 
 
-def test_summary_output_is_compact(actor) -> None:
+def test_summary_output_is_compact(actor: Any) -> None:
     item = actor(MAP_INPUT | {'output': 'summary'}).item
     assert item['data'] is None
     assert set(item['summary']) >= {'long_below_usd', 'short_above_usd', 'largest_below', 'cumulative_above_usd'}
     assert len(json.dumps(item)) < 4096
 
 
-def test_rows_output_round_trips_the_totals(actor) -> None:
+def test_rows_output_round_trips_the_totals(actor: Any) -> None:
     full = actor(MAP_INPUT).item
     rows = actor(MAP_INPUT | {'output': 'rows'}).item
     assert rows['summary'] == full['summary']
@@ -47,7 +48,7 @@ def test_rows_output_round_trips_the_totals(actor) -> None:
     assert longs == pytest.approx(full['summary']['long_below_usd'], abs=0.01)
 
 
-def test_heatmap_rows_use_milliseconds(actor) -> None:
+def test_heatmap_rows_use_milliseconds(actor: Any) -> None:
     heatmap = {'mode': 'coin_liquidation_heatmap', 'coin': 'BTC', 'range': '12h', 'output': 'rows'}
     item = actor(heatmap).item
     assert item['data'][0]['time'] > 10**12
@@ -65,7 +66,7 @@ def test_heatmap_rows_use_milliseconds(actor) -> None:
         ),
     ],
 )
-def test_charts_are_stored_and_linked(actor, actor_input) -> None:
+def test_charts_are_stored_and_linked(actor: Any, actor_input: dict[str, Any]) -> None:
     run = actor(actor_input | {'charts': True})
     url = run.item['chart_url']
     path = Path(urlparse(url).path)
@@ -73,6 +74,6 @@ def test_charts_are_stored_and_linked(actor, actor_input) -> None:
     assert png_size(path.read_bytes()) == (1200, 700)
 
 
-def test_no_chart_unless_asked(actor) -> None:
+def test_no_chart_unless_asked(actor: Any) -> None:
     item = actor(MAP_INPUT).item
     assert 'chart_url' not in item
