@@ -49,6 +49,23 @@ class RetryPolicy:
     max_delay_s: float = 8.0
     max_total_wait_s: float = 180.0
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
+        """The policy from the environment, defaults where a variable is unset, unreadable or not positive.
+
+        - `COINGLASS_RETRY_MAX_ATTEMPTS`: tries in all per request, the first included (default 6).
+        - `COINGLASS_RETRY_BASE_DELAY_S`: the first backoff in seconds, doubled each retry (default 0.5).
+        - `COINGLASS_RETRY_MAX_DELAY_S`: the cap on one backoff in seconds (default 8).
+        - `COINGLASS_RETRY_MAX_WAIT_S`: the cap on all waiting for one request in seconds (default 180).
+        """
+        default = cls()
+        return cls(
+            max_attempts=_env_int(environ, 'COINGLASS_RETRY_MAX_ATTEMPTS', default.max_attempts),
+            base_delay_s=_env_float(environ, 'COINGLASS_RETRY_BASE_DELAY_S', default.base_delay_s),
+            max_delay_s=_env_float(environ, 'COINGLASS_RETRY_MAX_DELAY_S', default.max_delay_s),
+            max_total_wait_s=_env_float(environ, 'COINGLASS_RETRY_MAX_WAIT_S', default.max_total_wait_s),
+        )
+
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """The wait before retry number `attempt` (1-based): full jitter on a capped exponential."""
         ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
@@ -203,6 +220,14 @@ def _retry_after(response: httpx.Response) -> float | None:
 def _env_float(environ: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(environ[name])
+    except (KeyError, ValueError):
+        return default
+    return value if value > 0 else default
+
+
+def _env_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    try:
+        value = int(environ[name])
     except (KeyError, ValueError):
         return default
     return value if value > 0 else default

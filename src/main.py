@@ -13,7 +13,7 @@ from typing import Any
 from apify import Actor
 
 from src import envelope
-from src.client import DEFAULT_BASE_URL, CoinGlassClient, Timeouts
+from src.client import DEFAULT_BASE_URL, CoinGlassClient, RetryPolicy, Timeouts
 from src.fetch import Fetcher
 from src.inputs import InputError, RunInput, given_parameters, parse_run_input
 from src.ratelimit import RateLimiter
@@ -59,6 +59,7 @@ async def _run_queries(run_input: RunInput, api_key: str, now_ms: int) -> tuple[
         api_key,
         base_url=os.environ.get('COINGLASS_BASE_URL') or DEFAULT_BASE_URL,
         timeouts=Timeouts.from_env(),
+        retry=RetryPolicy.from_env(),
         limiter=limiter,
     )
     async with client:

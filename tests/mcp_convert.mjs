@@ -1,0 +1,54 @@
+// Build the MCP tool for this Actor exactly as @apify/actors-mcp-server does, from the local .actor/ files.
+//
+// Usage: node tests/mcp_convert.mjs [ACTOR_DIR] < inputs.json
+//   ACTOR_DIR: the folder holding actor.json and input_schema.json (default: <repo>/.actor)
+//   stdin: optional JSON array of tool inputs to validate with the tool's own AJV validator
+// Prints one JSON line: {name, description, inputSchema, validation: [{valid, errors, coerced}]}.
+//
+// It imports getNormalActorsAsTools() from the pinned package in <repo>/.tools (scripts/install-tools.sh):
+// the function the server runs for every Actor it exposes (mark required, filter keywords, shorten, add
+// examples, inject waitSecs, compile with AJV). The function is not in the package's public exports, so the
+// dist file is imported by path. No network is used.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const packageDir = join(root, '.tools', 'node_modules', '@apify', 'actors-mcp-server');
+const factory = join(packageDir, 'dist', 'tools', 'actors', 'actor_tools_factory.js');
+
+const actorDir = resolve(process.argv[2] ?? join(root, '.actor'));
+const actor = JSON.parse(readFileSync(join(actorDir, 'actor.json'), 'utf8'));
+const input = JSON.parse(readFileSync(resolve(actorDir, actor.input ?? './input_schema.json'), 'utf8'));
+const examples = process.stdin.isTTY ? [] : JSON.parse(readFileSync(0, 'utf8').trim() || '[]');
+
+const { getNormalActorsAsTools } = await import(pathToFileURL(factory).href);
+const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+
+const definition = {
+    id: 'local',
+    actorFullName: `publisher/${actor.name}`,
+    description: actor.description,
+    input,
+};
+const tools = await getNormalActorsAsTools([{ definition }]);
+if (tools.length !== 1) {
+    throw new Error(`expected one tool, got ${tools.length} (the server failed to compile the input schema)`);
+}
+const [tool] = tools;
+
+const validation = examples.map((example) => {
+    const coerced = structuredClone(example);
+    const valid = tool.ajvValidate(coerced);
+    return { valid, errors: tool.ajvValidate.errors ?? null, coerced };
+});
+
+process.stdout.write(
+    `${JSON.stringify({
+        server: version,
+        name: tool.name,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        validation,
+    })}\n`,
+);

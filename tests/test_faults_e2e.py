@@ -1,0 +1,435 @@
+"""Fault injection end to end: `python -m src` against the fake CoinGlass told to misbehave.
+
+Each case scripts the fake (or sets its plan or keys), runs the Actor once with pay-per-event charging, and checks
+the envelope, the exit code, the charges, the exact number of requests the endpoint saw and that the key appears
+nowhere in the run's output and storage. Retry timing comes from the environment so the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from conftest import TEST_KEY
+from fake_coinglass import (
+    BODY_KEY_MISSING,
+    BODY_NOT_FOUND,
+    BODY_RATE_LIMITED,
+    BODY_UPGRADE_PLAN,
+    Reply,
+    server_error_reply,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from conftest import ActorRun
+    from fake_coinglass import FakeCoinGlass
+
+MAP = '/api/futures/liquidation/map'
+COIN_MAP = '/api/futures/liquidation/aggregated-map'
+EXCHANGE_LIST = '/api/futures/liquidation/exchange-list'
+ORDERS = '/api/futures/liquidation/order'
+HEATMAP = '/api/futures/liquidation/heatmap/model1'
+MAX_PAIN = '/api/futures/liquidation/max-pain'
+PAIRS = '/api/futures/supported-exchange-pairs'
+COINS = '/api/futures/supported-coins'
+PRICE = '/api/futures/price/history'
+
+EXCHANGE_LIST_INPUT: dict[str, Any] = {'mode': 'liquidation_exchange_list', 'range': '4h', 'coin': 'BTC'}
+MAP_INPUT: dict[str, Any] = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'}
+ORDERS_INPUT: dict[str, Any] = {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC'}
+HEATMAP_INPUT: dict[str, Any] = {'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT', 'range': '3d'}
+MAX_PAIN_INPUT: dict[str, Any] = {'mode': 'liquidation_max_pain', 'range': '7d'}
+
+# Fast retries: backoffs of 10-50 ms, a 0.3 s rate window (what a 429 waits), the default 6 attempts.
+FAST_RETRIES: dict[str, str] = {
+    'COINGLASS_RETRY_BASE_DELAY_S': '0.01',
+    'COINGLASS_RETRY_MAX_DELAY_S': '0.05',
+    'COINGLASS_RATE_WINDOW_S': '0.3',
+}
+ATTEMPTS = 6  # RetryPolicy's default cap, left in force
+SHORT_READ_TIMEOUT = {'COINGLASS_READ_TIMEOUT_S': '0.3'}
+
+OK_EXCHANGE_LIST = Reply(200, {'code': '0', 'msg': 'success', 'data': [{'exchange': 'All', 'liquidation_usd': 1.0}]})
+TOO_MANY = Reply(429, BODY_RATE_LIMITED)
+RESET = Reply(action='reset')
+SLOW = Reply(200, OK_EXCHANGE_LIST.body, delay_s=1.5)  # answered after the 0.3 s read timeout has fired
+HTML_502 = Reply(502, '<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>')
+TRUNCATED = Reply(200, b'{"code":"0","msg":"success","data":[{"exchange":"Binance","liquidation_usd":12')
+
+
+def server_errors(path: str, count: int) -> tuple[Reply, ...]:
+    return (server_error_reply(path),) * count
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault: what the fake does, and what the run must end with."""
+
+    actor_input: dict[str, Any]
+    path: str
+    replies: tuple[Reply, ...] = ()
+    success: bool = False
+    error_type: str | None = None
+    fragments: tuple[str, ...] = ()
+    requests: int = 1
+    charges: int = 0
+    exit_code: int | None = None  # default: 0 on success, 1 when the only query failed
+    other_requests: dict[str, int] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    setup: Callable[[FakeCoinGlass], None] | None = None
+    api_key: str | None = TEST_KEY
+
+    @property
+    def expected_exit_code(self) -> int:
+        if self.exit_code is not None:
+            return self.exit_code
+        return 0 if self.success else 1
+
+
+def standard_plan(fake: FakeCoinGlass) -> None:
+    fake.plan = 'STANDARD'
+
+
+def only_other_keys(fake: FakeCoinGlass) -> None:
+    fake.valid_keys = frozenset({'some-other-key'})
+
+
+HEATMAP_BAD_INDEX = {
+    'y_axis': [94000.0, 95000.0],
+    'price_candlesticks': [[1763596800, '95000', '95100', '94900', '95050', '1000']],
+    'liquidation_leverage_data': [[0, 1, 12.5], [0, 2, 3.0]],  # y index 2 of a 2-level axis
+}
+MAP_PRICE_NOT_KEY = {'data': {'95000': [[95000, 1200.5, 10, None]], '96000': [[69000, 800.0, 25, None]]}}
+
+FAULTS = [
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (TOO_MANY, TOO_MANY),
+            success=True,
+            fragments=('Fetched liquidations by exchange for BTC (4h)',),
+            requests=3,
+            charges=1,
+        ),
+        id='429-429-200',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (TOO_MANY,) * 3,
+            error_type='rate_limited',
+            fragments=('HTTP 429', 'Too Many Requests', 'per-minute request budget'),
+            requests=3,  # waits of 0.3 s and 0.6 s fit in 0.7 s, a third would not
+            env={'COINGLASS_RETRY_MAX_WAIT_S': '0.7'},
+        ),
+        id='429-until-the-wait-cap',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            server_errors(EXCHANGE_LIST, 3),
+            success=True,
+            requests=4,
+            charges=1,
+        ),
+        id='500x3-then-200',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            server_errors(EXCHANGE_LIST, ATTEMPTS),
+            error_type='server',
+            fragments=('HTTP 500', 'Internal Server Error', 'try again in a few minutes'),
+            requests=ATTEMPTS,
+        ),
+        id='500-persistent',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            server_errors(EXCHANGE_LIST, 2),
+            error_type='server',
+            requests=2,
+            env={'COINGLASS_RETRY_MAX_ATTEMPTS': '2'},
+        ),
+        id='500-persistent-attempts-from-env',
+    ),
+    pytest.param(
+        Fault(EXCHANGE_LIST_INPUT, EXCHANGE_LIST, (RESET,), success=True, requests=2, charges=1),
+        id='reset-then-200',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (RESET,) * ATTEMPTS,
+            error_type='network',
+            fragments=('connection failed', 'could not be reached'),
+            requests=ATTEMPTS,
+        ),
+        id='reset-persistent',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT, EXCHANGE_LIST, (SLOW,), success=True, requests=2, charges=1, env=SHORT_READ_TIMEOUT
+        ),
+        id='timeout-then-200',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (SLOW,) * 3,
+            error_type='network',
+            fragments=('no answer within the timeout', 'ReadTimeout', 'could not be reached'),
+            requests=3,
+            env=SHORT_READ_TIMEOUT | {'COINGLASS_RETRY_MAX_ATTEMPTS': '3'},
+        ),
+        id='timeout-persistent',
+    ),
+    pytest.param(
+        Fault(EXCHANGE_LIST_INPUT, EXCHANGE_LIST, (HTML_502,), success=True, requests=2, charges=1),
+        id='html-502-then-200',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (HTML_502,) * ATTEMPTS,
+            error_type='server',
+            fragments=('HTTP 502', 'unreadable body'),
+            requests=ATTEMPTS,
+        ),
+        id='html-502-persistent',
+    ),
+    pytest.param(
+        Fault(EXCHANGE_LIST_INPUT, EXCHANGE_LIST, (TRUNCATED,), success=True, requests=2, charges=1),
+        id='truncated-json-then-200',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (TRUNCATED,) * ATTEMPTS,
+            error_type='bad_response',
+            fragments=('unreadable body instead of JSON', 'cannot trust'),
+            requests=ATTEMPTS,
+        ),
+        id='truncated-json-persistent',
+    ),
+    pytest.param(
+        Fault(
+            MAP_INPUT,
+            MAP,
+            error_type='plan',
+            fragments=("'Upgrade plan'", 'liquidation_map needs the CoinGlass Professional plan', 'coinglass.com/pricing'),
+            other_requests={PRICE: 0},
+            setup=standard_plan,  # the fake itself refuses the map to a Standard key, over HTTP 200
+        ),
+        id='upgrade-plan-over-200-map',
+    ),
+    pytest.param(
+        Fault(
+            ORDERS_INPUT,
+            ORDERS,
+            (Reply(200, BODY_UPGRADE_PLAN),),
+            error_type='plan',
+            fragments=('liquidation_orders needs the CoinGlass Standard plan',),
+        ),
+        id='upgrade-plan-over-200-orders',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            error_type='auth',
+            fragments=('HTTP 401', 'Invalid API key provided', 'COINGLASS_API_KEY', "'api_key'"),
+            setup=only_other_keys,  # the fake itself answers 401
+        ),
+        id='invalid-key-over-401',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (Reply(200, BODY_KEY_MISSING),),
+            error_type='auth',
+            fragments=('API key missing', 'COINGLASS_API_KEY'),
+        ),
+        id='missing-key-over-200-code-400',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            error_type='auth',
+            fragments=('No CoinGlass API key', 'No request was made'),
+            requests=0,
+            exit_code=2,
+            api_key=None,
+        ),
+        id='no-key-at-all',
+    ),
+    pytest.param(
+        Fault(
+            {**MAP_INPUT, 'symbol': 'Binance_BTCUSDTT'},
+            MAP,
+            error_type='invalid_parameter',
+            fragments=('Invalid parameter: symbol', 'Closest supported: Binance_BTCUSDT', 'search_symbols'),
+            other_requests={PAIRS: 1, PRICE: 0},
+        ),
+        id='unknown-pair-suggests-closest',
+    ),
+    pytest.param(
+        Fault(
+            {'mode': 'coin_liquidation_map', 'coin': 'BTCC', 'range': '1d'},
+            COIN_MAP,
+            error_type='invalid_parameter',
+            fragments=('Closest supported: BTC',),
+            other_requests={COINS: 1, PAIRS: 0},
+        ),
+        id='unknown-coin-suggests-closest',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (Reply(200, {'code': '0', 'msg': 'success', 'data': []}),),
+            success=True,
+            fragments=('No liquidations by exchange matched BTC (4h)', 'not charged'),
+        ),
+        id='empty-list-not-charged',
+    ),
+    pytest.param(
+        Fault(
+            MAX_PAIN_INPUT,
+            MAX_PAIN,
+            (Reply(200, {'code': '0', 'data': None}),),  # max-pain answers without msg
+            success=True,
+            fragments=('No liquidation max pain matched', 'not charged'),
+        ),
+        id='null-data-not-charged',
+    ),
+    pytest.param(
+        Fault(
+            HEATMAP_INPUT,
+            HEATMAP,
+            (Reply(200, {'code': '0', 'msg': 'success', 'data': HEATMAP_BAD_INDEX}),),
+            error_type='bad_response',
+            fragments=('liquidation_leverage_data[1]', 'outside 1 candles x 2 levels', 'cannot trust'),
+        ),
+        id='heatmap-index-out-of-range',
+    ),
+    pytest.param(
+        Fault(
+            MAP_INPUT,
+            MAP,
+            (Reply(200, {'code': '0', 'msg': 'success', 'data': MAP_PRICE_NOT_KEY}),),
+            error_type='bad_response',
+            fragments=("map level '96000' holds price 69000, which is not its key",),
+            other_requests={PRICE: 0},
+        ),
+        id='map-price-not-its-key',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (Reply(404, BODY_NOT_FOUND),),
+            error_type='not_found',
+            fragments=('Endpoint not found', 'please report it'),
+        ),
+        id='unknown-path-404',
+    ),
+]
+
+
+def check(run: ActorRun, fake: FakeCoinGlass, fault: Fault, key: str) -> None:
+    """Everything a fault case asserts about one finished run."""
+    item = run.item
+    assert run.exit_code == fault.expected_exit_code, (run.exit_code, item, run.stderr[-2000:])
+    assert item['success'] is fault.success, item
+    assert item['mode'] == fault.actor_input['mode']
+    if fault.success:
+        assert 'error_type' not in item
+    else:
+        assert item['error_type'] == fault.error_type, item
+        assert item['data'] is None
+    for fragment in fault.fragments:
+        assert fragment in item['message'], (fragment, item['message'])
+    assert len(run.charges) == fault.charges, run.charges
+    if fault.charges:
+        assert {charge['event_name'] for charge in run.charges} == {fault.actor_input['mode'].upper()}
+    assert fake.count(fault.path) == fault.requests
+    for path, count in fault.other_requests.items():
+        assert fake.count(path) == count, path
+    assert fake.pending() == 0, 'a scripted reply was not used'
+    if fault.requests:
+        assert run.record('OUTPUT')['requests'] == fake.count()
+    assert key not in run.everything()
+    assert all(key not in request.raw_target for request in fake.requests)
+    assert 'Traceback' not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize('fault', FAULTS)
+def test_fault(actor, fake, fault: Fault) -> None:
+    if fault.setup is not None:
+        fault.setup(fake)
+    fake.script(fault.path, *fault.replies)
+    run = actor(fault.actor_input, ppe=True, api_key=fault.api_key, extra=FAST_RETRIES | fault.env)
+    check(run, fake, fault, TEST_KEY)
+
+
+def storm_queries() -> list[dict[str, Any]]:
+    """40 distinct one-request queries (identical queries would share one fetch)."""
+    coins = [None, 'BTC', 'ETH', 'SOL', 'XRP', 'DOGE']
+    queries: list[dict[str, Any]] = [
+        {'mode': 'liquidation_exchange_list', 'range': range_, **({'coin': coin} if coin else {})}
+        for range_ in ('1h', '4h', '12h', '24h')
+        for coin in coins
+    ]
+    queries += [{'mode': 'liquidation_max_pain', 'range': range_} for range_ in ('12h', '24h', '48h', '3d', '7d')]
+    queries += [
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1d', 'limit': limit}
+        for limit in range(1, 12)
+    ]
+    return queries
+
+
+def test_429_storm_against_a_budget_enforcing_server(actor, fake) -> None:
+    """40 queries against a budget of 10 requests per 1.5 s window: every query succeeds and is charged once."""
+    queries = storm_queries()
+    assert len(queries) == 40
+    fake.budget_per_minute = 10
+    fake.window_s = 1.5
+    started = time.monotonic()
+    run = actor(
+        {'queries': queries},
+        ppe=True,
+        extra=FAST_RETRIES | {'COINGLASS_RATE_WINDOW_S': '1.5', 'COINGLASS_RETRY_MAX_WAIT_S': '30'},
+    )
+    elapsed = time.monotonic() - started
+    assert run.exit_code == 0, run.stderr[-3000:]
+    items = run.items
+    assert len(items) == 40
+    assert all(item['success'] for item in items), [item['message'] for item in items if not item['success']]
+    assert sorted(item['query_index'] for item in items) == list(range(40))
+    expected_events = sorted(query['mode'].upper() for query in queries)
+    assert sorted(charge['event_name'] for charge in run.charges) == expected_events
+    output = run.record('OUTPUT')
+    assert output['succeeded'] == 40
+    assert output['charged_events'] == 40
+    assert output['rate_limited_responses'] == fake.too_many_requests
+    assert output['requests'] == fake.count() == 40 + fake.too_many_requests
+    print(f'storm: {fake.too_many_requests} x 429, {fake.count()} requests, {elapsed:.1f} s')
+    assert fake.too_many_requests <= 2
+    assert TEST_KEY not in run.everything()

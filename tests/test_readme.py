@@ -1,0 +1,64 @@
+"""The README's promises: every example input runs as documented, outputs match the real envelopes, the
+errors table matches the code, and the modes table names every mode with its plan and price."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from src import errors
+from src.modes import ENDPOINTS, Mode
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / 'README.md').read_text()
+PRICES = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())
+
+
+def examples(kind: str) -> dict[str, Any]:
+    pattern = re.compile(rf'<!-- example-{kind}: (\w+) -->\s*```json\n(.*?)```', re.DOTALL)
+    return {name: json.loads(body) for name, body in pattern.findall(README)}
+
+
+INPUTS = examples('input')
+OUTPUTS = examples('output')
+
+
+def test_every_mode_has_an_input_and_output_example() -> None:
+    assert set(Mode) <= set(INPUTS)
+    assert set(Mode) == set(OUTPUTS)
+
+
+@pytest.mark.parametrize('name', sorted(INPUTS))
+def test_example_runs_as_documented(actor: Any, name: str) -> None:
+    run = actor(INPUTS[name])
+    assert run.exit_code == 0, run.stderr
+    assert all(item['success'] for item in run.items), [item['message'] for item in run.items]
+    assert all(item['data'] or item['summary'] for item in run.items)
+    if name in OUTPUTS:
+        item = run.item
+        documented = OUTPUTS[name]
+        assert item['mode'] == documented['mode'] == name
+        assert list(documented) == [key for key in item if key in documented]  # same keys, same order
+        assert set(documented) == set(item)
+        assert set(documented.get('summary') or {}) <= set(item.get('summary') or {})
+
+
+def test_modes_table_names_plan_and_price_of_every_mode() -> None:
+    for mode, endpoint in ENDPOINTS.items():
+        row = next(line for line in README.splitlines() if line.startswith(f'| `{mode}` |'))
+        assert endpoint.plan.title in row
+        assert f'${PRICES[mode.event_name]["eventPriceUsd"]}' in row
+        assert f'`{mode.event_name}`' in row
+
+
+def test_errors_table_matches_the_error_family() -> None:
+    section = README.split('## Errors and what to do')[1].split('\n## ')[0]
+    documented = set(re.findall(r'^\| `([a-z_]+)` \|', section, re.MULTILINE)) - {'error_type'}  # minus the header
+    kinds = {
+        cls.kind for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.CoinGlassError)
+    }
+    assert documented == (kinds - {'error'}) | {'input'}
