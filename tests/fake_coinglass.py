@@ -114,7 +114,16 @@ LEVERAGES: tuple[int, ...] = (5, 10, 25, 50, 100)
 PRICE_DECIMALS: dict[str, int] = {'BTC': 1, 'ETH': 2, 'SOL': 3, 'XRP': 4, 'DOGE': 5}
 MAP_KEY_DECIMALS: dict[str, int] = {'BTC': 0, 'ETH': 0, 'SOL': 2, 'XRP': 4, 'DOGE': 5}
 COIN_WEIGHT: dict[str, float] = {'BTC': 1.0, 'ETH': 0.6, 'SOL': 0.3, 'XRP': 0.15, 'DOGE': 0.12}
-EXCHANGE_WEIGHT: dict[str, float] = {'Binance': 1.0, 'OKX': 0.5, 'Bybit': 0.6, 'Gate': 0.2}
+EXCHANGE_WEIGHT: dict[str, float] = {
+    'Binance': 1.0,
+    'OKX': 0.5,
+    'Bybit': 0.6,
+    'Gate': 0.2,
+    'Bitget': 0.3,
+    'Hyperliquid': 0.4,
+}
+# Exchanges the fake lists no pairs for but still sums in aggregated history (the Actor's default exchanges).
+AGGREGATED_ONLY_EXCHANGES: tuple[str, ...] = ('Bitget', 'Hyperliquid')
 
 MSG_OK = 'success'
 BODY_RATE_LIMITED: dict[str, str] = {'code': '429', 'msg': 'Too Many Requests'}
@@ -356,7 +365,9 @@ def _coin_history(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]
     for name in raw.split(','):
         if not name.strip():
             continue
-        exchange = _canonical_exchange(name.strip())
+        exchange = _canonical_exchange(name.strip()) or next(
+            (known for known in AGGREGATED_ONLY_EXCHANGES if known.lower() == name.strip().lower()), None
+        )
         if exchange is None:
             raise _ParamError('exchange_list', '40001')
         if exchange not in exchanges:

@@ -1,0 +1,124 @@
+"""Fetching: history windows, order pages, lookups once, suggestions, with the fake's answers in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+import httpx
+import pytest
+from fake_coinglass import NOW_MS, default_response
+
+from src.client import CoinGlassClient
+from src.errors import InvalidParameterError
+from src.fetch import Fetcher, history_windows
+from src.inputs import parse_run_input
+
+HOUR = 3_600_000
+DAY = 24 * HOUR
+
+
+class InProcessFake:
+    """A MockTransport handler serving the fake CoinGlass's default answers, recording each request."""
+
+    def __init__(self, drop_before: int | None = None) -> None:
+        self.requests: list[httpx.Request] = []
+        self.drop_before = drop_before  # pretend the plan keeps no history before this time
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        status, body = default_response(request.url.path, dict(request.url.params))
+        if self.drop_before is not None and isinstance(body.get('data'), list):
+            body = {**body, 'data': [row for row in body['data'] if row.get('time', 0) >= self.drop_before]}
+        return httpx.Response(status, json=body)
+
+    def paths(self, path: str) -> list[httpx.Request]:
+        return [request for request in self.requests if request.url.path == path]
+
+
+def query(**fields: Any) -> Any:
+    return parse_run_input(fields, now_ms=NOW_MS).queries[0]
+
+
+async def fetch(fake: InProcessFake, **fields: Any) -> Any:
+    async with CoinGlassClient('k', base_url='https://cg.test', transport=httpx.MockTransport(fake)) as client:
+        return await Fetcher(client, now_ms=NOW_MS).fetch(query(**fields))
+
+
+def test_history_windows_cover_the_span_in_pages_of_1000_rows() -> None:
+    start = NOW_MS - 365 * DAY
+    windows = history_windows(
+        query(mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', start_time=start), HOUR, NOW_MS
+    )
+    assert windows is not None
+    assert len(windows) == 9
+    assert windows[0][0] == start
+    assert windows[-1][1] == NOW_MS
+    assert all(later[0] == earlier[1] + 1 for earlier, later in itertools.pairwise(windows))
+    assert all(end - begin < 1000 * HOUR for begin, end in windows)
+
+
+def test_latest_rows_need_one_page() -> None:
+    single = query(mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', limit=500)
+    assert history_windows(single, HOUR, NOW_MS) is None
+
+
+async def test_a_year_of_hourly_history_arrives_complete_and_in_order() -> None:
+    fake = InProcessFake()
+    fetched = await fetch(
+        fake, mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', start_time=NOW_MS - 365 * DAY
+    )
+    times = [row['time'] for row in fetched.data]
+    assert times == sorted(set(times))
+    assert len(times) == 365 * 24 + 1
+    assert times[0] == NOW_MS - 365 * DAY
+    assert len(fake.paths('/api/futures/liquidation/history')) == 9
+    assert fetched.notes == []
+
+
+async def test_limit_above_1000_returns_the_latest_rows() -> None:
+    fake = InProcessFake()
+    fetched = await fetch(fake, mode='coin_liquidation_history', coin='BTC', interval='1h', limit=2500)
+    assert len(fetched.data) == 2500
+    assert fetched.data[-1]['time'] == NOW_MS
+
+
+async def test_a_span_beyond_the_plans_depth_is_reported() -> None:
+    fake = InProcessFake(drop_before=NOW_MS - 30 * DAY)
+    fetched = await fetch(
+        fake, mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', start_time=NOW_MS - 90 * DAY
+    )
+    assert fetched.data[0]['time'] == NOW_MS - 30 * DAY
+    assert 'returned history from 2025-10-22' in fetched.notes[0]
+    assert 'plan' in fetched.notes[0]
+
+
+async def test_orders_page_back_to_start_time() -> None:
+    fake = InProcessFake()
+    fetched = await fetch(
+        fake, mode='liquidation_orders', exchange='Binance', coin='BTC', start_time=NOW_MS - DAY, end_time=NOW_MS
+    )
+    assert all(NOW_MS - DAY <= row['time'] <= NOW_MS for row in fetched.data)
+    pages = fake.paths('/api/futures/liquidation/order')
+    assert len(pages) >= 2
+    assert all(page.url.params['start_time'] == str(NOW_MS - DAY) for page in pages)
+    oldest = min(row['time'] for row in fetched.data)
+    assert oldest - (NOW_MS - DAY) < 3 * 3600_000  # reached the start, not just the first page
+
+
+async def test_unknown_pair_suggests_the_closest_supported() -> None:
+    fake = InProcessFake()
+    with pytest.raises(InvalidParameterError) as caught:
+        await fetch(fake, mode='liquidation_map', symbol='Binance_BTCUSDTT', range='1d')
+    assert 'Closest supported: Binance_BTCUSDT' in caught.value.detail
+
+
+async def test_lookups_are_shared_by_concurrent_queries() -> None:
+    fake = InProcessFake()
+    async with CoinGlassClient('k', base_url='https://cg.test', transport=httpx.MockTransport(fake)) as client:
+        fetcher = Fetcher(client, now_ms=NOW_MS)
+        searches = [query(mode='search_symbols', keyword=word) for word in ('btc', 'eth', 'sol')]
+        results = await asyncio.gather(*(fetcher.fetch(search) for search in searches))
+    assert [result.data[0]['base_asset'] for result in results] == ['BTC', 'ETH', 'SOL']
+    assert len(fake.paths('/api/futures/supported-exchange-pairs')) == 1
