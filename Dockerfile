@@ -1,6 +1,9 @@
 # Apify's Python base image: Python 3.13 with the Apify SDK's system dependencies.
 FROM apify/actor-python:3.13
 
+# The base image's own app folder, owned by its non-root user.
+WORKDIR /usr/src/app
+
 USER myuser
 
 # Install the runtime dependencies first, so code changes reuse this cached layer.

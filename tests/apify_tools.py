@@ -1,0 +1,89 @@
+"""The pinned Apify npm tools in .tools/ (installed by scripts/install-tools.sh), for the toolchain tests.
+
+The tests fail, never skip, when the tools are missing: CI runs the install script first (`make test`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTALL_SCRIPT = ROOT / 'scripts' / 'install-tools.sh'
+TOOLS = ROOT / '.tools'
+NODE_MODULES = TOOLS / 'node_modules'
+APIFY = NODE_MODULES / '.bin' / 'apify'
+MCP_SERVER = NODE_MODULES / '@apify' / 'actors-mcp-server'
+INSTALL_HINT = (
+    'run `bash scripts/install-tools.sh` (or `make tools`) first: it installs the pinned Apify npm tools into .tools/'
+)
+
+
+def pinned_version(name: str) -> str:
+    """A version pinned in scripts/install-tools.sh, e.g. `APIFY_CLI_VERSION`."""
+    match = re.search(rf"^{name}='([^']+)'$", INSTALL_SCRIPT.read_text(), re.MULTILINE)
+    assert match, f'{name} not pinned in {INSTALL_SCRIPT}'
+    return match.group(1)
+
+
+def require_package(package: str, version_name: str) -> Path:
+    """The installed npm package's folder, after checking it is the pinned version; fails with the fix if not."""
+    if shutil.which('node') is None:
+        pytest.fail('node is not on PATH: the Apify toolchain tests need Node.js 20+ (and ' + INSTALL_HINT + ')')
+    folder = NODE_MODULES / package
+    manifest = folder / 'package.json'
+    if not manifest.is_file():
+        pytest.fail(f'{package} is not installed in .tools/: {INSTALL_HINT}')
+    installed = json.loads(manifest.read_text())['version']
+    wanted = pinned_version(version_name)
+    if installed != wanted:
+        pytest.fail(f'.tools/ has {package}@{installed}, but {wanted} is pinned: {INSTALL_HINT}')
+    return folder
+
+
+def require_cli() -> Path:
+    require_package('apify-cli', 'APIFY_CLI_VERSION')
+    if not APIFY.exists():
+        pytest.fail(f'{APIFY} is missing: {INSTALL_HINT}')
+    return APIFY
+
+
+def cli_env(home: Path, **extra: str) -> dict[str, str]:
+    """An environment for the Apify CLI: no user config (HOME is a temp dir), no telemetry, no network checks."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(('APIFY_', 'ACTOR_', 'CRAWLEE_', 'COINGLASS_')) and key != 'VIRTUAL_ENV'
+    }
+    env |= {
+        'HOME': str(home),
+        'XDG_CONFIG_HOME': str(home / '.config'),
+        'APIFY_CLI_DISABLE_TELEMETRY': '1',  # the CLI's own switch (src/lib/hooks/telemetry/useTelemetryEnabled.ts)
+        'APIFY_CLI_SKIP_UPDATE_CHECK': '1',  # no latest-version lookup
+        'APIFY_CLI_SKIP_RENTAL_SUNSET_NOTICE': '1',
+        'APIFY_DISABLE_KEYRING': '1',  # secrets and auth in files under HOME, never the OS keyring
+        'FORCE_COLOR': '0',
+        'NO_COLOR': '1',
+    }
+    return env | extra
+
+
+def run_cli(
+    args: list[str], *, cwd: Path, home: Path, timeout: float = 90, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(require_cli()), *args],
+        cwd=cwd,
+        env=cli_env(home, **extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
