@@ -174,12 +174,16 @@ class CoinGlassClient:
         await self.limiter.acquire()
         self.request_count += 1
         started = time.monotonic()
+        response: httpx.Response | None = None
         try:
             response = await self._http.get(path, params=query)
         except httpx.TimeoutException as error:
             raise NetworkError(f'no answer within the timeout ({type(error).__name__})') from None
         except httpx.TransportError as error:
             raise NetworkError(f'connection failed ({type(error).__name__})') from None
+        finally:
+            if response is None:  # no answer (or cancelled): nothing to learn, but stop holding the others back
+                self.limiter.observe(None, None)
         logger.debug('GET %s -> %d in %.0f ms', path, response.status_code, (time.monotonic() - started) * 1000)
         self.limiter.observe(response.headers.get(MAX_LIMIT_HEADER), response.headers.get(USE_LIMIT_HEADER))
         body = _parse_body(response)

@@ -177,8 +177,17 @@ def _validate_shape(raw: Mapping[str, Any]) -> RawInput:
 def _explain(error: ValidationError, raw: Mapping[str, Any]) -> str:
     first = error.errors()[0]
     name = str(first['loc'][0]) if first['loc'] else 'input'
-    value = '(hidden)' if name in _SECRET_FIELDS else _show(raw.get(name))
+    value = '(hidden)' if name in _SECRET_FIELDS else _show(_without_secrets(raw.get(name)))
     return f"Input field '{name}' is {value}, which is not allowed: it must be {_ALLOWED.get(name, first['msg'])}."
+
+
+def _without_secrets(value: Any) -> Any:
+    """A value to echo in a message, with the secret fields of any object in it (a `queries` entry) left out."""
+    if isinstance(value, dict):
+        return {name: _without_secrets(item) for name, item in value.items() if name not in _SECRET_FIELDS}
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
 
 
 def _show(value: Any) -> str:

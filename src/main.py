@@ -6,6 +6,7 @@ Everything CoinGlass-specific lives in the modules this one wires together; this
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
@@ -32,9 +33,18 @@ NO_KEY_MESSAGE = (
 async def main() -> None:
     """Run the Actor."""
     async with Actor:
+        _route_package_logs()
         exit_code, status = await _run()
         Actor.exit_code = exit_code
         Actor.status_message = status
+
+
+def _route_package_logs() -> None:
+    """Send this package's log records (the client's retry lines, at debug level) through the Actor's log."""
+    package = logging.getLogger('src')
+    package.handlers = list(Actor.log.handlers)
+    package.setLevel(Actor.log.getEffectiveLevel())
+    package.propagate = False
 
 
 async def _run() -> tuple[int, str]:
@@ -54,7 +64,7 @@ async def _run() -> tuple[int, str]:
 
 
 async def _run_queries(run_input: RunInput, api_key: str, now_ms: int) -> tuple[Outcome, CoinGlassClient]:
-    limiter = RateLimiter(window_s=float(os.environ.get('COINGLASS_RATE_WINDOW_S', '60')))
+    limiter = RateLimiter.from_env()
     client = CoinGlassClient(
         api_key,
         base_url=os.environ.get('COINGLASS_BASE_URL') or DEFAULT_BASE_URL,

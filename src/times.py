@@ -7,6 +7,7 @@ date-times (UTC unless they carry an offset), `now`, and relative spans counted 
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from typing import Final
@@ -60,6 +61,8 @@ def duration_ms(text: str) -> int:
     if unit is None:
         raise TimeFormatError(text)
     per = 365 * MS_PER['d'] if unit == 'y' else MS_PER[unit]
+    if not math.isfinite(amount * per):
+        raise TimeFormatError(text)
     return round(amount * per)
 
 
@@ -94,7 +97,7 @@ def to_epoch_ms(value: float | str, *, now_ms: int) -> int:
 
 
 def _from_number(number: float) -> int:
-    if number < 0:
+    if not math.isfinite(number) or number < 0:
         raise TimeFormatError(str(number))
     return round(number * 1000) if number < _SECONDS_BELOW else round(number)
 

@@ -7,6 +7,7 @@ nowhere in the run's output and storage. Retry timing comes from the environment
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,11 +23,16 @@ from fake_coinglass import (
     server_error_reply,
 )
 
+from src.client import CoinGlassClient, RetryPolicy
+from src.ratelimit import RateLimiter
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from conftest import ActorRun
     from fake_coinglass import FakeCoinGlass
+
+    RunActor = Callable[..., ActorRun]
 
 MAP = '/api/futures/liquidation/map'
 COIN_MAP = '/api/futures/liquidation/aggregated-map'
@@ -179,9 +185,7 @@ FAULTS = [
         id='reset-persistent',
     ),
     pytest.param(
-        Fault(
-            EXCHANGE_LIST_INPUT, EXCHANGE_LIST, (SLOW,), success=True, requests=2, charges=1, env=SHORT_READ_TIMEOUT
-        ),
+        Fault(EXCHANGE_LIST_INPUT, EXCHANGE_LIST, (SLOW,), success=True, requests=2, charges=1, env=SHORT_READ_TIMEOUT),
         id='timeout-then-200',
     ),
     pytest.param(
@@ -231,7 +235,11 @@ FAULTS = [
             MAP_INPUT,
             MAP,
             error_type='plan',
-            fragments=("'Upgrade plan'", 'liquidation_map needs the CoinGlass Professional plan', 'coinglass.com/pricing'),
+            fragments=(
+                "'Upgrade plan'",
+                'liquidation_map needs the CoinGlass Professional plan',
+                'coinglass.com/pricing',
+            ),
             other_requests={PRICE: 0},
             setup=standard_plan,  # the fake itself refuses the map to a Standard key, over HTTP 200
         ),
@@ -381,7 +389,7 @@ def check(run: ActorRun, fake: FakeCoinGlass, fault: Fault, key: str) -> None:
 
 
 @pytest.mark.parametrize('fault', FAULTS)
-def test_fault(actor, fake, fault: Fault) -> None:
+def test_fault(actor: RunActor, fake: FakeCoinGlass, fault: Fault) -> None:
     if fault.setup is not None:
         fault.setup(fake)
     fake.script(fault.path, *fault.replies)
@@ -405,7 +413,7 @@ def storm_queries() -> list[dict[str, Any]]:
     return queries
 
 
-def test_429_storm_against_a_budget_enforcing_server(actor, fake) -> None:
+def test_429_storm_against_a_budget_enforcing_server(actor: RunActor, fake: FakeCoinGlass) -> None:
     """40 queries against a budget of 10 requests per 1.5 s window: every query succeeds and is charged once."""
     queries = storm_queries()
     assert len(queries) == 40
@@ -433,3 +441,96 @@ def test_429_storm_against_a_budget_enforcing_server(actor, fake) -> None:
     print(f'storm: {fake.too_many_requests} x 429, {fake.count()} requests, {elapsed:.1f} s')
     assert fake.too_many_requests <= 2
     assert TEST_KEY not in run.everything()
+
+
+async def test_first_request_probes_the_budget_alone(fake: FakeCoinGlass) -> None:
+    """In process, against the real fake: 25 concurrent requests on a budget of 10 draw no 429 at all."""
+    fake.budget_per_minute = 10
+    fake.window_s = 0.5
+    client = CoinGlassClient(
+        TEST_KEY, base_url=fake.url, limiter=RateLimiter(window_s=0.5), retry=RetryPolicy(base_delay_s=0.01)
+    )
+    async with client:
+        results = await asyncio.gather(*(client.get(MAX_PAIN, {'range': '7d'}) for _ in range(25)))
+    assert len(results) == 25
+    assert fake.too_many_requests == 0
+    assert client.limiter.budget == 10
+    assert fake.count(MAX_PAIN) == 25
+
+
+def test_retries_are_logged_at_debug_with_their_reason(actor: RunActor, fake: FakeCoinGlass) -> None:
+    fake.script(EXCHANGE_LIST, server_error_reply(EXCHANGE_LIST), RESET)
+    run = actor(EXCHANGE_LIST_INPUT, extra=FAST_RETRIES)
+    assert run.exit_code == 0
+    log = run.stdout + run.stderr
+    assert log.count(f'Retrying {EXCHANGE_LIST}') == 2, log
+    assert "HTTP 500, code '500': Internal Server Error" in log
+    assert 'connection failed (' in log
+    assert TEST_KEY not in run.everything()
+
+
+class Clock:
+    """A fake monotonic clock whose sleeps advance it at once."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def test_a_slot_frees_one_window_after_the_answer_not_the_send() -> None:
+    """CoinGlass counts a request somewhere between its send and its answer: pace from the answer."""
+    clock = Clock()
+    limiter = RateLimiter(window_s=10, clock=clock, sleep=clock.sleep)
+    await limiter.acquire()  # the probe, sent at 0
+    clock.now = 3.0  # answered after 3 s: budget 3, so 2 requests a window (a margin of 1)
+    limiter.observe('3', '1')
+    await limiter.acquire()
+    limiter.observe('3', '2')
+    await limiter.acquire()  # both slots held: the first frees at 3 + 10, not 0 + 10
+    assert clock.now == 13.0
+
+
+# --- the environment knobs these runs rely on ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ('environ', 'expected'),
+    [
+        pytest.param({}, RetryPolicy(), id='defaults'),
+        pytest.param(
+            {
+                'COINGLASS_RETRY_MAX_ATTEMPTS': '3',
+                'COINGLASS_RETRY_BASE_DELAY_S': '0.01',
+                'COINGLASS_RETRY_MAX_DELAY_S': '0.2',
+                'COINGLASS_RETRY_MAX_WAIT_S': '5',
+            },
+            RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.2, max_total_wait_s=5.0),
+            id='all-set',
+        ),
+        pytest.param(
+            {
+                'COINGLASS_RETRY_MAX_ATTEMPTS': '2.5',
+                'COINGLASS_RETRY_BASE_DELAY_S': '-1',
+                'COINGLASS_RETRY_MAX_WAIT_S': 'x',
+            },
+            RetryPolicy(),
+            id='unreadable-ignored',
+        ),
+        pytest.param({'COINGLASS_RETRY_MAX_ATTEMPTS': '0'}, RetryPolicy(), id='zero-attempts-ignored'),
+    ],
+)
+def test_retry_policy_from_env(environ: dict[str, str], expected: RetryPolicy) -> None:
+    assert RetryPolicy.from_env(environ) == expected
+
+
+@pytest.mark.parametrize(
+    ('value', 'window_s'),
+    [('1.5', 1.5), ('abc', 60.0), ('0', 60.0), ('-2', 60.0), ('inf', 60.0), ('nan', 60.0)],
+)
+def test_rate_window_from_env(value: str, window_s: float) -> None:
+    assert RateLimiter.from_env({'COINGLASS_RATE_WINDOW_S': value}).window_s == window_s
