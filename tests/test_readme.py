@@ -3,6 +3,7 @@ errors table matches the code, and the modes table names every mode with its pla
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from src import errors
+from src.inputs import parse_run_input
 from src.modes import ENDPOINTS, Mode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +64,16 @@ def test_errors_table_matches_the_error_family() -> None:
         cls.kind for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.CoinGlassError)
     }
     assert documented == (kinds - {'error'}) | {'input'}
+
+
+COMMAND_INPUTS = re.findall(
+    r"(?:INPUT=|-d |--input |> storage/key_value_stores/default/INPUT.json.*?|echo )'(\{.*?\})'", README
+)
+
+
+def test_command_line_examples_are_valid_inputs() -> None:
+    python_inputs = [ast.literal_eval(match) for match in re.findall(r'run_input=(\{.*?\})\n', README)]
+    inputs = [json.loads(text) for text in COMMAND_INPUTS] + python_inputs
+    assert len(inputs) >= 6
+    for example in inputs:
+        assert parse_run_input(example, now_ms=1_763_683_200_000).queries
