@@ -7,9 +7,11 @@ wall time from spawn to exit, and its own peak RSS from `wait4` (no extra tools 
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,6 +34,7 @@ __all__ = [
     'Check',
     'Section',
     'TimedFake',
+    'Timing',
     'actor_env',
     'fake_windows',
     'machine',
@@ -49,7 +52,11 @@ BENCH_KEY = 'cg-bench-key-0000'
 
 
 def machine() -> dict[str, str]:
-    """CPU model, cores, memory, Python and SDK versions, and the load when the benchmark started."""
+    """CPU model, cores, memory, Python and SDK versions, and the load when the benchmarks started."""
+    return dict(_MACHINE)
+
+
+def _describe_machine() -> dict[str, str]:
     cpu = 'unknown'
     try:
         for line in Path('/proc/cpuinfo').read_text().splitlines():
@@ -83,6 +90,9 @@ def machine() -> dict[str, str]:
         f'pydantic {version("pydantic")}',
         'load average (1, 5, 15 min) at start': load,
     }
+
+
+_MACHINE = _describe_machine()  # at import: the load average is the one the benchmarks started under
 
 
 def machine_lines() -> list[str]:
@@ -158,26 +168,80 @@ def median(values: list[float]) -> float:
 # --- the fake CoinGlass, with arrival times ----------------------------------------------------------------------------
 
 
+class _StampingEvent(threading.Event):
+    """The fake's stop event: its `wait` is the request's latency, so the moment it returns is when the fake then
+    counts the request against its budget (recorded per handler thread)."""
+
+    def __init__(self, local: threading.local) -> None:
+        super().__init__()
+        self._local = local
+
+    def wait(self, timeout: float | None = None) -> bool:
+        stopped = super().wait(timeout)
+        self._local.counted = time.monotonic()
+        return stopped
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When the fake received a request, counted it against the budget (after the latency), and answered it:
+    monotonic seconds, the same clock as every process on the machine."""
+
+    arrived: float
+    counted: float
+    answered: float
+    path: str
+    target: str
+    status: int
+
+
 class TimedFake(FakeCoinGlass):
-    """The fake CoinGlass, also recording when each request arrived (monotonic seconds, this process's clock)."""
+    """The fake CoinGlass, also recording each request's `Timing`."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.arrivals: list[tuple[float, str]] = []
+        self.timings: list[Timing] = []
         self._arrival_lock = threading.Lock()
+        self._local = threading.local()
+        self._stopping = _StampingEvent(self._local)
 
     def _handle(self, handler: Any) -> None:
         arrived = time.monotonic()
-        path = handler.requestline.split()[1].partition('?')[0] if handler.requestline else ''
-        with self._arrival_lock:
-            self.arrivals.append((arrived, path))
+        self._local.counted = None
+        self._local.status = 0
+        send_raw = handler.send_raw
+
+        def recording_send_raw(status: int, headers: Any, body: bytes) -> None:
+            self._local.status = status
+            send_raw(status, headers, body)
+
+        handler.send_raw = recording_send_raw
         super()._handle(handler)
+        answered = time.monotonic()
+        counted = self._local.counted or arrived  # no latency: counted on arrival
+        words = handler.requestline.split()
+        target = words[1] if len(words) > 1 else ''
+        with self._arrival_lock:
+            self.timings.append(
+                Timing(arrived, counted, answered, target.partition('?')[0], target, self._local.status)
+            )
+
+    def span(self) -> tuple[float, float]:
+        """(first arrival, last answer)."""
+        with self._arrival_lock:
+            return min(t.arrived for t in self.timings), max(t.answered for t in self.timings)
+
+    def clear(self) -> None:
+        """Forget recorded requests and arrivals, and reset the budget window."""
+        self.reset()
+        with self._arrival_lock:
+            self.timings.clear()
 
 
 def fake_windows(times: list[float], window_s: float) -> list[int]:
     """Requests per budget window, windows as the fake opens them: at the first request after the last one expired.
 
-    `times` are when the fake counted each request (arrival plus its latency).
+    `times` are when the fake counted each request (`Timing.counted`).
     """
     counts: list[int] = []
     start: float | None = None
@@ -223,7 +287,9 @@ class ActorRun:
     def record(self, key: str) -> Any:
         """A record of the default key-value store, parsed when JSON."""
         folder = self.storage / 'key_value_stores' / 'default'
-        matches = [path for path in folder.iterdir() if key in {path.name, path.stem} and '__metadata__' not in path.name]
+        matches = [
+            path for path in folder.iterdir() if key in {path.name, path.stem} and '__metadata__' not in path.name
+        ]
         if not matches:
             raise KeyError(f'no record {key} in {sorted(path.name for path in folder.iterdir())}')
         content = matches[0].read_bytes()
@@ -233,13 +299,17 @@ class ActorRun:
             return content
 
 
-def actor_env(base_url: str, storage: Path, *, ppe: bool = False, extra: dict[str, str] | None = None) -> dict[str, str]:
+def actor_env(
+    base_url: str, storage: Path, *, ppe: bool = False, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     """The environment of a local run: fresh storage, the fake's URL and a key; pay-per-event when asked.
 
     The log level stays at the SDK's default (INFO), as on the platform.
     """
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith(('APIFY_', 'ACTOR_', 'COINGLASS_', 'CRAWLEE_'))
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(('APIFY_', 'ACTOR_', 'COINGLASS_', 'CRAWLEE_'))
     }
     env |= {
         'CRAWLEE_STORAGE_DIR': str(storage),
@@ -312,6 +382,7 @@ def run_actor(
 ) -> ActorRun:
     """Run `python -m src` (or `argv`) with the input in a fresh local storage, measured."""
     storage = Path(tempfile.mkdtemp(prefix='cg-bench-'))
+    atexit.register(shutil.rmtree, storage, ignore_errors=True)  # kept for reading until the benchmark ends
     store = storage / 'key_value_stores' / 'default'
     store.mkdir(parents=True)
     (store / 'INPUT.json').write_text(json.dumps(actor_input))
