@@ -25,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / 'tests'), str(ROOT)]
 
+from conftest import actor_env as tests_actor_env  # noqa: E402
 from fake_coinglass import NOW_MS, FakeCoinGlass  # noqa: E402
 
 __all__ = [
@@ -44,7 +45,6 @@ __all__ = [
     'run_process',
 ]
 
-PAY_PER_EVENT: dict[str, Any] = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())
 BENCH_KEY = 'cg-bench-key-0000'
 
 
@@ -302,30 +302,9 @@ class ActorRun:
 def actor_env(
     base_url: str, storage: Path, *, ppe: bool = False, extra: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """The environment of a local run: fresh storage, the fake's URL and a key; pay-per-event when asked.
-
-    The log level stays at the SDK's default (INFO), as on the platform.
-    """
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(('APIFY_', 'ACTOR_', 'COINGLASS_', 'CRAWLEE_'))
-    }
-    env |= {
-        'CRAWLEE_STORAGE_DIR': str(storage),
-        'COINGLASS_BASE_URL': base_url,
-        'COINGLASS_API_KEY': BENCH_KEY,
-        'PYTHONUNBUFFERED': '1',
-    }
-    if ppe:
-        env |= {
-            'ACTOR_TEST_PAY_PER_EVENT': 'true',
-            'APIFY_ACTOR_PRICING_INFO': json.dumps(
-                {'pricingModel': 'PAY_PER_EVENT', 'pricingPerEvent': {'actorChargeEvents': PAY_PER_EVENT}}
-            ),
-            'APIFY_CHARGED_ACTOR_EVENT_COUNTS': json.dumps(dict.fromkeys(PAY_PER_EVENT, 0)),
-        }
-    return env | (extra or {})
+    """The tests' environment of a local run (fresh storage, the fake's URL, a key, pay-per-event when asked), but
+    with the SDK's default log level (INFO), as on the platform."""
+    return tests_actor_env(base_url, storage, api_key=BENCH_KEY, ppe=ppe, log_level='INFO', extra=extra)
 
 
 @dataclass

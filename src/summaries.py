@@ -528,6 +528,39 @@ def _is_all_row(row: Mapping[str, Any]) -> bool:
     return str(row.get('exchange', '')).strip().lower() == 'all'
 
 
+def _shares(
+    rows: Sequence[Mapping[str, Any]], total: float, *, name: str, suffix: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Each row's share of `total` and its long share (unknown when CoinGlass reports a zero split).
+
+    Args:
+        rows: Rows in the order to report them.
+        total: The whole the shares are of.
+        name: The field naming a row (`exchange`, `symbol`).
+        suffix: The suffix of the amount fields (`''` for `liquidation_usd`, `'_24h'` for `liquidation_usd_24h`).
+
+    Returns:
+        The share records and the note naming rows whose split is unknown (None when there are none).
+    """
+    unknown: list[str] = []
+    shares = []
+    for row in rows:
+        value = _num(row.get(f'liquidation_usd{suffix}'))
+        long_usd = _num(row.get(f'long_liquidation_usd{suffix}'))
+        short_usd = _num(row.get(f'short_liquidation_usd{suffix}'))
+        if value > 0 and long_usd + short_usd <= 0:
+            unknown.append(str(row.get(name)))
+        shares.append(
+            {
+                name: row.get(name),
+                f'liquidation_usd{suffix}': usd(value),
+                'share_pct': _share_pct(value, total),
+                'long_share_pct': _long_share_pct(long_usd, short_usd),
+            }
+        )
+    return shares, _unknown_split_note(unknown)
+
+
 def summarize_exchange_list(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Per-exchange shares of the total liquidations.
 
@@ -542,22 +575,9 @@ def summarize_exchange_list(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]
     total = (
         _num(all_rows[0].get('liquidation_usd')) if all_rows else sum(_num(r.get('liquidation_usd')) for r in exchanges)
     )
-    unknown: list[str] = []
-    out = []
-    for row in sorted(exchanges, key=lambda r: -_num(r.get('liquidation_usd'))):
-        value = _num(row.get('liquidation_usd'))
-        long_usd, short_usd = _num(row.get('long_liquidation_usd')), _num(row.get('short_liquidation_usd'))
-        if value > 0 and long_usd + short_usd <= 0:
-            unknown.append(str(row.get('exchange')))
-        out.append(
-            {
-                'exchange': row.get('exchange'),
-                'liquidation_usd': usd(value),
-                'share_pct': _share_pct(value, total),
-                'long_share_pct': _long_share_pct(long_usd, short_usd),
-            }
-        )
-    return {'total_usd': usd(total), 'exchanges': out, 'note': _unknown_split_note(unknown)}
+    ranked = sorted(exchanges, key=lambda r: -_num(r.get('liquidation_usd')))
+    shares, note = _shares(ranked, total, name='exchange', suffix='')
+    return {'total_usd': usd(total), 'exchanges': shares, 'note': note}
 
 
 def summarize_coin_list(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -571,22 +591,8 @@ def summarize_coin_list(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """
     total = sum(_num(row.get('liquidation_usd_24h')) for row in rows)
     ranked = sorted(rows, key=lambda r: -_num(r.get('liquidation_usd_24h')))[:TOP_COINS]
-    unknown: list[str] = []
-    coins = []
-    for row in ranked:
-        value = _num(row.get('liquidation_usd_24h'))
-        long_usd, short_usd = _num(row.get('long_liquidation_usd_24h')), _num(row.get('short_liquidation_usd_24h'))
-        if value > 0 and long_usd + short_usd <= 0:
-            unknown.append(str(row.get('symbol')))
-        coins.append(
-            {
-                'symbol': row.get('symbol'),
-                'liquidation_usd_24h': usd(value),
-                'share_pct': _share_pct(value, total),
-                'long_share_pct': _long_share_pct(long_usd, short_usd),
-            }
-        )
-    return {'total_usd_24h': usd(total), 'coins': coins, 'note': _unknown_split_note(unknown)}
+    coins, note = _shares(ranked, total, name='symbol', suffix='_24h')
+    return {'total_usd_24h': usd(total), 'coins': coins, 'note': note}
 
 
 # --- dispatch --------------------------------------------------------------------------------------------------

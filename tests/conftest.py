@@ -88,6 +88,7 @@ def actor_env(
     *,
     api_key: str | None = TEST_KEY,
     ppe: bool = False,
+    log_level: str = 'DEBUG',
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     env = {
@@ -99,7 +100,7 @@ def actor_env(
         'CRAWLEE_STORAGE_DIR': str(storage),
         'COINGLASS_BASE_URL': base_url,
         'PYTHONUNBUFFERED': '1',
-        'APIFY_LOG_LEVEL': 'DEBUG',
+        'APIFY_LOG_LEVEL': log_level,
     }
     if api_key is not None:
         env['COINGLASS_API_KEY'] = api_key
