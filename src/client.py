@@ -150,6 +150,8 @@ class CoinGlassClient:
             try:
                 return await self._attempt(path, query)
             except CoinGlassError as error:
+                if isinstance(error, RateLimitedError):
+                    self.rate_limited_count += 1
                 wait = self._wait_before_retry(error, attempt)
                 if wait is None or waited + wait > self.retry.max_total_wait_s:
                     raise
@@ -186,29 +188,34 @@ class CoinGlassClient:
                 self.limiter.observe(None, None)
         logger.debug('GET %s -> %d in %.0f ms', path, response.status_code, (time.monotonic() - started) * 1000)
         self.limiter.observe(response.headers.get(MAX_LIMIT_HEADER), response.headers.get(USE_LIMIT_HEADER))
-        body = _parse_body(response)
-        failure = classify(response.status_code, body)
-        if failure is not None:
-            failure.retry_after_s = _retry_after(response)
-            if isinstance(failure, RateLimitedError):
-                self.rate_limited_count += 1
-            raise failure
-        if not isinstance(body, dict) or 'data' not in body:
-            raise BadResponseError('a success answer without data', retryable=False)
-        return body['data']
+        return _data_of(response)
 
 
-def _parse_body(response: httpx.Response) -> Any:
+def _data_of(response: httpx.Response) -> Any:
+    """The answer's `data`, or raise the error the response stands for (with its Retry-After, if any)."""
     try:
-        return json.loads(response.content)
+        body = json.loads(response.content)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        pass
-    if response.status_code == 429:
-        raise RateLimitedError('HTTP 429 with an unreadable body', status=429, retry_after_s=_retry_after(response))
-    if response.status_code >= 500 or response.status_code == 408:
-        raise ServerError(f'HTTP {response.status_code} with an unreadable body', status=response.status_code)
+        failure: CoinGlassError | None = _unreadable(response)
+    else:
+        failure = classify(response.status_code, body)
+    if failure is not None:
+        failure.retry_after_s = _retry_after(response)
+        raise failure
+    if not isinstance(body, dict) or 'data' not in body:
+        raise BadResponseError('a success answer without data', retryable=False)
+    return body['data']
+
+
+def _unreadable(response: httpx.Response) -> CoinGlassError:
+    """The error of a body that is not JSON: a gateway's page or a truncated answer."""
+    status = response.status_code
+    if status == 429:
+        return RateLimitedError('HTTP 429 with an unreadable body', status=status)
+    if status >= 500 or status == 408:
+        return ServerError(f'HTTP {status} with an unreadable body', status=status)
     kind = 'HTML page' if b'<html' in response.content[:512].lower() else 'unreadable body'
-    raise BadResponseError(f'HTTP {response.status_code}: an {kind} instead of JSON', status=response.status_code)
+    return BadResponseError(f'HTTP {status}: an {kind} instead of JSON', status=status)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
