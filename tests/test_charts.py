@@ -12,44 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from liquidation_fixtures import COIN_MAP, COINS, EXCHANGES, HEATMAP, MAX_PAIN, ORDERS, PAIR_MAP, as_coin_history
 
 from src.charts import CHART_MODES, format_exact_price, format_usd, render_chart
 from src.summaries import summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PAIR_MAP = {
-    '95': [[95.0, 1500.0, 25, None]],
-    '90': [[90.0, 1000.0, 10, None], [90.0, 500.0, 25, None]],
-    '99': [[99.0, 300.0, 100, None]],
-    '100': [[100.0, 400.0, 10, None]],
-    '101': [[101.0, 700.0, 25, None]],
-    '105': [[105.0, 900.0, 10, None]],
-}
-COIN_MAP = {
-    '49000.5': [[49000.5, 10.25, None, None]],
-    '50000': [[50000.0, 1234.567, None, None]],
-    '51000': [[51000.0, 1000.0, None, None]],
-}
-HEATMAP = {
-    'y_axis': [90.0, 95.0, 100.0, 105.0, 110.0, 115.0, 120.0],
-    'liquidation_leverage_data': [
-        [0, 5, 1000.0],
-        [1, 6, 600.0],
-        [0, 4, 250.0],
-        [2, 4, 150.0],
-        [1, 1, 500.0],
-        [3, 1, 300.0],
-        [1, 0, 400.0],
-        [2, 2, 300.0],
-    ],
-    'price_candlesticks': [
-        [1700000000, 100.0, 101.0, 99.0, 100.0, 1e6],
-        [1700000300, 100.0, 102.0, 98.0, 101.0, 1e6],
-        [1700000600, 101.0, 112.0, 94.0, 104.0, 1e6],
-        [1700000900, 104.0, 106.0, 103.0, 104.0, 1e6],
-    ],
-}
+# Local, not the shared history: five daily rows in epoch ms give the chart a real date axis (shared: 1970, ms apart).
 PAIR_HISTORY = [
     {
         'time': 1700000000000 + i * 86400000,
@@ -58,76 +28,7 @@ PAIR_HISTORY = [
     }
     for i in range(5)
 ]
-COIN_HISTORY = [
-    {
-        'time': r['time'],
-        'aggregated_long_liquidation_usd': r['long_liquidation_usd'],
-        'aggregated_short_liquidation_usd': r['short_liquidation_usd'],
-    }
-    for r in PAIR_HISTORY
-]
-ORDERS = [
-    {
-        'exchange_name': 'BINANCE',
-        'symbol': 'BTCUSDT',
-        'base_asset': 'BTC',
-        'price': 87535.9,
-        'usd_value': 205534.29,
-        'side': 2,
-        'time': 1745216319263,
-    },
-    {
-        'exchange_name': 'BINANCE',
-        'symbol': 'BTCUSDT',
-        'base_asset': 'BTC',
-        'price': 88000.0,
-        'usd_value': 50000.0,
-        'side': 1,
-        'time': 1745216000000,
-    },
-    {
-        'exchange_name': 'BINANCE',
-        'symbol': 'BTCUSDT',
-        'base_asset': 'BTC',
-        'price': 87465.2,
-        'usd_value': 15918.67,
-        'side': 2,
-        'time': 1745215647165,
-    },
-]
-MAX_PAIN = [
-    {
-        'symbol': 'BTC',
-        'price': 110625.1,
-        'long_max_pain_liq_level': 7.5e7,
-        'long_max_pain_liq_price': 113046.71,
-        'short_max_pain_liq_level': 4.4e7,
-        'short_max_pain_liq_price': 109748.37,
-    },
-    {
-        'symbol': 'ETH',
-        'price': 3914.14,
-        'long_max_pain_liq_level': 3.4e7,
-        'long_max_pain_liq_price': 3955.722,
-        'short_max_pain_liq_level': 4.4e7,
-        'short_max_pain_liq_price': 3820.002,
-    },
-]
-EXCHANGES = [
-    {'exchange': 'All', 'liquidation_usd': 1000.0, 'long_liquidation_usd': 350.0, 'short_liquidation_usd': 350.0},
-    {'exchange': 'Binance', 'liquidation_usd': 500.0, 'long_liquidation_usd': 200.0, 'short_liquidation_usd': 300.0},
-    {'exchange': 'OKX', 'liquidation_usd': 300.0, 'long_liquidation_usd': 0.0, 'short_liquidation_usd': 0.0},
-    {'exchange': 'Bybit', 'liquidation_usd': 200.0, 'long_liquidation_usd': 150.0, 'short_liquidation_usd': 50.0},
-]
-COINS = [
-    {
-        'symbol': 'BTC',
-        'liquidation_usd_24h': 5000.0,
-        'long_liquidation_usd_24h': 3000.0,
-        'short_liquidation_usd_24h': 2000.0,
-    },
-    {'symbol': 'ETH', 'liquidation_usd_24h': 2500.0, 'long_liquidation_usd_24h': 0.0, 'short_liquidation_usd_24h': 0.0},
-]
+COIN_HISTORY = as_coin_history(PAIR_HISTORY)
 
 FIXTURES: dict[str, tuple[Any, dict[str, Any]]] = {
     'liquidation_map': (PAIR_MAP, {'reference_price': 100.0, 'reference_price_source': 'test close'}),

@@ -7,88 +7,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from liquidation_fixtures import COIN_HISTORY, COIN_MAP, COINS, EXCHANGES, HEATMAP, ORDERS, PAIR_HISTORY, PAIR_MAP
 
 from src.rows import to_rows
 from src.summaries import summarize
-
-# Same fixtures as tests/test_summaries.py (kept local: test modules do not import each other).
-PAIR_MAP = {
-    '80': [[80.0, 20.0, 5, None]],
-    '85': [[85.0, 10.0, 5, None]],
-    '90': [[90.0, 1000.0, 10, None], [90.0, 500.0, 25, None]],
-    '95': [[95.0, 1500.0, 25, None]],
-    '98': [[98.0, 200.0, 50, None]],
-    '99': [[99.0, 300.0, 100, None]],
-    '100': [[100.0, 400.0, 10, None]],
-    '101': [[101.0, 700.0, 25, None]],
-    '102.5': [[102.5, 250.0, 50, None]],
-    '105': [[105.0, 900.0, 10, None]],
-    '110': [[110.0, 100.0, 5, None]],
-    '120': [[120.0, 50.0, 100, None]],
-    '125': [[125.0, 50.0, 5, None]],
-}
-COIN_MAP = {
-    '49000.5': [[49000.5, 10.25, None, None]],
-    '50000': [[50000.0, 1234.567, None, None]],
-    '51000': [[51000.0, 1000.0, None, None]],
-}
-HEATMAP = {
-    'y_axis': [90.0, 95.0, 100.0, 105.0, 110.0, 115.0, 120.0],
-    'liquidation_leverage_data': [
-        [0, 5, 1000.0],
-        [1, 6, 600.0],
-        [0, 4, 250.0],
-        [2, 4, 150.0],
-        [1, 1, 500.0],
-        [3, 1, 300.0],
-        [1, 0, 400.0],
-        [2, 2, 300.0],
-        [3, 3, 0.0],
-    ],
-    'price_candlesticks': [
-        [1700000000, 100.0, 101.0, 99.0, 100.0, 1e6],
-        [1700000300, 100.0, 102.0, 98.0, 101.0, 1e6],
-        [1700000600, 101.0, 112.0, 94.0, 104.0, 1e6],
-        [1700000900, 104.0, 106.0, 103.0, 104.0, 1e6],
-    ],
-}
-PAIR_HISTORY = [
-    {'time': 1000, 'long_liquidation_usd': 100.5, 'short_liquidation_usd': 200.25},
-    {'time': 2000, 'long_liquidation_usd': 300.0, 'short_liquidation_usd': 50.0},
-]
-COIN_HISTORY = [{'time': 1000, 'aggregated_long_liquidation_usd': 1.0, 'aggregated_short_liquidation_usd': 2.0}]
-ORDERS = [
-    {
-        'exchange_name': 'BINANCE',
-        'symbol': 'BTCUSDT',
-        'base_asset': 'BTC',
-        'price': 87535.9,
-        'usd_value': 205534.29,
-        'side': 2,
-        'time': 1745216319263,
-    },
-    {
-        'exchange_name': 'BINANCE',
-        'symbol': 'BTCUSDT',
-        'base_asset': 'BTC',
-        'price': 88000.0,
-        'usd_value': 50000.0,
-        'side': 1,
-        'time': 1745216000000,
-    },
-]
-EXCHANGES = [
-    {'exchange': 'All', 'liquidation_usd': 1000.0, 'long_liquidation_usd': 350.0, 'short_liquidation_usd': 350.0},
-    {'exchange': 'OKX', 'liquidation_usd': 300.0, 'long_liquidation_usd': 0.0, 'short_liquidation_usd': 0.0},
-]
-COINS = [
-    {
-        'symbol': 'BTC',
-        'liquidation_usd_24h': 5000.0,
-        'long_liquidation_usd_24h': 3000.0,
-        'short_liquidation_usd_24h': 2000.0,
-    }
-]
 
 
 def test_map_rows_one_per_tuple_sorted_by_price() -> None:
