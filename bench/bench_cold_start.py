@@ -61,7 +61,7 @@ def measure_all(repeats: int = REPEATS) -> dict[str, Any]:
             bare.append(done.wall_s)
             rss_bare.append(done.max_rss_kb)
             run = run_actor(QUERY, fake.url)
-            if run.exit_code != 0 or len(run.items()) != 1 or not run.items()[0]['success']:
+            if run.exit_code != 0 or len(run.items) != 1 or not run.items[0]['success']:
                 raise RuntimeError(f'the one-query run failed: exit {run.exit_code}\n{run.stderr[-2000:]}')
             actor.append(run.wall_s)
             rss_actor.append(run.max_rss_kb)

@@ -62,7 +62,7 @@ def measure_all(repeats: int = REPEATS) -> dict[str, Any]:
         for _ in range(repeats):
             fake.clear()
             run = run_actor(QUERY, fake.url, ppe=True)
-            items = run.items()
+            items = run.items
             assert run.exit_code == 0, run.stderr[-2000:]
             assert len(items) == 1, f'{len(items)} items: the history must arrive in one envelope'
             item = items[0]
@@ -74,7 +74,7 @@ def measure_all(repeats: int = REPEATS) -> dict[str, Any]:
             )
             first, last = fake.span()
             arrivals = sorted(timing.arrived for timing in fake.timings)
-            charges = run.charges()
+            charges = run.charges
             runs.append(
                 {
                     'wall_s': run.wall_s,

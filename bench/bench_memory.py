@@ -43,7 +43,7 @@ def measure_all(repeats: int = REPEATS) -> dict[str, Any]:
         for _ in range(repeats):  # interleaved
             for name, query in cases:
                 run = run_actor(query, fake.url, ppe=True)
-                items = run.items()
+                items = run.items
                 assert run.exit_code == 0, run.stderr[-2000:]
                 assert len(items) == 1, f'{len(items)} items'
                 assert items[0]['success'], items[0]['message']
@@ -58,7 +58,7 @@ def measure_all(repeats: int = REPEATS) -> dict[str, Any]:
                 'item_bytes': len(json.dumps(item, ensure_ascii=False, separators=(',', ':')).encode()),
                 'file_bytes': run.dataset_files()[0].stat().st_size,
                 'data_entries': len(data) if isinstance(data, list) else None,
-                'charges': len(run.charges()),
+                'charges': len(run.charges),
             }
     wire, cells, candles, levels = answer_size()
     return {'cases': results, 'wire': wire, 'cells': cells, 'candles': candles, 'levels': levels}

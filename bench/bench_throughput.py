@@ -101,8 +101,8 @@ def measure(case: Case) -> dict[str, Any]:
         timings = list(fake.timings)
         too_many = fake.too_many_requests
     served = [timing for timing in timings if timing.status != 429]
-    items = run.items()
-    charges = run.charges()
+    items = run.items
+    charges = run.charges
     per_event = Counter(str(entry['event_name']) for entry in charges)
     expected = Counter(str(query['mode']).upper() for query in queries)
     indices = sorted(item.get('query_index', -1) for item in items)

@@ -25,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / 'tests'), str(ROOT)]
 
+from conftest import ActorRun as TestsActorRun  # noqa: E402
 from conftest import actor_env as tests_actor_env  # noqa: E402
 from fake_coinglass import NOW_MS, FakeCoinGlass  # noqa: E402
 
@@ -257,46 +258,18 @@ def fake_windows(times: list[float], window_s: float) -> list[int]:
 
 
 @dataclass
-class ActorRun:
-    """What one `python -m src` run left behind, and what it cost."""
+class ActorRun(TestsActorRun):
+    """What one `python -m src` run left behind (the tests' view of it), and what it cost."""
 
-    exit_code: int
     wall_s: float
     max_rss_kb: int
     user_s: float
     system_s: float
-    stdout: str
-    stderr: str
-    storage: Path
 
     def dataset_files(self, name: str = 'default') -> list[Path]:
         """The dataset's item files, in order."""
         folder = self.storage / 'datasets' / name
-        if not folder.exists():
-            return []
         return sorted(path for path in folder.glob('*.json') if not path.name.startswith('__'))
-
-    def items(self, name: str = 'default') -> list[dict[str, Any]]:
-        """The dataset's items."""
-        return [json.loads(path.read_text()) for path in self.dataset_files(name)]
-
-    def charges(self) -> list[dict[str, Any]]:
-        """The Actor's own charging-log entries (the SDK's synthetic `apify-*` events left out)."""
-        return [entry for entry in self.items('charging-log') if not str(entry['event_name']).startswith('apify-')]
-
-    def record(self, key: str) -> Any:
-        """A record of the default key-value store, parsed when JSON."""
-        folder = self.storage / 'key_value_stores' / 'default'
-        matches = [
-            path for path in folder.iterdir() if key in {path.name, path.stem} and '__metadata__' not in path.name
-        ]
-        if not matches:
-            raise KeyError(f'no record {key} in {sorted(path.name for path in folder.iterdir())}')
-        content = matches[0].read_bytes()
-        try:
-            return json.loads(content)
-        except ValueError:
-            return content
 
 
 def actor_env(
@@ -371,5 +344,5 @@ def run_actor(
         timeout=timeout,
     )
     return ActorRun(
-        done.exit_code, done.wall_s, done.max_rss_kb, done.user_s, done.system_s, done.stdout, done.stderr, storage
+        done.exit_code, done.stdout, done.stderr, storage, done.wall_s, done.max_rss_kb, done.user_s, done.system_s
     )
