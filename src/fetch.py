@@ -79,7 +79,9 @@ class Fetcher:
 
     async def reference_price(self, query: Query) -> tuple[float, str]:
         """The latest 1m close of the query's pair, or for a coin of its Binance USDT pair, and its source."""
-        exchange, pair = (query.exchange, query.pair) if query.pair else (REFERENCE_EXCHANGE, f'{query.coin}USDT')
+        exchange, pair = (
+            (query.exchange, query.pair) if query.pair else (REFERENCE_EXCHANGE, f'{query.coin}{REFERENCE_QUOTE}')
+        )
         rows = normalize_rows(
             await self.client.get(
                 PRICE_HISTORY_PATH, {'exchange': exchange, 'symbol': pair, 'interval': '1m', 'limit': 1}

@@ -617,7 +617,6 @@ _SUMMARIZERS: Final[dict[str, Callable[[Any, float | None, str | None], dict[str
 }
 
 KNOWN_MODES: Final[frozenset[str]] = frozenset(_SUMMARIZERS)
-SUMMARY_MODES: Final[frozenset[str]] = frozenset(mode for mode in _SUMMARIZERS if mode != 'search_symbols')
 
 
 def summarize(
