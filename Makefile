@@ -39,8 +39,9 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+## The tests on every core (-n auto); `pytest -m "not e2e"` skips the subprocess runs, `pytest -m e2e` runs them alone.
 test: setup tools
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 ## The whole test suite: lint, types, tests (what CI runs).
 check: lint test

@@ -74,13 +74,14 @@ marks['import apify'] = time.perf_counter()
 
 from apify import Actor  # noqa: E402
 
-import src.main  # noqa: E402
+from src import app  # noqa: E402
 from src.client import CoinGlassClient  # noqa: E402
+from src.settings import Settings  # noqa: E402
 from src.sink import ActorSink  # noqa: E402
 
 _timed(CoinGlassClient, '__init__', 'client setup (httpx transport: lazy httpcore/h11 imports, SSL context)')
 _timed(CoinGlassClient, 'get', 'the request (first one lazily imports anyio)')
-_timed(ActorSink, 'push', 'push and charge')
+_timed(ActorSink, 'deliver', 'push and charge')
 
 marks['import src (our modules and what they add)'] = time.perf_counter()
 
@@ -88,10 +89,13 @@ marks['import src (our modules and what they add)'] = time.perf_counter()
 async def _main() -> None:
     await Actor.__aenter__()
     marks['Actor.__aenter__ (config, storage, event and charging managers)'] = time.perf_counter()
-    exit_code, status = await src.main._run()  # noqa: SLF001 - the body of src.main.main
-    marks['_run (input, client, the request, push, OUTPUT)'] = time.perf_counter()
-    Actor.exit_code = exit_code
-    Actor.status_message = status
+    settings, _warnings = Settings.load()
+    report = await app.run(
+        await Actor.get_input(), settings=settings, sink=ActorSink(), done=set(), now_ms=int(time.time() * 1000)
+    )  # the body of src.main.main
+    marks['app.run (input, client, the request, push, OUTPUT)'] = time.perf_counter()
+    Actor.exit_code = report.exit_code
+    Actor.status_message = report.status
     with contextlib.suppress(SystemExit):
         await Actor.__aexit__(None, None, None)
     marks['Actor.__aexit__ (status, 0.1 s sleep, managers, state)'] = time.perf_counter()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import httpx
 
 from src.errors import BadResponseError, CoinGlassError, NetworkError, RateLimitedError, ServerError, classify
 from src.ratelimit import MAX_LIMIT_HEADER, USE_LIMIT_HEADER, RateLimiter
+from src.settings import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL: Final = 'https://open-api-v4.coinglass.com'
 USER_AGENT: Final = 'apify-coinglass-liquidation-actor/1.0 (+https://apify.com)'
 KEY_HEADER: Final = 'CG-API-KEY'
 
@@ -49,23 +48,6 @@ class RetryPolicy:
     max_delay_s: float = 8.0
     max_total_wait_s: float = 180.0
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
-        """The policy from the environment, defaults where a variable is unset, unreadable or not positive.
-
-        - `COINGLASS_RETRY_MAX_ATTEMPTS`: tries in all per request, the first included (default 6).
-        - `COINGLASS_RETRY_BASE_DELAY_S`: the first backoff in seconds, doubled each retry (default 0.5).
-        - `COINGLASS_RETRY_MAX_DELAY_S`: the cap on one backoff in seconds (default 8).
-        - `COINGLASS_RETRY_MAX_WAIT_S`: the cap on all waiting for one request in seconds (default 180).
-        """
-        default = cls()
-        return cls(
-            max_attempts=_env_int(environ, 'COINGLASS_RETRY_MAX_ATTEMPTS', default.max_attempts),
-            base_delay_s=_env_float(environ, 'COINGLASS_RETRY_BASE_DELAY_S', default.base_delay_s),
-            max_delay_s=_env_float(environ, 'COINGLASS_RETRY_MAX_DELAY_S', default.max_delay_s),
-            max_total_wait_s=_env_float(environ, 'COINGLASS_RETRY_MAX_WAIT_S', default.max_total_wait_s),
-        )
-
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """The wait before retry number `attempt` (1-based): full jitter on a capped exponential."""
         ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
@@ -74,19 +56,10 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Connect and read timeouts in seconds (environment `COINGLASS_CONNECT_TIMEOUT_S`, `..._READ_TIMEOUT_S`)."""
+    """Connect and read timeouts in seconds."""
 
     connect_s: float = 10.0
     read_s: float = 60.0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
-        """Timeouts from the environment, defaults where unset or unreadable."""
-        default = cls()
-        return cls(
-            connect_s=_env_float(environ, 'COINGLASS_CONNECT_TIMEOUT_S', default.connect_s),
-            read_s=_env_float(environ, 'COINGLASS_READ_TIMEOUT_S', default.read_s),
-        )
 
     def as_httpx(self) -> httpx.Timeout:
         """The httpx form."""
@@ -109,6 +82,7 @@ class CoinGlassClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
+        self._api_key = api_key
         self.limiter = limiter or RateLimiter(sleep=sleep)
         self.retry = retry or RetryPolicy()
         self.request_count = 0
@@ -140,7 +114,8 @@ class CoinGlassClient:
         """GET a CoinGlass path and return its `data`, retrying what can recover.
 
         Raises:
-            CoinGlassError: The subclass that says what went wrong, after retries where they can help.
+            CoinGlassError: The subclass that says what went wrong, after retries where they can help. Its message
+                never holds the key, even when CoinGlass's own message echoes it.
         """
         query = {name: str(value) for name, value in (params or {}).items() if value is not None and value != ''}
         waited = 0.0
@@ -150,6 +125,7 @@ class CoinGlassClient:
             try:
                 return await self._attempt(path, query)
             except CoinGlassError as error:
+                error.hide(self._api_key)  # a server that echoes the key header in its message must not leak it
                 if isinstance(error, RateLimitedError):
                     self.rate_limited_count += 1
                 wait = self._wait_before_retry(error, attempt)
@@ -226,19 +202,3 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(header))
     except ValueError:
         return None
-
-
-def _env_float(environ: Mapping[str, str], name: str, default: float) -> float:
-    try:
-        value = float(environ[name])
-    except (KeyError, ValueError):
-        return default
-    return value if value > 0 else default
-
-
-def _env_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    try:
-        value = int(environ[name])
-    except (KeyError, ValueError):
-        return default
-    return value if value > 0 else default

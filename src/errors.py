@@ -13,20 +13,40 @@
 CoinGlass reports errors both by HTTP status and by the body's `code`/`msg` (a plan denial arrives over
 HTTP 200), so `classify` reads all three. Messages never contain the API key: they are built from the status,
 CoinGlass's own `msg` and the path, never from a rendered request.
+
+Each failure item names its kind as `error_type`, one of `ErrorType`: the kinds above, plus `input` (the run's
+input cannot run) and `internal` (a bug of ours while handling one query).
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, ClassVar, Final
 
 _SUCCESS_CODES: Final = frozenset({'0', 0})
 
 
+class ErrorType(StrEnum):
+    """The `error_type` of a failure item."""
+
+    INPUT = 'input'
+    AUTH = 'auth'
+    PLAN = 'plan'
+    INVALID_PARAMETER = 'invalid_parameter'
+    NOT_FOUND = 'not_found'
+    RATE_LIMITED = 'rate_limited'
+    SERVER = 'server'
+    NETWORK = 'network'
+    BAD_RESPONSE = 'bad_response'
+    INTERNAL = 'internal'
+
+
 class CoinGlassError(Exception):
     """A CoinGlass call that did not produce data."""
 
-    kind: ClassVar[str] = 'error'
+    error_type: ClassVar[ErrorType] = ErrorType.SERVER
     retryable: bool = False
+    suggestion: str = ''  # a sentence naming valid values, when the fetch stage found some
 
     def __init__(self, detail: str, *, status: int | None = None, retry_after_s: float | None = None) -> None:
         super().__init__(detail)
@@ -38,11 +58,17 @@ class CoinGlassError(Exception):
         """What the user can do about it, as one sentence."""
         return 'Try again later.'
 
+    def hide(self, secret: str) -> None:
+        """Replace `secret` wherever the message holds it (CoinGlass's text is quoted in it)."""
+        if secret and secret in self.detail:
+            self.detail = self.detail.replace(secret, '[hidden]')
+            self.args = (self.detail,)
+
 
 class AuthError(CoinGlassError):
     """The API key is missing or refused."""
 
-    kind = 'auth'
+    error_type = ErrorType.AUTH
 
     def advice(self) -> str:
         """How to fix the key."""
@@ -55,13 +81,13 @@ class AuthError(CoinGlassError):
 class PlanError(CoinGlassError):
     """The key is valid but its plan does not include the endpoint."""
 
-    kind = 'plan'
+    error_type = ErrorType.PLAN
 
 
 class InvalidParameterError(CoinGlassError):
     """CoinGlass rejected a parameter (an unknown pair or coin, usually)."""
 
-    kind = 'invalid_parameter'
+    error_type = ErrorType.INVALID_PARAMETER
 
     def advice(self) -> str:
         """Where to find valid values."""
@@ -71,7 +97,7 @@ class InvalidParameterError(CoinGlassError):
 class NotFoundError(CoinGlassError):
     """CoinGlass does not know the path."""
 
-    kind = 'not_found'
+    error_type = ErrorType.NOT_FOUND
 
     def advice(self) -> str:
         """Say it is ours to fix."""
@@ -81,7 +107,7 @@ class NotFoundError(CoinGlassError):
 class RateLimitedError(CoinGlassError):
     """The key's per-minute request budget is spent."""
 
-    kind = 'rate_limited'
+    error_type = ErrorType.RATE_LIMITED
     retryable = True
 
     def advice(self) -> str:
@@ -92,7 +118,7 @@ class RateLimitedError(CoinGlassError):
 class ServerError(CoinGlassError):
     """CoinGlass failed (5xx, 408, a gateway page)."""
 
-    kind = 'server'
+    error_type = ErrorType.SERVER
     retryable = True
 
     def advice(self) -> str:
@@ -103,7 +129,7 @@ class ServerError(CoinGlassError):
 class NetworkError(CoinGlassError):
     """No answer: connection refused or reset, or a timeout."""
 
-    kind = 'network'
+    error_type = ErrorType.NETWORK
     retryable = True
 
     def advice(self) -> str:
@@ -114,7 +140,7 @@ class NetworkError(CoinGlassError):
 class BadResponseError(CoinGlassError):
     """A body that is not the JSON CoinGlass documents, or data that contradicts itself."""
 
-    kind = 'bad_response'
+    error_type = ErrorType.BAD_RESPONSE
 
     def __init__(self, detail: str, *, retryable: bool = True, status: int | None = None) -> None:
         super().__init__(detail, status=status)
@@ -126,12 +152,7 @@ class BadResponseError(CoinGlassError):
 
 
 def classify(status: int, body: Any) -> CoinGlassError | None:
-    """The error a response stands for, or None when it carries data.
-
-    Args:
-        status: The HTTP status.
-        body: The parsed JSON body (any JSON value).
-    """
+    """The error a response of HTTP `status` with the parsed JSON `body` stands for, or None when it carries data."""
     code, message = _code_and_message(body)
     lowered = message.lower()
     if status == 200 and code in _SUCCESS_CODES:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from src.modes import ENDPOINTS, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MODELS, Mode, Paging
+from src.modes import ENDPOINTS, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MODELS, Kind, Mode
 from src.symbols import SymbolError, canonical_code, canonical_exchange, parse_pair
 from src.times import ACCEPTED_FORMS, TimeFormatError, duration_ms, to_epoch_ms
 
@@ -124,17 +124,6 @@ class Query:
         """`exchanges` as CoinGlass's comma-separated `exchange_list`."""
         return ','.join(self.exchanges) or None
 
-    @property
-    def subject(self) -> str:
-        """What the query is about, for messages: `Binance_BTCUSDT (1d)`, `BTC on Binance`, ..."""
-        target = f'{self.exchange}_{self.pair}' if self.pair else self.coin or self.exchange or 'all coins'
-        if self.mode is Mode.LIQUIDATION_ORDERS:
-            target = f'{self.coin} on {self.exchange}'
-        if self.mode is Mode.SEARCH_SYMBOLS:
-            target = f"'{self.keyword}'" if self.keyword else 'all symbols'
-        detail = self.range or self.interval
-        return f'{target} ({detail})' if detail else target
-
 
 @dataclass(frozen=True)
 class RunInput:
@@ -231,7 +220,7 @@ def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
 def _check_history_span(mode: Mode, resolved: Mapping[str, Any], now_ms: int) -> None:
     """Refuse a history span of more rows than one query returns, unless `limit` caps it."""
     start, interval = resolved.get('start_time'), resolved.get('interval')
-    if ENDPOINTS[mode].paging is not Paging.TIME_WINDOWS or start is None or resolved.get('limit') is not None:
+    if ENDPOINTS[mode].kind is not Kind.HISTORY or start is None or resolved.get('limit') is not None:
         return
     rows = ((resolved.get('end_time') or now_ms) - start) // duration_ms(interval or '1d') + 1
     if rows > MAX_LIMIT:
@@ -312,11 +301,12 @@ def _range(raw: RawInput, mode: Mode, _now: int) -> dict[str, Any]:
         return {'range': value}
     if RANGE_ALIASES.get(value) in allowed:
         return {'range': RANGE_ALIASES[value]}
-    if mode in {Mode.LIQUIDATION_MAP, Mode.COIN_LIQUIDATION_MAP}:
+    if ENDPOINTS[mode].kind is Kind.MAP:
+        heatmaps = ' or '.join(other for other, endpoint in ENDPOINTS.items() if endpoint.kind is Kind.HEATMAP)
         raise InputError(
             f"Input field 'range' is {_show(raw.range)}, which {mode} does not take: CoinGlass v4 liquidation maps "
-            f'take only {", ".join(MAP_RANGES)}. For 90d, 180d or 1y use pair_liquidation_heatmap or '
-            f'coin_liquidation_heatmap, whose ranges are {", ".join(HEATMAP_RANGES)}.'
+            f'take only {", ".join(MAP_RANGES)}. For 90d, 180d or 1y use {heatmaps}, whose ranges are '
+            f'{", ".join(HEATMAP_RANGES)}.'
         )
     raise InputError(
         f"Input field 'range' is {_show(raw.range)}, which {mode} does not take: use one of {', '.join(allowed)}."

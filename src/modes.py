@@ -1,9 +1,10 @@
 """The endpoint table: one row per mode, the single source of truth for what each mode needs and calls.
 
 A row says which CoinGlass path a mode calls, which input fields it requires and accepts, which values its
-`range` or `interval` may take, which CoinGlass plan it needs, how the validated query maps onto CoinGlass's
-query parameters, and how its answer is paged. Validation, dispatch, charging and the docs all read this
-table, so adding an endpoint is adding a row.
+`range` may take, which CoinGlass plan it needs, how the validated query maps onto CoinGlass's query parameters,
+and which *kind* of data the endpoint returns. Everything that depends on the kind (how the reply is read and
+paged, whether it is empty, the summary, the flat rows, the chart) hangs off the kind in `src.kinds`.
+Validation, dispatch, charging and the docs all read this table, so an endpoint of an existing kind is one row.
 """
 
 from __future__ import annotations
@@ -52,21 +53,17 @@ class Plan(Enum):
         return self.name.title()
 
 
-class Shape(Enum):
-    """The form of a mode's `data`, which decides how the answer is checked and normalized."""
+class Kind(StrEnum):
+    """The kind of data an endpoint returns; `src.kinds.KINDS` holds everything that depends on it."""
 
     SYMBOLS = 'symbols'  # our own search over the supported-pairs list
     MAP = 'map'  # {"<price>": [[price, level, leverage|null, null], ...]}
     HEATMAP = 'heatmap'  # {"y_axis", "liquidation_leverage_data", "price_candlesticks"}
-    ROWS = 'rows'  # a list of flat records
-
-
-class Paging(Enum):
-    """How a mode's answer is fetched when it can exceed one CoinGlass page."""
-
-    NONE = 'none'
-    TIME_WINDOWS = 'time_windows'  # history: windows of at most 1000 rows, fetched concurrently
-    BACKWARD = 'backward'  # orders: 200 newest rows per call, paged back with end_time
+    HISTORY = 'history'  # long/short liquidations per interval, paged in time windows
+    ORDERS = 'orders'  # single liquidation orders, newest first, paged backward
+    EXCHANGE_LIST = 'exchange_list'  # liquidations per exchange, with an `All` total row
+    COIN_LIST = 'coin_list'  # 1h/4h/12h/24h liquidations per coin on one exchange
+    MAX_PAIN = 'max_pain'  # long and short max-pain liquidation prices per coin
 
 
 MAP_RANGES: Final = ('1d', '7d', '30d')
@@ -90,9 +87,8 @@ class Endpoint:
         optional: Input fields the mode also reads.
         params: CoinGlass query parameter -> attribute of the validated query that fills it.
         label: A few words naming the data, for messages.
-        shape: The form of the answer's `data`.
+        kind: The kind of data the endpoint returns.
         ranges: Values `range` may take, or None when the mode takes no range.
-        paging: How the answer is paged.
     """
 
     path: str
@@ -101,9 +97,8 @@ class Endpoint:
     optional: tuple[str, ...]
     params: Mapping[str, str]
     label: str
-    shape: Shape = Shape.ROWS
+    kind: Kind
     ranges: tuple[str, ...] | None = None
-    paging: Paging = Paging.NONE
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -123,7 +118,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('keyword', 'exchange'),
             params={},
             label='futures symbols',
-            shape=Shape.SYMBOLS,
+            kind=Kind.SYMBOLS,
         ),
         Mode.LIQUIDATION_MAP: Endpoint(
             '/api/futures/liquidation/map',
@@ -132,7 +127,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=(),
             params={**_PAIR, 'range': 'range'},
             label='liquidation map',
-            shape=Shape.MAP,
+            kind=Kind.MAP,
             ranges=MAP_RANGES,
         ),
         Mode.COIN_LIQUIDATION_MAP: Endpoint(
@@ -142,7 +137,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=(),
             params={'symbol': 'coin', 'range': 'range'},
             label='coin liquidation map',
-            shape=Shape.MAP,
+            kind=Kind.MAP,
             ranges=MAP_RANGES,
         ),
         Mode.PAIR_LIQUIDATION_HISTORY: Endpoint(
@@ -152,7 +147,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('limit', 'start_time', 'end_time'),
             params={**_PAIR, **_HISTORY_WINDOW},
             label='pair liquidation history',
-            paging=Paging.TIME_WINDOWS,
+            kind=Kind.HISTORY,
         ),
         Mode.COIN_LIQUIDATION_HISTORY: Endpoint(
             '/api/futures/liquidation/aggregated-history',
@@ -161,7 +156,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('exchanges', 'limit', 'start_time', 'end_time'),
             params={'exchange_list': 'exchange_list', 'symbol': 'coin', **_HISTORY_WINDOW},
             label='coin liquidation history',
-            paging=Paging.TIME_WINDOWS,
+            kind=Kind.HISTORY,
         ),
         Mode.LIQUIDATION_COIN_LIST: Endpoint(
             '/api/futures/liquidation/coin-list',
@@ -170,6 +165,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=(),
             params={'exchange': 'exchange'},
             label='liquidations by coin',
+            kind=Kind.COIN_LIST,
         ),
         Mode.LIQUIDATION_EXCHANGE_LIST: Endpoint(
             '/api/futures/liquidation/exchange-list',
@@ -178,6 +174,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('coin',),
             params={'range': 'range', 'symbol': 'coin'},
             label='liquidations by exchange',
+            kind=Kind.EXCHANGE_LIST,
             ranges=EXCHANGE_LIST_RANGES,
         ),
         Mode.LIQUIDATION_ORDERS: Endpoint(
@@ -193,7 +190,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
                 'end_time': 'end_time',
             },
             label='liquidation orders',
-            paging=Paging.BACKWARD,
+            kind=Kind.ORDERS,
         ),
         Mode.PAIR_LIQUIDATION_HEATMAP: Endpoint(
             '/api/futures/liquidation/heatmap/{model}',
@@ -202,7 +199,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('model',),
             params={**_PAIR, 'range': 'range'},
             label='liquidation heatmap',
-            shape=Shape.HEATMAP,
+            kind=Kind.HEATMAP,
             ranges=HEATMAP_RANGES,
         ),
         Mode.COIN_LIQUIDATION_HEATMAP: Endpoint(
@@ -212,7 +209,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('model',),
             params={'symbol': 'coin', 'range': 'range'},
             label='coin liquidation heatmap',
-            shape=Shape.HEATMAP,
+            kind=Kind.HEATMAP,
             ranges=HEATMAP_RANGES,
         ),
         Mode.LIQUIDATION_MAX_PAIN: Endpoint(
@@ -222,6 +219,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('range',),
             params={'range': 'range'},
             label='liquidation max pain',
+            kind=Kind.MAX_PAIN,
             ranges=MAX_PAIN_RANGES,
         ),
     }

@@ -11,10 +11,9 @@ import math
 from typing import TYPE_CHECKING, Any, Final
 
 from src.errors import BadResponseError
-from src.modes import Shape
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
 TEXT_FIELDS: Final = frozenset(
     {'symbol', 'exchange', 'exchange_name', 'base_asset', 'quote_asset', 'instrument_id', 'pair', 'coin', 'level'}
@@ -53,13 +52,6 @@ def integer(value: Any, where: str) -> int:
     if result != int(result):
         raise _bad(f'{where} is {value!r}, not a whole number')
     return int(result)
-
-
-def is_empty(normalized: Any) -> bool:
-    """Whether normalized data holds nothing: no rows, no map levels, a heatmap without cells or candles."""
-    if isinstance(normalized, dict) and 'liquidation_leverage_data' in normalized:
-        return not normalized['liquidation_leverage_data'] and not normalized['price_candlesticks']
-    return not normalized
 
 
 def normalize_map(data: Any) -> dict[str, list[list[Any]]]:
@@ -165,10 +157,3 @@ def _field(key: str, value: Any) -> Any:
 
 def _bad(detail: str) -> BadResponseError:
     return BadResponseError(detail, retryable=False)
-
-
-NORMALIZERS: Final[Mapping[Shape, Callable[[Any], Any]]] = {
-    Shape.MAP: normalize_map,
-    Shape.HEATMAP: normalize_heatmap,
-    Shape.ROWS: normalize_rows,
-}

@@ -1,75 +1,50 @@
-"""Shape a query's normalized data for the dataset: `output` (full, rows or summary), `summary`, charts.
+"""The presentation stage: pure functions from a query's fetched data to what its dataset item shows.
 
-Maps carry no price, so their summary first asks CoinGlass for a reference price (one extra call; if it fails
-the summary says so and the query still succeeds). Charts are rendered only when asked for, in a worker thread,
-and their module (and matplotlib) is imported only then.
+`present` builds the summary and shapes `data` as the query's `output` asks (`full`: as parsed, `rows`: flat
+records, `summary`: None). `draw_chart` renders the chart PNG; it is CPU-bound (call it in a worker thread) and
+imports the chart toolkit, and with it numpy and matplotlib, only when called.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
-
-from src.errors import CoinGlassError
-from src.modes import Mode
-from src.rows import to_rows
-from src.summaries import summarize
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-    from src.fetch import Fetcher
-    from src.inputs import Query
-
-MODES_WITH_REFERENCE_PRICE: Final = frozenset({Mode.LIQUIDATION_MAP, Mode.COIN_LIQUIDATION_MAP})
+    from src.kinds import Fetched, KindSpec, Summary
 
 
 @dataclass(frozen=True)
 class Presented:
-    """What goes into a success envelope besides the parameters."""
+    """What a success item shows besides the parameters: `data` shaped by `output`, and the summary."""
 
     data: Any
-    summary: dict[str, Any] | None
-    chart_url: str | None
-    notes: tuple[str, ...] = ()
+    summary: Summary | None
 
 
-async def present(
-    query: Query,
-    data: Any,
-    fetcher: Fetcher,
-    *,
-    chart_key: str,
-    store_chart: Callable[[str, bytes], Awaitable[str]],
-) -> Presented:
-    """Build the summary, shape `data` for the query's `output`, and store a chart when asked."""
-    notes: list[str] = []
-    reference_price, source = None, None
-    if query.mode in MODES_WITH_REFERENCE_PRICE and data:
-        try:
-            reference_price, source = await fetcher.reference_price(query)
-        except CoinGlassError as error:
-            notes.append(f'No reference price ({error.detail}): the summary has no sides.')
-    summary = summarize(query.mode, data, reference_price=reference_price, reference_price_source=source)
-    chart_url = None
-    if query.charts and query.mode is not Mode.SEARCH_SYMBOLS:
-        png = await asyncio.to_thread(_render, query, data, summary)
-        chart_url = await store_chart(chart_key, png)
-    shaped = _shape(query, data, reference_price)
-    return Presented(shaped, summary, chart_url, tuple(notes))
+def present(spec: KindSpec[Any], fetched: Fetched[Any]) -> Presented:
+    """The summary (None for kinds without one) and `data` as the query's `output` asks."""
+    summary = spec.summarize(fetched) if spec.summarize is not None else None
+    output = fetched.query.output
+    if output == 'rows':
+        return Presented(spec.rows(fetched), summary)
+    if output == 'summary':
+        return Presented(None, summary)
+    return Presented(fetched.data, summary)
 
 
-def _shape(query: Query, data: Any, reference_price: float | None) -> Any:
-    """`data` as the query's `output` asks: as sent (full), flat records (rows), or nothing (summary)."""
-    if query.output == 'rows':
-        return to_rows(query.mode, data, reference_price=reference_price)
-    if query.output == 'summary':
-        return None
-    return data
+def draw_chart(spec: KindSpec[Any], fetched: Fetched[Any], summary: Summary | None, *, title: str) -> bytes:
+    """The query's chart as a 1200x700 PNG; empty data draws a chart that says `No data`.
 
+    Raises:
+        ValueError: The kind has no chart. Whatever matplotlib raises is the caller's to report, too.
+    """
+    draw = spec.draw
+    if draw is None:
+        raise ValueError('this kind of data has no chart')
+    from src import charts  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
 
-def _render(query: Query, data: Any, summary: dict[str, Any] | None) -> bytes:
-    from src.charts import render_chart  # noqa: PLC0415 - matplotlib loads only when charts are asked for
+    def on(fig: Any) -> str | None:
+        return 'No data' if spec.is_empty(fetched.data) else draw(fig, fetched, summary)
 
-    return render_chart(query.mode, data, summary, title=f'{query.mode} · {query.subject}')
+    return charts.render(on, title=title)

@@ -13,13 +13,12 @@ a burst sized on an assumed budget would overrun a smaller one, or a key another
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Final, Self
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Awaitable, Callable
 
 MAX_LIMIT_HEADER: Final = 'API-KEY-MAX-LIMIT'
 USE_LIMIT_HEADER: Final = 'API-KEY-USE-LIMIT'
@@ -49,15 +48,6 @@ class RateLimiter:
         self._lock = asyncio.Lock()
         self._answered = asyncio.Event()  # set by the first `observe`: until then only one request is out
         self._probing = False
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
-        """A limiter whose window is `COINGLASS_RATE_WINDOW_S` seconds: 60 where unset, unreadable or not positive."""
-        try:
-            window_s = float(environ['COINGLASS_RATE_WINDOW_S'])
-        except (KeyError, ValueError):
-            return cls()
-        return cls(window_s=window_s) if 0 < window_s < float('inf') else cls()
 
     @property
     def allowance(self) -> int:

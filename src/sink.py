@@ -1,41 +1,69 @@
-"""The Apify side of a run: push and charge, store charts, persist progress, report status."""
+"""The Apify side of a run: push and charge results, store charts and `OUTPUT`, persist progress, report status."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import MutableMapping, MutableSet
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from apify import Actor
 
 from src.run import Delivery
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
+    from src.result import QueryResult
     from src.run import Outcome
 
-PROGRESS_EVERY_S = 2.0
+PROGRESS_EVERY_S: Final = 2.0
+OUTPUT_KEY: Final = 'OUTPUT'
 
 
 class ActorSink:
-    """Pushes envelopes to the default dataset, charging the event only when one is given."""
+    """The platform's side of a run.
 
-    async def push(self, item: dict[str, Any], event: str | None) -> Delivery:
-        """Push one item; report whether it was pushed, what was charged and whether the limit is reached."""
-        if event is None:
+    Results go into the default dataset (charging each result's event), charts and `OUTPUT` into the default
+    key-value store, progress into the run's status message.
+    """
+
+    def __init__(self) -> None:
+        self._last_progress = 0.0
+
+    async def deliver(self, result: QueryResult) -> Delivery:
+        """Store the chart, push the item and charge its event; at the spending limit the SDK pushes nothing."""
+        chart_url = None
+        if result.chart is not None:
+            store = await Actor.open_key_value_store()
+            await store.set_value(result.chart.key, result.chart.png, content_type='image/png')
+            chart_url = await store.get_public_url(result.chart.key)
+        item = result.item(chart_url)
+        if result.event is None:
             await Actor.push_data(item)
             return Delivery(pushed=True, charged=0, limit_reached=False)
-        result = await Actor.push_data(item, charged_event_name=event)
-        # At the spending limit the SDK pushes nothing and charges nothing.
-        pushed = result.charged_count > 0 or not result.event_charge_limit_reached
-        return Delivery(pushed=pushed, charged=result.charged_count, limit_reached=result.event_charge_limit_reached)
+        charge = await Actor.push_data(item, charged_event_name=result.event)
+        pushed = charge.charged_count > 0 or not charge.event_charge_limit_reached
+        return Delivery(pushed=pushed, charged=charge.charged_count, limit_reached=charge.event_charge_limit_reached)
 
-    async def store_chart(self, key: str, png: bytes) -> str:
-        """Store a PNG in the default key-value store and return its public URL."""
-        store = await Actor.open_key_value_store()
-        await store.set_value(f'{key}.png', png, content_type='image/png')
-        return await store.get_public_url(f'{key}.png')
+    async def progress(self, outcome: Outcome) -> None:
+        """`12/40 queries done (1 failed)`, at most every PROGRESS_EVERY_S seconds, and when the last is done."""
+        done = outcome.delivered + outcome.skipped
+        now = time.monotonic()
+        if done < outcome.total and now - self._last_progress < PROGRESS_EVERY_S:
+            return
+        self._last_progress = now
+        await Actor.set_status_message(f'{done}/{outcome.total} queries done ({outcome.failed} failed)')
+
+    async def write_output(self, record: Mapping[str, Any]) -> None:
+        """The `OUTPUT` record of the default key-value store."""
+        await Actor.set_value(OUTPUT_KEY, dict(record))
+
+    def dataset_url(self) -> str:
+        """The default dataset's items URL on the platform; its name in local storage."""
+        dataset_id = Actor.configuration.default_dataset_id
+        if Actor.is_at_home():
+            return f'https://api.apify.com/v2/datasets/{dataset_id}/items?format=json&clean=true'
+        return f'dataset {dataset_id} in local storage'
 
 
 class PersistedIndexSet(MutableSet[int]):
@@ -64,19 +92,3 @@ class PersistedIndexSet(MutableSet[int]):
         """Forget a query."""
         self._items.discard(value)
         self._state[self._key] = sorted(self._items)
-
-
-class ProgressReporter:
-    """Updates the run's status message (`12/40 queries done`) at most every few seconds, and at the end."""
-
-    def __init__(self) -> None:
-        self._last = 0.0
-
-    async def __call__(self, outcome: Outcome) -> None:
-        """Report progress."""
-        done = outcome.delivered + outcome.skipped
-        now = time.monotonic()
-        if done < outcome.total and now - self._last < PROGRESS_EVERY_S:
-            return
-        self._last = now
-        await Actor.set_status_message(f'{done}/{outcome.total} queries done ({outcome.failed} failed)')

@@ -1,26 +1,204 @@
-"""Shared fixtures: the fake CoinGlass, and running the Actor end to end as `python -m src`."""
+"""Shared fixtures: the fake CoinGlass, and running the Actor in process (fast) or as `python -m src` (e2e).
+
+`actor(input, ...)` runs `src.app.run` in this process with a `MemorySink` against the fake CoinGlass on
+127.0.0.1: everything but the Apify SDK. `actor_e2e(input, ...)` runs the real `python -m src` in a subprocess with
+the SDK's local storage in a temporary folder; those tests are marked `e2e` (`pytest -m e2e` runs them alone).
+Both return a run with the same reading methods (`items`, `item`, `charges`, `record`, `exit_code`, `status`,
+`everything`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 import pytest
+from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_coinglass import FakeCoinGlass
+from fake_coinglass import NOW_MS, FakeCoinGlass
+
+from src import app
+from src.run import Delivery
+from src.settings import ENV_PREFIX, Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from src.result import QueryResult
+    from src.run import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 PAY_PER_EVENT = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())
 TEST_KEY = 'cg-test-key-7f3a9c1e5b'
 # As the README tells publishers: the synthetic per-item event is removed, i.e. dataset items cost nothing.
 FREE_ITEMS = {'apify-default-dataset-item': {'eventTitle': 'Dataset item', 'eventPriceUsd': 0}}
+
+
+@pytest.fixture(autouse=True)
+def _no_coinglass_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see none of the developer's COINGLASS_* variables (a real key, a real base URL)."""
+    for name in list(os.environ):
+        if name.upper().startswith(ENV_PREFIX):
+            monkeypatch.delenv(name)
+
+
+# --- in process ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MemorySink:
+    """A `Sink` that keeps everything in memory and charges like the SDK: at most what `max_total_charge_usd` allows.
+
+    Pushing an item whose event no longer fits pushes nothing, charges nothing and reports the limit reached.
+    """
+
+    max_total_charge_usd: float | None = None
+    prices: Mapping[str, float] = field(
+        default_factory=lambda: {event: entry['eventPriceUsd'] for event, entry in PAY_PER_EVENT.items()}
+    )
+    items: list[dict[str, Any]] = field(default_factory=list)
+    charges: list[dict[str, Any]] = field(default_factory=list)
+    records: dict[str, Any] = field(default_factory=dict)
+    statuses: list[str] = field(default_factory=list)
+    spent_usd: float = 0.0
+
+    async def deliver(self, result: QueryResult) -> Delivery:
+        if result.event is not None:
+            price = self.prices[result.event]
+            limit = self.max_total_charge_usd
+            if limit is not None and self.spent_usd + price > limit + 1e-12:
+                return Delivery(pushed=False, charged=0, limit_reached=True)
+            self.spent_usd += price
+            self.charges.append({'event_name': result.event, 'event_price_usd': price})
+        chart_url = None
+        if result.chart is not None:
+            self.records[result.chart.key] = result.chart.png
+            chart_url = f'memory://key_value_stores/default/records/{result.chart.key}'
+        self.items.append(json.loads(json.dumps(result.item(chart_url))))  # as JSON would store it
+        reached = self.max_total_charge_usd is not None and self.spent_usd >= self.max_total_charge_usd - 1e-12
+        return Delivery(pushed=True, charged=int(result.event is not None), limit_reached=reached)
+
+    async def progress(self, outcome: Outcome) -> None:
+        self.statuses.append(f'{outcome.delivered + outcome.skipped}/{outcome.total} queries done')
+
+    async def write_output(self, record: Mapping[str, Any]) -> None:
+        self.records['OUTPUT'] = json.loads(json.dumps(record))
+
+    def dataset_url(self) -> str:
+        return 'dataset default in memory'
+
+
+@dataclass
+class InProcessRun:
+    """What one in-process run left behind."""
+
+    exit_code: int
+    status: str
+    sink: MemorySink
+    log: str
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return self.sink.items
+
+    @property
+    def item(self) -> dict[str, Any]:
+        assert len(self.items) == 1, self.items
+        return self.items[0]
+
+    @property
+    def charges(self) -> list[dict[str, Any]]:
+        return self.sink.charges
+
+    def record(self, key: str) -> Any:
+        assert key in self.sink.records, f'no record {key} in {sorted(self.sink.records)}'
+        return self.sink.records[key]
+
+    def everything(self) -> str:
+        """The log, the status, every item and record as text, for secret scans."""
+        records = [
+            value.decode('latin-1') if isinstance(value, bytes) else json.dumps(value)
+            for value in self.sink.records.values()
+        ]
+        return '\n'.join([self.log, self.status, json.dumps(self.items), *records])
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += '\n' + logging.Formatter().formatException(record.exc_info)
+        self.lines.append(f'{record.levelname} {record.name}: {text}')
+
+
+def settings_from(env: Mapping[str, str] | None = None, **fields: Any) -> tuple[Settings, list[str]]:
+    """Settings as `python -m src` would read them from `env`, then `fields` set on top."""
+    with mock.patch.dict(os.environ, dict(env or {})):
+        settings, warnings = Settings.load()
+    return settings.model_copy(update=fields), warnings
+
+
+def run_in_process(
+    actor_input: Any,
+    base_url: str,
+    *,
+    api_key: str | None = TEST_KEY,
+    env: Mapping[str, str] | None = None,
+    max_total_charge_usd: float | None = None,
+    done: set[int] | None = None,
+    now_ms: int = NOW_MS,
+) -> InProcessRun:
+    """Run `src.app.run` on `actor_input` against CoinGlass at `base_url`, with the settings `env` gives."""
+    settings, warnings = settings_from(env, base_url=base_url)
+    if api_key is not None:
+        settings = settings.model_copy(update={'api_key': SecretStr(api_key)})
+    sink = MemorySink(max_total_charge_usd=max_total_charge_usd)
+    capture = _Capture()
+    package = logging.getLogger('src')
+    level = package.level
+    package.addHandler(capture)
+    package.setLevel(logging.DEBUG)
+    try:
+        report = asyncio.run(
+            app.run(actor_input, settings=settings, sink=sink, done=set() if done is None else done, now_ms=now_ms)
+        )
+    finally:
+        package.removeHandler(capture)
+        package.setLevel(level)
+    return InProcessRun(report.exit_code, report.status, sink, '\n'.join([*warnings, *capture.lines]))
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeCoinGlass]:
+    with FakeCoinGlass() as server:
+        yield server
+
+
+@pytest.fixture
+def actor(fake: FakeCoinGlass) -> Any:
+    """Run the Actor in process against the fake: `actor(input, env=..., api_key=..., max_total_charge_usd=...)`."""
+
+    def run(actor_input: Any, **options: Any) -> InProcessRun:
+        return run_in_process(actor_input, fake.url, **options)
+
+    return run
+
+
+# --- end to end: python -m src ------------------------------------------------------------------------------------
 
 
 def write_record(storage: Path, key: str, value: Any) -> None:
@@ -63,6 +241,10 @@ class ActorRun:
         """The Actor's own charges. The SDK also logs the synthetic `apify-default-dataset-item` event for
         every pushed item; the README tells the publisher to remove that event, so it is left out here."""
         return [charge for charge in self._dataset('charging-log') if not charge['event_name'].startswith('apify-')]
+
+    @property
+    def log(self) -> str:
+        return self.stdout + self.stderr
 
     def record(self, key: str) -> Any:
         """A key-value record: JSON parsed, anything else as bytes."""
@@ -115,13 +297,21 @@ def actor_env(
     return env | (extra or {})
 
 
-def run_actor(actor_input: Any, base_url: str, storage: Path, *, timeout: float = 120, **env_options: Any) -> ActorRun:
+def run_actor(
+    actor_input: Any,
+    base_url: str,
+    storage: Path,
+    *,
+    timeout: float = 120,
+    python: str = sys.executable,
+    **env_options: Any,
+) -> ActorRun:
     """Run `python -m src` with the input in a fresh local storage; return what it left."""
     store = storage / 'key_value_stores' / 'default'
     store.mkdir(parents=True, exist_ok=True)
     (store / 'INPUT.json').write_text(json.dumps(actor_input))
     completed = subprocess.run(
-        [sys.executable, '-m', 'src'],
+        [python, '-m', 'src'],
         cwd=ROOT,
         env=actor_env(base_url, storage, **env_options),
         capture_output=True,
@@ -133,14 +323,8 @@ def run_actor(actor_input: Any, base_url: str, storage: Path, *, timeout: float 
 
 
 @pytest.fixture
-def fake() -> Any:
-    with FakeCoinGlass() as server:
-        yield server
-
-
-@pytest.fixture
-def actor(fake: FakeCoinGlass, tmp_path: Path) -> Any:
-    """Run the Actor against the fake: `actor(input, **env_options)`."""
+def actor_e2e(fake: FakeCoinGlass, tmp_path: Path) -> Any:
+    """Run `python -m src` against the fake: `actor_e2e(input, ppe=..., api_key=..., extra={env})`."""
     counter = iter(range(1000))
 
     def run(actor_input: Any, **options: Any) -> ActorRun:

@@ -1,4 +1,4 @@
-"""CoinGlass-shaped data shared by test_summaries, test_rows and test_charts.
+"""CoinGlass-shaped data shared by test_summaries, test_rows and test_charts, and the kinds' functions by mode.
 
 The expected numbers in test_summaries.py are worked out by hand from these values (see the comments here),
 so a change to any of them means re-deriving those expectations. Treat everything here as read-only.
@@ -8,6 +8,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from src.inputs import Query
+from src.kinds import Fetched, ReferencePrice, Summary, spec_of
+from src.modes import Mode
+from src.present import draw_chart
+
+
+def fetched(
+    mode: str, data: Any, *, reference_price: float | None = None, reference_price_source: str = 'test close'
+) -> Fetched[Any]:
+    """`data` as the fetch stage hands it to a mode's kind, with a reference price when one is given."""
+    reference = None if reference_price is None else ReferencePrice(reference_price, reference_price_source)
+    return Fetched(Query(mode=Mode(mode), echo={}), data, reference=reference)
+
+
+def summarize(mode: str, data: Any, **reference: Any) -> Summary | None:
+    """The summary of a mode's data, through the registry (None for a kind without one)."""
+    summary = spec_of(Mode(mode)).summarize
+    return None if summary is None else summary(fetched(mode, data, **reference))
+
+
+def to_rows(mode: str, data: Any, **reference: Any) -> list[dict[str, Any]]:
+    """The flat rows of a mode's data, through the registry."""
+    return spec_of(Mode(mode)).rows(fetched(mode, data, **reference))
+
+
+def render_chart(mode: str, data: Any, summary: Summary | None, *, title: str, **reference: Any) -> bytes:
+    """The chart PNG of a mode's data, through the registry."""
+    return draw_chart(spec_of(Mode(mode)), fetched(mode, data, **reference), summary, title=title)
+
 
 # --- maps ------------------------------------------------------------------------------------------------------
 

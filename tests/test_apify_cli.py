@@ -24,6 +24,7 @@ ACTOR_DIR = ROOT / '.actor'
 ACTOR_JSON = json.loads((ACTOR_DIR / 'actor.json').read_text())
 KEY = 'cg-cli-smoke-key-4d2e9a'
 MAX_PAIN_PATH = '/api/futures/liquidation/max-pain'
+pytestmark = pytest.mark.e2e
 NOT_COPIED = shutil.ignore_patterns(
     '.git', '.venv', '.tools', 'node_modules', 'storage', 'apify_storage', '__pycache__', '*.pyc',
     '.mypy_cache', '.ruff_cache', '.pytest_cache', '.hypothesis',

@@ -1,4 +1,4 @@
-"""src.charts: every chart mode renders a 1200x700 PNG, empty data included."""
+"""Charts: every kind with a chart renders a 1200x700 PNG, empty data included; numpy and matplotlib load only then."""
 
 from __future__ import annotations
 
@@ -12,10 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from liquidation_fixtures import COIN_MAP, COINS, EXCHANGES, HEATMAP, MAX_PAIN, ORDERS, PAIR_MAP, as_coin_history
+from liquidation_fixtures import (
+    COIN_MAP,
+    COINS,
+    EXCHANGES,
+    HEATMAP,
+    MAX_PAIN,
+    ORDERS,
+    PAIR_MAP,
+    as_coin_history,
+    render_chart,
+    summarize,
+)
 
-from src.charts import CHART_MODES, format_exact_price, format_usd, render_chart
-from src.summaries import summarize
+from src.charts import format_exact_price, format_usd
+from src.kinds import spec_of
+from src.modes import Mode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,18 +54,6 @@ FIXTURES: dict[str, tuple[Any, dict[str, Any]]] = {
     'liquidation_exchange_list': (EXCHANGES, {}),
     'liquidation_coin_list': (COINS, {}),
 }
-EMPTY: dict[str, Any] = {
-    'liquidation_map': {},
-    'coin_liquidation_map': {},
-    'pair_liquidation_heatmap': {'y_axis': [], 'liquidation_leverage_data': [], 'price_candlesticks': []},
-    'coin_liquidation_heatmap': {},
-    'pair_liquidation_history': [],
-    'coin_liquidation_history': [],
-    'liquidation_orders': [],
-    'liquidation_max_pain': [],
-    'liquidation_exchange_list': [],
-    'liquidation_coin_list': [],
-}
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -71,15 +71,15 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 
 def test_chart_modes() -> None:
-    assert set(FIXTURES) == CHART_MODES
-    assert 'search_symbols' not in CHART_MODES
+    assert set(FIXTURES) == {mode for mode in Mode if spec_of(mode).draw is not None}
+    assert spec_of(Mode.SEARCH_SYMBOLS).draw is None
 
 
 @pytest.mark.parametrize('mode', sorted(FIXTURES))
 def test_each_chart_is_1200_by_700(mode: str) -> None:
     data, kwargs = FIXTURES[mode]
     summary = summarize(mode, data, **kwargs)
-    png = render_chart(mode, data, summary, title=f'{mode} test')
+    png = render_chart(mode, data, summary, title=f'{mode} test', **kwargs)
     assert png_size(png) == (1200, 700)
 
 
@@ -89,11 +89,11 @@ def test_each_chart_renders_without_a_summary(mode: str) -> None:
     assert png_size(render_chart(mode, data, None, title='no summary')) == (1200, 700)
 
 
-@pytest.mark.parametrize('mode', sorted(EMPTY))
+@pytest.mark.parametrize('mode', sorted(FIXTURES))
 def test_empty_data_still_renders(mode: str) -> None:
-    for data in (EMPTY[mode], None):
-        png = render_chart(mode, data, summarize(mode, data), title='empty')
-        assert png_size(png) == (1200, 700)
+    data = spec_of(Mode(mode)).parse(None)  # what CoinGlass's `data: null` parses to
+    png = render_chart(mode, data, summarize(mode, data), title='empty')
+    assert png_size(png) == (1200, 700)
 
 
 def test_empty_chart_differs_from_a_real_one() -> None:
@@ -103,11 +103,9 @@ def test_empty_chart_differs_from_a_real_one() -> None:
     assert len(empty) < len(real)
 
 
-def test_search_symbols_and_unknown_modes_have_no_chart() -> None:
+def test_search_symbols_has_no_chart() -> None:
     with pytest.raises(ValueError, match='no chart'):
         render_chart('search_symbols', [{'instrument_id': 'BTCUSDT'}], None, title='x')
-    with pytest.raises(ValueError, match='no chart'):
-        render_chart('nonsense', [], None, title='x')
 
 
 def test_big_inputs_render() -> None:
@@ -118,25 +116,48 @@ def test_big_inputs_render() -> None:
     assert png_size(render_chart('coin_liquidation_heatmap', heatmap, None, title='1y')) == (1200, 700)
     big_map = {str(90000 + i * 5.0): [[90000 + i * 5.0, float(i % 50 + 1), 25, None]] for i in range(2000)}
     summary = summarize('liquidation_map', big_map, reference_price=95000.0)
-    assert png_size(render_chart('liquidation_map', big_map, summary, title='2000 levels')) == (1200, 700)
+    png = render_chart('liquidation_map', big_map, summary, title='2000 levels', reference_price=95000.0)
+    assert png_size(png) == (1200, 700)
 
 
 def test_renders_from_several_threads() -> None:
-    jobs = [(mode, *FIXTURES[mode]) for mode in sorted(FIXTURES)] * 2
+    jobs = [(mode, *FIXTURES[mode]) for mode in sorted(FIXTURES)]
     with ThreadPoolExecutor(max_workers=4) as pool:
         pngs = list(
-            pool.map(lambda job: render_chart(job[0], job[1], summarize(job[0], job[1], **job[2]), title=job[0]), jobs)
+            pool.map(
+                lambda job: render_chart(job[0], job[1], summarize(job[0], job[1], **job[2]), title=job[0], **job[2]),
+                jobs,
+            )
         )
     assert all(png_size(png) == (1200, 700) for png in pngs)
 
 
-def test_only_charts_import_matplotlib_and_never_pyplot() -> None:
+def test_a_run_without_charts_never_loads_numpy_or_matplotlib() -> None:
+    """The whole Actor, run in a fresh interpreter: charts off, neither loads; charts on, matplotlib but no pyplot."""
     code = (
-        'import sys\n'
-        'import src.summaries, src.rows\n'
-        "assert 'matplotlib' not in sys.modules, 'summaries/rows imported matplotlib'\n"
-        'import src.charts\n'
-        "src.charts.render_chart('liquidation_orders', [], None, title='x')\n"
+        'import asyncio, sys, httpx\n'
+        'import src.main, src.kinds\n'
+        'from src import app\n'
+        'from src.settings import Settings\n'
+        'from conftest import MemorySink\n'
+        'from fake_coinglass import NOW_MS, default_response\n'
+        'def serve(request):\n'
+        '    status, body = default_response(request.url.path, dict(request.url.params))\n'
+        '    return httpx.Response(status, json=body)\n'
+        'def run(charts):\n'
+        "    query = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d', 'charts': charts}\n"
+        '    sink = MemorySink()\n'
+        "    settings = Settings(api_key='k', base_url='https://cg.test')\n"
+        '    transport = httpx.MockTransport(serve)\n'
+        '    asyncio.run(app.run(query, settings=settings, sink=sink, done=set(), now_ms=NOW_MS, transport=transport))\n'
+        "    assert sink.items[0]['success'], sink.items\n"
+        '    return sink\n'
+        'run(False)\n'
+        "loaded = sorted({'numpy', 'matplotlib'} & set(sys.modules))\n"
+        "assert not loaded, f'a run without charts loaded {loaded}'\n"
+        'charted = run(True)\n'
+        "assert 'chart-0000-liquidation_map.png' in charted.records, sorted(charted.records)\n"
+        "assert 'matplotlib' in sys.modules, 'the chart was not drawn with matplotlib'\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
     )
     result = subprocess.run(
@@ -145,7 +166,7 @@ def test_only_charts_import_matplotlib_and_never_pyplot() -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, 'PYTHONPATH': str(ROOT)},
+        env={**os.environ, 'PYTHONPATH': f'{ROOT}{os.pathsep}{ROOT / "tests"}'},
     )
     assert result.returncode == 0, result.stderr
 

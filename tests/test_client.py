@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from typing import Any
 
@@ -203,8 +202,20 @@ async def test_external_usage_shrinks_our_share() -> None:
     assert limiter.allowance == 100 - 60 - 1
 
 
-def test_error_bodies_never_echo_the_key() -> None:
-    body = json.dumps({'code': '401', 'msg': 'Invalid API key provided'})
-    error = classify(401, json.loads(body))
-    assert error is not None
-    assert KEY not in error.detail
+@pytest.mark.parametrize(
+    'answer',
+    [
+        pytest.param(httpx.Response(401, json={'code': '401', 'msg': f'Invalid API key provided: {KEY}'}), id='401'),
+        pytest.param(httpx.Response(200, json={'code': '40001', 'msg': f'Invalid parameter for {KEY}'}), id='param'),
+        pytest.param(httpx.Response(500, json={'status': 500, 'error': f'key {KEY} failed', 'path': '/x'}), id='500'),
+    ],
+)
+async def test_error_bodies_that_echo_the_key_never_pass_it_on(answer: httpx.Response) -> None:
+    """A server echoing the key header in its message: the error the client raises must not carry it."""
+    async with make_client(Script(answer), max_attempts=2) as client:
+        with pytest.raises(CoinGlassError) as caught:
+            await client.get('/api/futures/liquidation/max-pain')
+    error = caught.value
+    assert '[hidden]' in error.detail
+    for text in (error.detail, str(error), repr(error), error.advice()):
+        assert KEY not in text

@@ -74,7 +74,7 @@ async def test_a_year_of_hourly_history_arrives_complete_and_in_order() -> None:
     assert len(times) == 365 * 24 + 1
     assert times[0] == NOW_MS - 365 * DAY
     assert len(fake.paths('/api/futures/liquidation/history')) == 9
-    assert fetched.notes == []
+    assert fetched.notes == ()
 
 
 async def test_limit_above_1000_returns_the_latest_rows() -> None:
@@ -111,7 +111,7 @@ async def test_unknown_pair_suggests_the_closest_supported() -> None:
     fake = InProcessFake()
     with pytest.raises(InvalidParameterError) as caught:
         await fetch(fake, mode='liquidation_map', symbol='Binance_BTCUSDTT', range='1d')
-    assert 'Closest supported: Binance_BTCUSDT' in caught.value.detail
+    assert 'Closest supported: Binance_BTCUSDT' in caught.value.suggestion
 
 
 async def test_lookups_are_shared_by_concurrent_queries() -> None:

@@ -13,14 +13,15 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from src import envelope
-from src.inputs import MAX_QUERIES, InputError, Query, RunInput, given_parameters, parse_run_input
+from src.app import refusal
+from src.errors import ErrorType
+from src.inputs import MAX_QUERIES, InputError, Query, RunInput, parse_run_input
 from src.modes import EXCHANGE_LIST_RANGES, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MAX_PAIN_RANGES, MODELS, Mode
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import ActorRun
+    from conftest import InProcessRun
     from fake_coinglass import FakeCoinGlass
 
 NOW_MS = 1_763_683_200_000
@@ -113,12 +114,6 @@ ANY_INPUT = (
 )
 
 
-def refusal(raw: dict[str, Any], error: InputError) -> dict[str, Any]:
-    """The failure envelope the Actor pushes for an input error (as `main._refuse` builds it)."""
-    mode = raw.get('mode') if isinstance(raw.get('mode'), str) else None
-    return envelope.failure(mode, given_parameters(raw), str(error), 'input')
-
-
 def check_query(query: Query) -> None:
     assert isinstance(query.mode, Mode)
     echo = json.dumps(dict(query.echo))  # echoed parameters must be JSON
@@ -148,7 +143,7 @@ def test_validation_returns_queries_or_refuses_with_input_error(raw: dict[str, A
         message = str(error)
         assert message.strip()
         assert SENTINEL not in message
-        item = refusal(raw, error)
+        item = refusal(raw, message, ErrorType.INPUT).item()
         assert item['success'] is False
         assert item['error_type'] == 'input'
         assert item['data'] is None
@@ -188,11 +183,13 @@ INVALID_TOP = TOP.map(lambda raw: raw | {'api_key': SENTINEL}).filter(rejected)
 @given(INVALID_TOP)
 @example({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d', 'api_key': SENTINEL})
 @example({'queries': [{'mode': 'liquidation_max_pain'}, {'mode': 'bogus'}], 'api_key': SENTINEL})
-def test_invalid_inputs_end_to_end(actor: Callable[..., ActorRun], fake: FakeCoinGlass, raw: dict[str, Any]) -> None:
-    """At most five runs of `python -m src`: one failure envelope, exit code 2, no request, no traceback."""
+def test_invalid_inputs_end_to_end(
+    actor: Callable[..., InProcessRun], fake: FakeCoinGlass, raw: dict[str, Any]
+) -> None:
+    """A few whole runs: one failure envelope, exit code 2, no request, no traceback."""
     before = fake.count()
-    run = actor(raw, ppe=True)
-    assert run.exit_code == 2, (raw, run.stderr[-2000:])
+    run = actor(raw)
+    assert run.exit_code == 2, (raw, run.log[-2000:])
     item = run.item
     assert item['success'] is False
     assert item['error_type'] == 'input'
@@ -200,7 +197,7 @@ def test_invalid_inputs_end_to_end(actor: Callable[..., ActorRun], fake: FakeCoi
     assert item['message'].strip()
     assert run.charges == []
     assert fake.count() == before
-    assert 'Traceback' not in run.stdout + run.stderr
+    assert 'Traceback' not in run.log
     assert SENTINEL not in run.everything()
 
 
@@ -211,9 +208,9 @@ def test_huge_times_are_input_errors(value: str | float) -> None:
         parse_run_input(raw, now_ms=NOW_MS)
 
 
-def test_a_start_time_of_1e400_is_refused_end_to_end(actor: Callable[..., ActorRun], fake: FakeCoinGlass) -> None:
+def test_a_start_time_of_1e400_is_refused_end_to_end(actor: Callable[..., InProcessRun], fake: FakeCoinGlass) -> None:
     run = actor({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': float('inf')})
-    assert 'Traceback' not in run.stdout + run.stderr
+    assert 'Traceback' not in run.log
     assert run.exit_code == 2
     assert run.item['error_type'] == 'input'
     assert fake.count() == 0

@@ -1,8 +1,10 @@
 """The API key never leaves the request header: not in logs, items, records, status messages or exception text.
 
 A recognisable key is sent through every failure path at once (one batch, one fault per CoinGlass path), given
-first as the environment variable and then as the input field `api_key`; everything the run printed or stored,
-except the input itself, is searched for it. In process, httpx errors that render their request are checked too.
+first as the environment variable and then as the input field `api_key`; everything the run logged or stored,
+except the input itself, is searched for it: in process (every log line of the package at debug level), and once
+through `python -m src` (everything the SDK printed or stored). httpx errors that render their request are checked
+too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from fake_coinglass import BODY_KEY_INVALID, BODY_KEY_MISSING, BODY_NOT_FOUND, BODY_UPGRADE_PLAN, Reply
-from test_faults_e2e import (
+from test_faults import (
     HEATMAP_BAD_INDEX,
     HTML_502,
     MAP_PRICE_NOT_KEY,
@@ -34,7 +36,7 @@ from src.ratelimit import RateLimiter
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import ActorRun
+    from conftest import ActorRun, InProcessRun
     from fake_coinglass import FakeCoinGlass
 
 SENTINEL = 'KEY-SENTINEL-9d1f0c'
@@ -170,21 +172,17 @@ def assert_clean(text: str) -> None:
     assert SENTINEL.lower() not in text.lower()
 
 
-@pytest.mark.parametrize('key_source', ['env', 'input'])
-def test_key_never_leaks_through_any_failure_path(
-    actor: Callable[..., ActorRun], fake: FakeCoinGlass, key_source: str
-) -> None:
+def batch_of_every_fault(fake: FakeCoinGlass) -> dict[str, Any]:
     assert len({route.path for route in ROUTES}) == len(ROUTES), 'one fault per path: scripts are per path'
     fake.valid_keys = frozenset({SENTINEL})  # the real key is needed: proves the input field's key was sent
     for route in ROUTES:
         fake.script(route.path, *route.replies)
-    batch: dict[str, Any] = {'queries': [route.query for route in ROUTES]}
-    if key_source == 'input':
-        run = actor(batch | {'api_key': SENTINEL}, ppe=True, api_key=None, extra=ENV)
-    else:
-        run = actor(batch, ppe=True, api_key=SENTINEL, extra=ENV)
+    return {'queries': [route.query for route in ROUTES]}
+
+
+def check_every_fault(run: InProcessRun | ActorRun, fake: FakeCoinGlass) -> None:
     items = sorted(run.items, key=lambda item: item['query_index'])
-    assert run.exit_code == 0, run.stderr[-3000:]  # two queries succeeded
+    assert run.exit_code == 0, run.log[-3000:]  # two queries succeeded
     assert len(items) == len(ROUTES)
     for route, item in zip(ROUTES, items, strict=True):
         assert item.get('error_type') == route.error_type, (route.query, item['message'])
@@ -195,22 +193,44 @@ def test_key_never_leaks_through_any_failure_path(
     assert [charge['event_name'] for charge in run.charges] == ['SEARCH_SYMBOLS']
     assert {request.headers.get('cg-api-key') for request in fake.requests} == {SENTINEL}
     assert all(SENTINEL not in request.raw_target for request in fake.requests)
-    assert 'Traceback' not in run.stdout + run.stderr
+    assert 'Traceback' not in run.log
     assert_clean(run.everything())
 
 
+@pytest.mark.parametrize('key_source', ['env', 'input'])
+def test_key_never_leaks_through_any_failure_path(
+    actor: Callable[..., InProcessRun], fake: FakeCoinGlass, key_source: str
+) -> None:
+    batch = batch_of_every_fault(fake)
+    if key_source == 'input':
+        run = actor(batch | {'api_key': SENTINEL}, api_key=None, env=ENV)
+    else:
+        run = actor(batch, api_key=None, env=ENV | {'COINGLASS_API_KEY': SENTINEL})
+    assert 'DEBUG src.client: Retrying' in run.log  # the debug lines were there to leak
+    check_every_fault(run, fake)
+
+
+@pytest.mark.e2e
+def test_key_never_leaks_from_the_actor_through_any_failure_path(
+    actor_e2e: Callable[..., ActorRun], fake: FakeCoinGlass
+) -> None:
+    run = actor_e2e(batch_of_every_fault(fake) | {'api_key': SENTINEL}, ppe=True, api_key=None, extra=ENV)
+    check_every_fault(run, fake)
+
+
+@pytest.mark.e2e
 def test_key_from_input_stays_out_of_a_single_failure_and_its_status(
-    actor: Callable[..., ActorRun], fake: FakeCoinGlass
+    actor_e2e: Callable[..., ActorRun], fake: FakeCoinGlass
 ) -> None:
     fake.valid_keys = frozenset({'another-key'})
-    run = actor({'mode': 'liquidation_max_pain', 'api_key': SENTINEL}, api_key=None, extra=ENV)
+    run = actor_e2e({'mode': 'liquidation_max_pain', 'api_key': SENTINEL}, api_key=None, extra=ENV)
     assert run.exit_code == 1
     assert run.item['error_type'] == 'auth'
     assert 'Terminal status message' in run.stdout + run.stderr
     assert_clean(run.everything())
 
 
-def test_key_from_input_stays_out_of_an_input_error(actor: Callable[..., ActorRun], fake: FakeCoinGlass) -> None:
+def test_key_from_input_stays_out_of_an_input_error(actor: Callable[..., InProcessRun], fake: FakeCoinGlass) -> None:
     run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d', 'api_key': SENTINEL})
     assert run.exit_code == 2
     assert run.item['error_type'] == 'input'

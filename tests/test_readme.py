@@ -37,7 +37,7 @@ def test_every_mode_has_an_input_and_output_example() -> None:
 @pytest.mark.parametrize('name', sorted(INPUTS))
 def test_example_runs_as_documented(actor: Any, name: str) -> None:
     run = actor(INPUTS[name])
-    assert run.exit_code == 0, run.stderr
+    assert run.exit_code == 0, run.log
     assert all(item['success'] for item in run.items), [item['message'] for item in run.items]
     assert all(item['data'] or item['summary'] for item in run.items)
     if name in OUTPUTS:
@@ -60,10 +60,13 @@ def test_modes_table_names_plan_and_price_of_every_mode() -> None:
 def test_errors_table_matches_the_error_family() -> None:
     section = README.split('## Errors and what to do')[1].split('\n## ')[0]
     documented = set(re.findall(r'^\| `([a-z_]+)` \|', section, re.MULTILINE)) - {'error_type'}  # minus the header
-    kinds = {
-        cls.kind for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.CoinGlassError)
+    raised = {
+        cls.error_type
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.CoinGlassError) and cls is not errors.CoinGlassError
     }
-    assert documented == (kinds - {'error'}) | {'input'}
+    assert documented == set(errors.ErrorType)
+    assert raised | {errors.ErrorType.INPUT, errors.ErrorType.INTERNAL} == set(errors.ErrorType)
 
 
 COMMAND_INPUTS = re.findall(

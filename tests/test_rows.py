@@ -1,4 +1,4 @@
-"""src.rows: flat records, and their agreement with src.summaries totals."""
+"""The kinds' flat rows (`output: "rows"`), and their agreement with the summaries' totals."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from liquidation_fixtures import COIN_HISTORY, COIN_MAP, COINS, EXCHANGES, HEATMAP, ORDERS, PAIR_HISTORY, PAIR_MAP
-
-from src.rows import to_rows
-from src.summaries import summarize
+from liquidation_fixtures import (
+    COIN_HISTORY,
+    COIN_MAP,
+    COINS,
+    EXCHANGES,
+    HEATMAP,
+    ORDERS,
+    PAIR_HISTORY,
+    PAIR_MAP,
+    summarize,
+    to_rows,
+)
 
 
 def test_map_rows_one_per_tuple_sorted_by_price() -> None:
@@ -98,12 +106,6 @@ def test_list_modes_return_rows_unchanged(mode: str, data: list[dict[str, Any]])
     rows = to_rows(mode, data)
     assert rows == data
     assert rows is not data  # a new list: callers may append without touching the input
-
-
-def test_none_data_and_unknown_mode() -> None:
-    assert to_rows('liquidation_orders', None) == []
-    with pytest.raises(ValueError, match='Unknown mode'):
-        to_rows('nope', [])
 
 
 _prices = st.integers(min_value=1, max_value=400).map(lambda p: p * 0.5)

@@ -1,4 +1,4 @@
-"""Every mode end to end: `python -m src` against the fake CoinGlass, envelope, echo, typed data, charging."""
+"""Every mode through the whole pipeline, in process against the fake CoinGlass: envelope, echo, typed data, charge."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ def floats(rows: list[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
 
 
 def test_liquidation_map_seed_input(actor: Any, fake: Any) -> None:
-    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'}, ppe=True)
-    assert run.exit_code == 0, run.stderr
+    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'})
+    assert run.exit_code == 0, run.log
     item = run.item
     assert item['success'] is True
     assert (item['mode'], item['symbol'], item['range']) == ('liquidation_map', 'Binance_BTCUSDT', '1d')
@@ -39,11 +39,11 @@ def test_liquidation_map_seed_input(actor: Any, fake: Any) -> None:
     assert map_requests[0].params == {'exchange': 'Binance', 'symbol': 'BTCUSDT', 'range': '1d'}
     assert map_requests[0].headers['cg-api-key']
     assert 'apify-coinglass-liquidation-actor' in map_requests[0].headers['user-agent']
-    assert 'Fetched liquidation map for Binance_BTCUSDT (1d)' in run.stdout + run.stderr
+    assert run.status.startswith('Fetched liquidation map for Binance_BTCUSDT (1d)')
 
 
 def test_search_symbols_seed_input(actor: Any) -> None:
-    run = actor({'mode': 'search_symbols', 'keyword': 'btc'}, ppe=True)
+    run = actor({'mode': 'search_symbols', 'keyword': 'btc'})
     item = run.item
     assert run.exit_code == 0
     assert (item['success'], item['mode'], item['keyword']) == (True, 'search_symbols', 'btc')

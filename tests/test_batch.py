@@ -1,10 +1,11 @@
-"""Batches, charging, the spending limit, the run summary and restarts, through `python -m src`."""
+"""Batches, charging, the spending limit, the run summary and restarts: in process, and the SDK's side end to end."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import run_actor, write_record
 
 MAP_PATH = '/api/futures/liquidation/map'
@@ -21,8 +22,8 @@ BATCH = {
 
 
 def test_batch_yields_one_envelope_and_charge_per_query(actor: Any) -> None:
-    run = actor(BATCH, ppe=True)
-    assert run.exit_code == 0, run.stderr
+    run = actor(BATCH)
+    assert run.exit_code == 0, run.log
     by_index = {item['query_index']: item for item in run.items}
     assert sorted(by_index) == [0, 1, 2, 3]
     assert (by_index[1]['symbol'], by_index[1]['range'], by_index[1]['success']) == ('OKX_ETH-USDT-SWAP', '7d', True)
@@ -40,11 +41,11 @@ def test_batch_yields_one_envelope_and_charge_per_query(actor: Any) -> None:
         'charged_events': 3,
     }
     assert 'dataset' in summary['dataset_url']
-    assert '3 of 4 queries succeeded, 1 failed.' in run.stdout + run.stderr
+    assert run.status == '3 of 4 queries succeeded, 1 failed.'
 
 
 def test_bad_query_fails_the_whole_input_before_any_request(actor: Any, fake: Any) -> None:
-    run = actor({'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'BTC'}]}, ppe=True)
+    run = actor({'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'BTC'}]})
     assert run.exit_code == 2
     assert run.item['success'] is False
     assert run.item['error_type'] == 'input'
@@ -55,7 +56,7 @@ def test_bad_query_fails_the_whole_input_before_any_request(actor: Any, fake: An
 
 def test_identical_queries_are_fetched_once_and_each_delivered(actor: Any, fake: Any) -> None:
     query = {'symbol': 'Binance_BTCUSDT'}
-    run = actor({'mode': 'liquidation_map', 'range': '1d', 'queries': [query, query, query]}, ppe=True)
+    run = actor({'mode': 'liquidation_map', 'range': '1d', 'queries': [query, query, query]})
     assert [item['success'] for item in run.items] == [True, True, True]
     assert fake.count(MAP_PATH) == 1
     assert len(run.charges) == 3
@@ -68,29 +69,61 @@ def test_lookups_are_fetched_once_per_run(actor: Any, fake: Any) -> None:
     assert fake.count('/api/futures/supported-coins') == 1
 
 
+SPENDING_LIMIT_BATCH = {
+    'mode': 'liquidation_map',
+    'range': '1d',
+    'queries': [{'symbol': symbol} for symbol in ('Binance_BTCUSDT', 'Binance_ETHUSDT', 'Bybit_BTCUSDT')],
+}
+
+
 def test_spending_limit_stops_the_run_and_says_so(actor: Any) -> None:
-    queries = [{'symbol': symbol} for symbol in ('Binance_BTCUSDT', 'Binance_ETHUSDT', 'Bybit_BTCUSDT')]
-    run = actor(
-        {'mode': 'liquidation_map', 'range': '1d', 'queries': queries},
-        ppe=True,
-        extra={'ACTOR_MAX_TOTAL_CHARGE_USD': '0.015'},
-    )
+    run = actor(SPENDING_LIMIT_BATCH, max_total_charge_usd=0.015)  # one map costs 0.01
+    assert run.exit_code == 0, run.log
+    assert len(run.items) == 1
+    assert len(run.charges) == 1
+    assert 'spending limit after delivering 1 of 3 results' in run.status
+    assert run.record('OUTPUT')['spending_limit_reached'] is True
+
+
+@pytest.mark.e2e
+def test_the_sdk_stops_at_the_spending_limit(actor_e2e: Any) -> None:
+    run = actor_e2e(SPENDING_LIMIT_BATCH, ppe=True, extra={'ACTOR_MAX_TOTAL_CHARGE_USD': '0.015'})
     assert run.exit_code == 0, run.stderr
     assert len(run.items) == 1
     assert len(run.charges) == 1
-    assert 'spending limit after delivering 1 of 3 results' in run.stdout + run.stderr
+    assert 'spending limit after delivering 1 of 3 results' in run.log
     assert run.record('OUTPUT')['spending_limit_reached'] is True
 
 
 def test_failures_are_pushed_but_never_charged(actor: Any) -> None:
-    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_NOPEUSDT', 'range': '1d'}, ppe=True)
+    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_NOPEUSDT', 'range': '1d'})
     assert run.exit_code == 1
     assert run.item['success'] is False
     assert run.charges == []
-    assert 'Closest supported' in run.item['message'] or 'Could not fetch' in run.item['message']
+    message = run.item['message']
+    assert message.startswith("Could not fetch liquidation map for Binance_NOPEUSDT (1d): HTTP 200, code '40001'")
+    assert 'Invalid parameter: symbol. Closest supported: Binance_' in message
+    assert '..' not in message
 
 
-def test_a_restarted_run_skips_queries_already_delivered(fake: Any, tmp_path: Path) -> None:
+def test_a_restarted_run_skips_queries_already_delivered(actor: Any, fake: Any) -> None:
+    done = {0}  # what a run that delivered query 0 persisted
+    actor_input = {
+        'mode': 'liquidation_map',
+        'range': '1d',
+        'queries': [{'symbol': 'Binance_BTCUSDT'}, {'symbol': 'Binance_ETHUSDT'}],
+    }
+    run = actor(actor_input, done=done)
+    assert run.exit_code == 0, run.log
+    assert [item['query_index'] for item in run.items] == [1]
+    assert [request.params['symbol'] for request in fake.requests if request.path == MAP_PATH] == ['ETHUSDT']
+    assert len(run.charges) == 1
+    assert done == {0, 1}
+    assert run.status == '1 of 2 queries succeeded, 0 failed. 1 were delivered before the run restarted.'
+
+
+@pytest.mark.e2e
+def test_a_restarted_actor_reads_and_persists_its_state(fake: Any, tmp_path: Path) -> None:
     storage = tmp_path / 'storage'
     write_record(storage, 'APIFY_GLOBAL_STATE', {'done': [0]})  # what a run that delivered query 0 persisted
     actor_input = {

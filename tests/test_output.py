@@ -1,4 +1,4 @@
-"""Output shapes (full, rows, summary) and charts through `python -m src`."""
+"""Output shapes (full, rows, summary) and charts, through the whole pipeline in process."""
 
 from __future__ import annotations
 
@@ -68,10 +68,9 @@ def test_heatmap_rows_use_milliseconds(actor: Any) -> None:
 )
 def test_charts_are_stored_and_linked(actor: Any, actor_input: dict[str, Any]) -> None:
     run = actor(actor_input | {'charts': True})
-    url = run.item['chart_url']
-    path = Path(urlparse(url).path)
-    assert path.name.startswith('chart-0000-')
-    assert png_size(path.read_bytes()) == (1200, 700)
+    key = Path(urlparse(run.item['chart_url']).path).name
+    assert key == f'chart-0000-{actor_input["mode"]}.png'
+    assert png_size(run.record(key)) == (1200, 700)
 
 
 def test_no_chart_unless_asked(actor: Any) -> None:

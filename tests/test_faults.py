@@ -1,8 +1,9 @@
-"""Fault injection end to end: `python -m src` against the fake CoinGlass told to misbehave.
+"""Fault injection: the Actor, in process, against the fake CoinGlass on 127.0.0.1 told to misbehave.
 
-Each case scripts the fake (or sets its plan or keys), runs the Actor once with pay-per-event charging, and checks
-the envelope, the exit code, the charges, the exact number of requests the endpoint saw and that the key appears
-nowhere in the run's output and storage. Retry timing comes from the environment so the suite stays fast.
+Each case scripts the fake (or sets its plan or keys), runs the Actor once, and checks the envelope, the exit
+code, the charges, the exact number of requests the endpoint saw and that the key appears nowhere in the run's log,
+items and records. Retry timing comes from the environment (read as `python -m src` reads it) so the suite stays
+fast.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import TEST_KEY
+from conftest import TEST_KEY, InProcessRun
 from fake_coinglass import (
     BODY_KEY_MISSING,
     BODY_NOT_FOUND,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from conftest import ActorRun
     from fake_coinglass import FakeCoinGlass
 
-    RunActor = Callable[..., ActorRun]
+    RunActor = Callable[..., InProcessRun]
 
 MAP = '/api/futures/liquidation/map'
 COIN_MAP = '/api/futures/liquidation/aggregated-map'
@@ -271,7 +272,7 @@ FAULTS = [
             EXCHANGE_LIST,
             (Reply(200, BODY_KEY_MISSING),),
             error_type='auth',
-            fragments=('API key missing', 'COINGLASS_API_KEY'),
+            fragments=("code '400': API key missing. Check the CoinGlass API key", 'COINGLASS_API_KEY'),
         ),
         id='missing-key-over-200-code-400',
     ),
@@ -361,10 +362,10 @@ FAULTS = [
 ]
 
 
-def check(run: ActorRun, fake: FakeCoinGlass, fault: Fault, key: str) -> None:
+def check(run: InProcessRun, fake: FakeCoinGlass, fault: Fault, key: str) -> None:
     """Everything a fault case asserts about one finished run."""
     item = run.item
-    assert run.exit_code == fault.expected_exit_code, (run.exit_code, item, run.stderr[-2000:])
+    assert run.exit_code == fault.expected_exit_code, (run.exit_code, item, run.log[-2000:])
     assert item['success'] is fault.success, item
     assert item['mode'] == fault.actor_input['mode']
     if fault.success:
@@ -385,7 +386,7 @@ def check(run: ActorRun, fake: FakeCoinGlass, fault: Fault, key: str) -> None:
         assert run.record('OUTPUT')['requests'] == fake.count()
     assert key not in run.everything()
     assert all(key not in request.raw_target for request in fake.requests)
-    assert 'Traceback' not in run.stdout + run.stderr
+    assert 'Traceback' not in run.log
 
 
 @pytest.mark.parametrize('fault', FAULTS)
@@ -393,7 +394,7 @@ def test_fault(actor: RunActor, fake: FakeCoinGlass, fault: Fault) -> None:
     if fault.setup is not None:
         fault.setup(fake)
     fake.script(fault.path, *fault.replies)
-    run = actor(fault.actor_input, ppe=True, api_key=fault.api_key, extra=FAST_RETRIES | fault.env)
+    run = actor(fault.actor_input, api_key=fault.api_key, env=FAST_RETRIES | fault.env)
     check(run, fake, fault, TEST_KEY)
 
 
@@ -414,19 +415,17 @@ def storm_queries() -> list[dict[str, Any]]:
 
 
 def test_429_storm_against_a_budget_enforcing_server(actor: RunActor, fake: FakeCoinGlass) -> None:
-    """40 queries against a budget of 10 requests per 1.5 s window: every query succeeds and is charged once."""
+    """40 queries against a budget of 10 requests per 0.6 s window: every query succeeds and is charged once."""
     queries = storm_queries()
     assert len(queries) == 40
     fake.budget_per_minute = 10
-    fake.window_s = 1.5
+    fake.window_s = 0.6
     started = time.monotonic()
     run = actor(
-        {'queries': queries},
-        ppe=True,
-        extra=FAST_RETRIES | {'COINGLASS_RATE_WINDOW_S': '1.5', 'COINGLASS_RETRY_MAX_WAIT_S': '30'},
+        {'queries': queries}, env=FAST_RETRIES | {'COINGLASS_RATE_WINDOW_S': '0.6', 'COINGLASS_RETRY_MAX_WAIT_S': '30'}
     )
     elapsed = time.monotonic() - started
-    assert run.exit_code == 0, run.stderr[-3000:]
+    assert run.exit_code == 0, run.log[-3000:]
     items = run.items
     assert len(items) == 40
     assert all(item['success'] for item in items), [item['message'] for item in items if not item['success']]
@@ -460,12 +459,22 @@ async def test_first_request_probes_the_budget_alone(fake: FakeCoinGlass) -> Non
 
 def test_retries_are_logged_at_debug_with_their_reason(actor: RunActor, fake: FakeCoinGlass) -> None:
     fake.script(EXCHANGE_LIST, server_error_reply(EXCHANGE_LIST), RESET)
-    run = actor(EXCHANGE_LIST_INPUT, extra=FAST_RETRIES)
+    run = actor(EXCHANGE_LIST_INPUT, env=FAST_RETRIES)
     assert run.exit_code == 0
-    log = run.stdout + run.stderr
-    assert log.count(f'Retrying {EXCHANGE_LIST}') == 2, log
-    assert "HTTP 500, code '500': Internal Server Error" in log
-    assert 'connection failed (' in log
+    assert run.log.count(f'DEBUG src.client: Retrying {EXCHANGE_LIST}') == 2, run.log
+    assert "HTTP 500, code '500': Internal Server Error" in run.log
+    assert 'connection failed (' in run.log
+    assert TEST_KEY not in run.everything()
+
+
+@pytest.mark.e2e
+def test_retry_lines_reach_the_actor_log(actor_e2e: Callable[..., ActorRun], fake: FakeCoinGlass) -> None:
+    """The package's debug lines are routed through the Actor's log, which alone the platform shows."""
+    fake.script(EXCHANGE_LIST, server_error_reply(EXCHANGE_LIST))
+    run = actor_e2e(EXCHANGE_LIST_INPUT, extra=FAST_RETRIES)
+    assert run.exit_code == 0
+    assert run.log.count(f'Retrying {EXCHANGE_LIST}') == 1, run.log
+    assert 'Running 1 query.' in run.log
     assert TEST_KEY not in run.everything()
 
 
@@ -493,44 +502,3 @@ async def test_a_slot_frees_one_window_after_the_answer_not_the_send() -> None:
     limiter.observe('3', '2')
     await limiter.acquire()  # both slots held: the first frees at 3 + 10, not 0 + 10
     assert clock.now == 13.0
-
-
-# --- the environment knobs these runs rely on ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ('environ', 'expected'),
-    [
-        pytest.param({}, RetryPolicy(), id='defaults'),
-        pytest.param(
-            {
-                'COINGLASS_RETRY_MAX_ATTEMPTS': '3',
-                'COINGLASS_RETRY_BASE_DELAY_S': '0.01',
-                'COINGLASS_RETRY_MAX_DELAY_S': '0.2',
-                'COINGLASS_RETRY_MAX_WAIT_S': '5',
-            },
-            RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.2, max_total_wait_s=5.0),
-            id='all-set',
-        ),
-        pytest.param(
-            {
-                'COINGLASS_RETRY_MAX_ATTEMPTS': '2.5',
-                'COINGLASS_RETRY_BASE_DELAY_S': '-1',
-                'COINGLASS_RETRY_MAX_WAIT_S': 'x',
-            },
-            RetryPolicy(),
-            id='unreadable-ignored',
-        ),
-        pytest.param({'COINGLASS_RETRY_MAX_ATTEMPTS': '0'}, RetryPolicy(), id='zero-attempts-ignored'),
-    ],
-)
-def test_retry_policy_from_env(environ: dict[str, str], expected: RetryPolicy) -> None:
-    assert RetryPolicy.from_env(environ) == expected
-
-
-@pytest.mark.parametrize(
-    ('value', 'window_s'),
-    [('1.5', 1.5), ('abc', 60.0), ('0', 60.0), ('-2', 60.0), ('inf', 60.0), ('nan', 60.0)],
-)
-def test_rate_window_from_env(value: str, window_s: float) -> None:
-    assert RateLimiter.from_env({'COINGLASS_RATE_WINDOW_S': value}).window_s == window_s

@@ -1,0 +1,163 @@
+"""One run of the Actor without Apify: the input in; results, the `OUTPUT` record and the final status out.
+
+`run` validates the input, builds the CoinGlass client from the settings, runs the queries through a `Sink` and
+writes the run's summary record. `src.main` calls it with the Apify sink; tests call it in-process with a memory
+sink and a fake CoinGlass.
+
+Exit codes: 0 when at least one query succeeded (or the spending limit stopped the run), 1 when every query
+failed, 2 when the input cannot run (nothing was requested or charged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from src.client import CoinGlassClient, RetryPolicy, Timeouts
+from src.errors import ErrorType
+from src.fetch import Fetcher
+from src.inputs import InputError, given_parameters, parse_run_input
+from src.pipeline import execute
+from src.ratelimit import RateLimiter
+from src.result import QueryResult
+from src.run import BatchRunner, Outcome
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, MutableSet
+
+    import httpx
+
+    from src.run import Sink
+    from src.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK: Final = 0
+EXIT_ALL_FAILED: Final = 1
+EXIT_INPUT_ERROR: Final = 2
+NO_KEY_MESSAGE: Final = (
+    'No CoinGlass API key: set the input field api_key (it is stored encrypted) or the environment variable '
+    'COINGLASS_API_KEY. Get a key at https://www.coinglass.com/pricing. No request was made.'
+)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """How the run ended: the process exit code and the run's final status message."""
+
+    exit_code: int
+    status: str
+
+
+async def run(
+    raw_input: Any,
+    *,
+    settings: Settings,
+    sink: Sink,
+    done: MutableSet[int],
+    now_ms: int,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> RunReport:
+    """Run the Actor on `raw_input` (the INPUT record, any JSON value) and report how it ended.
+
+    `done` holds the indices of queries delivered before a restart; they are skipped and the new ones added.
+    `transport` and `sleep` replace the network and the waiting in tests.
+    """
+    try:
+        run_input = parse_run_input(raw_input, now_ms=now_ms)
+    except InputError as error:
+        return await _refuse(sink, raw_input, str(error), ErrorType.INPUT)
+    key = run_input.api_key or settings.api_key
+    api_key = key.get_secret_value().strip() if key else ''
+    if not api_key:
+        return await _refuse(sink, raw_input, NO_KEY_MESSAGE, ErrorType.AUTH)
+    count = len(run_input.queries)
+    logger.info('Running %d quer%s.', count, 'y' if count == 1 else 'ies')
+    async with _client(api_key, settings, transport, sleep) as client:
+        fetcher = Fetcher(client, now_ms=now_ms)
+        runner = BatchRunner(lambda query, index: execute(fetcher, query, index), sink, done=done, batch=count > 1)
+        try:
+            outcome = await runner.run(run_input.queries)
+        finally:
+            fetcher.close()
+    await sink.write_output(_output_record(outcome, client, sink.dataset_url()))
+    return final_status(outcome)
+
+
+def _client(
+    api_key: str,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None,
+    sleep: Callable[[float], Awaitable[None]],
+) -> CoinGlassClient:
+    return CoinGlassClient(
+        api_key,
+        base_url=settings.base_url,
+        timeouts=Timeouts(connect_s=settings.connect_timeout_s, read_s=settings.read_timeout_s),
+        retry=RetryPolicy(
+            max_attempts=settings.retry_max_attempts,
+            base_delay_s=settings.retry_base_delay_s,
+            max_delay_s=settings.retry_max_delay_s,
+            max_total_wait_s=settings.retry_max_wait_s,
+        ),
+        limiter=RateLimiter(window_s=settings.rate_window_s, sleep=sleep),
+        transport=transport,
+        sleep=sleep,
+    )
+
+
+def refusal(raw_input: Any, message: str, error_type: ErrorType) -> QueryResult:
+    """The failure result of an input that cannot run, echoing the known fields it gave (never the key)."""
+    mode = raw_input.get('mode') if isinstance(raw_input, dict) and isinstance(raw_input.get('mode'), str) else None
+    return QueryResult(
+        mode=mode, echo=given_parameters(raw_input), success=False, message=message, error_type=error_type
+    )
+
+
+async def _refuse(sink: Sink, raw_input: Any, message: str, error_type: ErrorType) -> RunReport:
+    """One failure item for an input that cannot run; nothing is requested or charged."""
+    await sink.deliver(refusal(raw_input, message, error_type))
+    logger.error(message)
+    return RunReport(EXIT_INPUT_ERROR, message)
+
+
+def final_status(outcome: Outcome) -> RunReport:
+    """The exit code and the status message of a run that ran its queries."""
+    total = outcome.total
+    if outcome.limit_reached:
+        return RunReport(
+            EXIT_OK,
+            f'Stopped: the run reached your spending limit after delivering {outcome.delivered} of {total} '
+            'results. Raise the limit to fetch the rest.',
+        )
+    if total == 1 and outcome.delivered == 1:
+        (result,) = outcome.results
+        return RunReport(EXIT_OK if result.success else EXIT_ALL_FAILED, result.message)
+    if total == 1 and outcome.skipped:
+        return RunReport(EXIT_OK, 'The query was already delivered before the run restarted.')
+    status = f'{outcome.succeeded} of {total} queries succeeded, {outcome.failed} failed.'
+    if outcome.skipped:
+        status += f' {outcome.skipped} were delivered before the run restarted.'
+    if outcome.succeeded == 0 and outcome.skipped == 0:
+        first = outcome.first_failure
+        return RunReport(EXIT_ALL_FAILED, f'{status} First error: {first.message if first else ""}')
+    return RunReport(EXIT_OK, status)
+
+
+def _output_record(outcome: Outcome, client: CoinGlassClient, dataset_url: str) -> dict[str, Any]:
+    """The `OUTPUT` record: the run's counts and where its results are."""
+    return {
+        'queries': outcome.total,
+        'succeeded': outcome.succeeded,
+        'failed': outcome.failed,
+        'charged_events': outcome.charged,
+        'delivered_before_restart': outcome.skipped,
+        'spending_limit_reached': outcome.limit_reached,
+        'requests': client.request_count,
+        'retries': client.retry_count,
+        'rate_limited_responses': client.rate_limited_count,
+        'dataset_url': dataset_url,
+    }

@@ -1,0 +1,219 @@
+"""Liquidation maps (pair and coin): levels by price, read against the latest price of the pair.
+
+Data: `{"<price>": [[price, level_usd, leverage | None, None], ...]}`, CoinGlass's `data.data`. Levels are
+CoinGlass's *modelled* liquidation intensity (where leveraged positions would be liquidated), in USD. Maps carry
+no price, so the fetch stage adds the latest 1-minute close of the pair (for a coin, its Binance USDT pair):
+levels below it are longs (they liquidate as the price falls), levels above it shorts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
+from src.kinds.figures import distance_pct, side_of, usable_reference, usd
+from src.normalize import normalize_map
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from matplotlib.figure import Figure
+
+MapData = dict[str, list[list[Any]]]
+
+CUMULATIVE_DISTANCES_PCT: Final = (1, 2, 5, 10)
+TOP_LEVELS: Final = 5
+
+
+def map_tuples(data: Mapping[str, Sequence[Any]]) -> list[tuple[float, float, Any]]:
+    """`(price, level_usd, leverage)` of every tuple in the map, by price."""
+    out = [
+        (float(level[0]), float(level[1] or 0.0), level[2] if len(level) > 2 else None)
+        for levels in data.values()
+        for level in levels
+    ]
+    out.sort(key=lambda entry: entry[0])
+    return out
+
+
+def _by_price(tuples: Iterable[tuple[float, float, Any]]) -> dict[float, float]:
+    """USD per price, tuples sharing a price summed."""
+    totals: dict[float, float] = {}
+    for price, level_usd, _leverage in tuples:
+        totals[price] = totals.get(price, 0.0) + level_usd
+    return totals
+
+
+def _leverage_key(leverage: float) -> str:
+    """`25` for 25 and 25.0."""
+    if isinstance(leverage, float) and leverage.is_integer():
+        return str(int(leverage))
+    return str(leverage)
+
+
+def _by_leverage(tuples: Iterable[tuple[float, float, Any]]) -> dict[str, float] | None:
+    """USD per leverage, sorted numerically, plus `unknown` for tuples without one; None for a coin map (none has)."""
+    totals: dict[Any, float] = {}
+    unknown: float | None = None
+    for _price, level_usd, leverage in tuples:
+        if leverage is None:
+            unknown = (unknown or 0.0) + level_usd
+        else:
+            totals[leverage] = totals.get(leverage, 0.0) + level_usd
+    if not totals:
+        return None
+    result = {_leverage_key(lev): usd(total) for lev, total in sorted(totals.items(), key=lambda kv: float(kv[0]))}
+    if unknown is not None:
+        result['unknown'] = usd(unknown)
+    return result
+
+
+def _top_levels(by_price: Mapping[float, float], reference: float) -> list[dict[str, Any]]:
+    """The TOP_LEVELS largest price levels (ties: nearer the reference first)."""
+    ranked = sorted(by_price.items(), key=lambda kv: (-kv[1], abs(kv[0] - reference), kv[0]))
+    return [
+        {'price': price, 'level_usd': usd(total), 'distance_pct': distance_pct(price, reference)}
+        for price, total in ranked[:TOP_LEVELS]
+    ]
+
+
+def _cumulative(by_price: Mapping[float, float], reference: float) -> dict[str, float]:
+    """USD within each of CUMULATIVE_DISTANCES_PCT (inclusive) of the reference, keyed `"1"`, `"2"`, ..."""
+    out: dict[str, float] = {}
+    for limit in CUMULATIVE_DISTANCES_PCT:
+        # abs(p - ref) / ref * 100 <= limit, written without the division to keep exact bounds exact.
+        total = sum(level for price, level in by_price.items() if abs(price - reference) * 100.0 <= limit * reference)
+        out[str(limit)] = usd(total)
+    return out
+
+
+def summarize(fetched: Fetched[MapData]) -> Summary:
+    """Totals, the long side below the reference price and the short side above it, clusters and leverage.
+
+    Without a reference price only `levels`, `total_usd` and `by_leverage` are filled; the side fields are None.
+    """
+    reference = fetched.reference
+    tuples = map_tuples(fetched.data)
+    by_price = _by_price(tuples)
+    summary: Summary = {
+        'reference_price': reference.price if reference else None,
+        'reference_price_source': reference.source if reference else None,
+        'levels': len(tuples),
+        'total_usd': usd(sum(entry[1] for entry in tuples)),
+        'long_below_usd': None,
+        'short_above_usd': None,
+        'at_price_usd': None,
+        'short_to_long_ratio': None,
+        'cumulative_below_usd': None,
+        'cumulative_above_usd': None,
+        'largest_below': None,
+        'largest_above': None,
+        'by_leverage': _by_leverage(tuples),
+    }
+    ref = usable_reference(reference.price if reference else None)
+    if ref is None:
+        return summary
+    below = {price: level for price, level in by_price.items() if price < ref}
+    above = {price: level for price, level in by_price.items() if price > ref}
+    long_below, short_above = sum(below.values()), sum(above.values())
+    summary.update(
+        {
+            'long_below_usd': usd(long_below),
+            'short_above_usd': usd(short_above),
+            'at_price_usd': usd(by_price.get(ref, 0.0)),
+            'short_to_long_ratio': round(short_above / long_below, 4) if long_below else None,
+            'cumulative_below_usd': _cumulative(below, ref),
+            'cumulative_above_usd': _cumulative(above, ref),
+            'largest_below': _top_levels(below, ref),
+            'largest_above': _top_levels(above, ref),
+        }
+    )
+    return summary
+
+
+def rows(fetched: Fetched[MapData]) -> list[Row]:
+    """One record per level tuple, by price: `price`, `level_usd`, `leverage`, `side`, `distance_pct`.
+
+    `side` is `long` below the reference price, `short` above it, `at_price` at it; None (as is `distance_pct`)
+    without a reference price.
+    """
+    ref = usable_reference(fetched.reference.price if fetched.reference else None)
+    return [
+        {
+            'price': price,
+            'level_usd': level_usd,
+            'leverage': leverage,
+            'side': side_of(price, ref),
+            'distance_pct': distance_pct(price, ref),
+        }
+        for price, level_usd, leverage in map_tuples(fetched.data)
+    ]
+
+
+def draw(fig: Figure, fetched: Fetched[MapData], _summary: Mapping[str, Any] | None) -> str | None:
+    """Bars of levels by price, coloured by side, with cumulative lines from the reference price."""
+    import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
+
+    from src import charts  # noqa: PLC0415
+
+    by_price = _by_price(map_tuples(fetched.data))
+    prices = np.fromiter(by_price.keys(), dtype=np.float64)
+    levels = np.fromiter(by_price.values(), dtype=np.float64)
+    if prices.size == 0:
+        return 'No data'
+    reference = fetched.reference
+    ref = usable_reference(reference.price) if reference else None
+    low, high = float(prices.min()), float(prices.max())
+    if ref is not None:
+        low, high = min(low, ref), max(high, ref)
+    span = high - low or max(abs(high), 1.0) * 0.01
+    edges = charts.price_bin_edges(low, high, ref) if prices.size > charts.MAX_PRICE_BARS else None
+
+    ax = fig.add_subplot()
+    top = ax
+    if ref is None:
+        everything = np.ones(prices.size, dtype=bool)
+        charts.price_bars(
+            ax, prices, levels, everything, edges=edges, style=(charts.NEUTRAL_COLOUR, 'Liquidation level')
+        )
+        subtitle = f'No reference price, so no sides. Bars: {charts.MODELLED_NOTE}'
+    else:
+        for mask, colour, label in (
+            (prices < ref, charts.LONG_COLOUR, 'Long liquidation levels (below price)'),
+            (prices > ref, charts.SHORT_COLOUR, 'Short liquidation levels (above price)'),
+            (prices == ref, charts.UNKNOWN_COLOUR, 'Level at the reference price'),
+        ):
+            charts.price_bars(ax, prices, levels, mask, edges=edges, style=(colour, label))
+        top = charts.cumulative_from_reference(ax, prices, levels, ref)
+        subtitle = f'Reference price: {reference.source if reference else "given"}. Bars: {charts.MODELLED_NOTE}'
+    if edges is not None:
+        subtitle += f' (levels summed into {edges.size - 1} price bins)'
+    pad = max(span * 0.02, charts.level_bar_width(prices) if edges is None else 0.0)
+    ax.set_xlim(low - pad, high + pad)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.4 or 1.0)  # headroom at the top for the legend and the price label
+    ax.xaxis.set_major_formatter(charts.PRICE_FORMATTER)
+    ax.yaxis.set_major_formatter(charts.USD_FORMATTER)
+    ax.set_xlabel('Liquidation price (USD)')
+    ax.set_ylabel('Liquidation level (USD)')
+    ax.grid(axis='y', alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if top is not ax:
+        handles2, labels2 = top.get_legend_handles_labels()
+        handles, labels = handles + handles2, labels + labels2
+    # On the top-most axes, so the cumulative lines never cross the legend box.
+    top.legend(handles, labels, loc='upper left', fontsize=9, framealpha=0.95)
+    ax.set_title(subtitle, **charts.SUBTITLE_STYLE)
+    return None
+
+
+SPEC: Final = KindSpec[MapData](
+    retrieval=Retrieval.ONE_CALL,
+    parse=normalize_map,
+    is_empty=lambda data: not data,
+    size=lambda data: f'{len(data)} price levels',
+    subject=default_subject,
+    summarize=summarize,
+    rows=rows,
+    draw=draw,
+    needs_reference_price=True,
+)

@@ -1,0 +1,100 @@
+"""Liquidation max pain: per coin, the price and the long and short max-pain liquidation prices and levels.
+
+Data: rows `{"symbol", "price", "long_max_pain_liq_level", "long_max_pain_liq_price", "short_max_pain_liq_level",
+"short_max_pain_liq_price"}` (prices and levels in USD), one per coin, several hundred coins live.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from src.kinds.base import (
+    Fetched,
+    KindSpec,
+    Retrieval,
+    Row,
+    Summary,
+    default_subject,
+    list_is_empty,
+    list_size,
+    rows_unchanged,
+)
+from src.kinds.figures import distance_pct
+from src.normalize import normalize_rows
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from matplotlib.figure import Figure
+
+MAX_CHART_ROWS: Final = 30
+
+
+def _distance(max_pain_price: float | None, price: float | None) -> float | None:
+    return None if max_pain_price is None or price is None else distance_pct(max_pain_price, price)
+
+
+def summarize(fetched: Fetched[list[Row]]) -> Summary:
+    """`{"rows": [...]}`: each coin's max-pain prices and their signed distances (% of the coin's price)."""
+    out = []
+    for row in fetched.data:
+        price = row.get('price')
+        long_price = row.get('long_max_pain_liq_price')
+        short_price = row.get('short_max_pain_liq_price')
+        out.append(
+            {
+                'symbol': row.get('symbol'),
+                'price': price,
+                'long_max_pain_price': long_price,
+                'long_distance_pct': _distance(long_price, price),
+                'short_max_pain_price': short_price,
+                'short_distance_pct': _distance(short_price, price),
+            }
+        )
+    return {'rows': out}
+
+
+def draw(fig: Figure, fetched: Fetched[list[Row]], summary: Mapping[str, Any] | None) -> str | None:
+    """Per coin, the long and short max-pain prices as a distance (%) from the coin's price."""
+    import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
+    from matplotlib.ticker import FuncFormatter  # noqa: PLC0415
+
+    from src import charts  # noqa: PLC0415
+
+    rows = (summary or {}).get('rows') or summarize(fetched)['rows']
+    rows = [r for r in rows if r.get('long_distance_pct') is not None or r.get('short_distance_pct') is not None]
+    if not rows:
+        return 'No data'
+    shown = rows[:MAX_CHART_ROWS]
+    ax = fig.add_subplot()
+    ys = np.arange(len(shown))
+    longs = np.asarray([np.nan if r['long_distance_pct'] is None else r['long_distance_pct'] for r in shown])
+    shorts = np.asarray([np.nan if r['short_distance_pct'] is None else r['short_distance_pct'] for r in shown])
+    ax.hlines(ys, np.fmin(longs, shorts), np.fmax(longs, shorts), color='#cccccc', lw=2, zorder=1)
+    ax.scatter(longs, ys, color=charts.LONG_COLOUR, s=60, zorder=3, label='Long max-pain liquidation price')
+    ax.scatter(
+        shorts, ys, color=charts.SHORT_COLOUR, s=60, marker='D', zorder=3, label='Short max-pain liquidation price'
+    )
+    ax.axvline(0, color=charts.REFERENCE_COLOUR, ls='--', lw=1.2, label='Current price (0%)', zorder=2)
+    ax.set_yticks(ys, [f'{r["symbol"]}  {charts.format_exact_price(float(r["price"]))}' for r in shown], fontsize=9)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f'{v:+.1f}%'))
+    ax.set_xlabel('Distance from current price (% of price, negative = below)')
+    ax.set_ylabel('Coin and current price (USD)')
+    ax.grid(axis='x', alpha=0.3)
+    ax.legend(loc='lower center', bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=9, frameon=False)
+    if len(rows) > len(shown):
+        ax.set_xlabel(f'{ax.get_xlabel()}; first {len(shown)} of {len(rows)} coins')
+    return None
+
+
+SPEC: Final = KindSpec[list[Row]](
+    retrieval=Retrieval.ONE_CALL,
+    parse=normalize_rows,
+    is_empty=list_is_empty,
+    size=list_size,
+    subject=default_subject,
+    summarize=summarize,
+    rows=rows_unchanged,
+    draw=draw,
+)

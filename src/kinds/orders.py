@@ -1,0 +1,156 @@
+"""Liquidation orders: single liquidations of a coin on an exchange over CoinGlass's last 7 days, newest first.
+
+Data: rows `{"exchange_name", "symbol", "base_asset", "price", "usd_value", "side", "time": ms}`, paged back 200
+at a time (`Retrieval.BACKWARD_PAGES`).
+
+Side: CoinGlass's REST docs label `side` 1 Buy and 2 Sell, its WebSocket docs call the two values long and short
+liquidations. A liquidated position is closed by the opposite order, so side 1 (a buy order) is read as a SHORT
+position liquidated and side 2 (a sell order) as a LONG position liquidated (ORDER_SIDE_READING). The raw value
+is kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, list_is_empty, list_size, rows_unchanged
+from src.kinds.figures import amount, usd
+from src.normalize import normalize_rows
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from matplotlib.artist import Artist
+    from matplotlib.figure import Figure
+
+    from src.inputs import Query
+
+ORDER_SIDE_READING: Final = (
+    'CoinGlass order side 1 is a buy order and side 2 a sell order, and a liquidated position is closed by the '
+    'opposite order, so side 1 is read as a short position liquidated and side 2 as a long position liquidated.'
+)
+SIDE_SHORT_LIQUIDATED: Final = 1
+SIDE_LONG_LIQUIDATED: Final = 2
+
+
+def position_side(side: object) -> str | None:
+    """The position an order liquidated, by ORDER_SIDE_READING: `short` (side 1), `long` (side 2), else None."""
+    if side == SIDE_SHORT_LIQUIDATED:
+        return 'short'
+    if side == SIDE_LONG_LIQUIDATED:
+        return 'long'
+    return None
+
+
+def summarize(fetched: Fetched[list[Row]]) -> Summary:
+    """Counts and USD totals per liquidated side, the largest order, and the span's first and last time (ms)."""
+    sums = {'long': 0.0, 'short': 0.0}
+    counts = {'long': 0, 'short': 0}
+    total = 0.0
+    largest: Mapping[str, Any] | None = None
+    for row in fetched.data:
+        value = amount(row.get('usd_value'))
+        total += value
+        position = position_side(row.get('side'))
+        if position is not None:
+            sums[position] += value
+            counts[position] += 1
+        if largest is None or value > amount(largest.get('usd_value')):
+            largest = row
+    times = [row['time'] for row in fetched.data if row.get('time') is not None]
+    return {
+        'count': len(fetched.data),
+        'total_usd': usd(total),
+        'long_liquidated_usd': usd(sums['long']),
+        'short_liquidated_usd': usd(sums['short']),
+        'long_liquidated_count': counts['long'],
+        'short_liquidated_count': counts['short'],
+        'largest_order': None if largest is None else dict(largest),
+        'side_reading': ORDER_SIDE_READING,
+        'first_time': min(times) if times else None,
+        'last_time': max(times) if times else None,
+    }
+
+
+def subject(query: Query) -> str:
+    """`BTC on Binance`."""
+    return f'{query.coin} on {query.exchange}'
+
+
+def draw(fig: Figure, fetched: Fetched[list[Row]], _summary: Mapping[str, Any] | None) -> str | None:
+    """Orders by time and price, marker area by USD value, colour by the liquidated side."""
+    import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
+    from matplotlib.lines import Line2D  # noqa: PLC0415
+
+    from src import charts  # noqa: PLC0415
+
+    rows = [row for row in fetched.data if row.get('time') is not None and row.get('price') is not None]
+    if not rows:
+        return 'No data'
+    rows.sort(key=lambda row: -amount(row.get('usd_value')))  # big markers first, small ones stay visible
+    values = np.asarray([amount(row.get('usd_value')) for row in rows], dtype=np.float64)
+    biggest = float(values.max()) or 1.0
+
+    def area(usd_values: Any) -> Any:
+        return 8.0 + 700.0 * np.clip(usd_values, 0, None) / biggest
+
+    ax = fig.add_subplot()
+    groups = (
+        ('long', charts.LONG_COLOUR, 'Long liquidated (side 2, sell order)'),
+        ('short', charts.SHORT_COLOUR, 'Short liquidated (side 1, buy order)'),
+        (None, charts.UNKNOWN_COLOUR, 'Unknown side'),
+    )
+    handles: list[Artist] = []
+    for position, colour, label in groups:
+        picked = [i for i, row in enumerate(rows) if position_side(row.get('side')) == position]
+        if not picked:
+            continue
+        dates = charts.epoch_dates([rows[i]['time'] for i in picked], 'ms')
+        prices = [float(rows[i]['price']) for i in picked]
+        ax.scatter(dates, prices, s=area(values[picked]), c=colour, alpha=0.6, edgecolors='white', lw=0.5)
+        handles.append(Line2D([], [], ls='', marker='o', markersize=9, color=colour, alpha=0.8, label=label))
+    handles.extend(
+        Line2D(
+            [],
+            [],
+            ls='',
+            marker='o',
+            markersize=float(np.sqrt(area(np.asarray([size]))[0])),
+            markerfacecolor='none',
+            markeredgecolor='#555555',
+            label=f'{charts.format_usd(size)} order',
+        )
+        for size in sorted({biggest, biggest / 4, biggest / 20}, reverse=True)
+    )
+    ax.legend(
+        handles=handles,
+        loc='center left',
+        bbox_to_anchor=(1.01, 0.5),
+        fontsize=9,
+        labelspacing=1.3,
+        borderpad=1.0,
+        title='Side and order size',
+    )
+    charts.utc_date_axis(ax)
+    ax.yaxis.set_major_formatter(charts.PRICE_FORMATTER)
+    ax.set_ylabel('Liquidation price (USD)')
+    ax.grid(alpha=0.3)
+    ax.margins(x=0.04, y=0.1)
+    ax.set_title(
+        f'{len(rows)} orders; marker area proportional to the order value (USD); '
+        'side 1 (buy order) read as a short liquidated, side 2 (sell order) as a long liquidated',
+        **charts.SUBTITLE_STYLE,
+    )
+    return None
+
+
+SPEC: Final = KindSpec[list[Row]](
+    retrieval=Retrieval.BACKWARD_PAGES,
+    parse=normalize_rows,
+    is_empty=list_is_empty,
+    size=list_size,
+    subject=subject,
+    summarize=summarize,
+    rows=rows_unchanged,
+    draw=draw,
+)

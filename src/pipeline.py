@@ -1,0 +1,107 @@
+"""One query from start to result: fetch, present, draw; whatever goes wrong becomes that query's failure.
+
+`execute` never raises for a query's own trouble: CoinGlass's errors become failures of their kind, a reply we
+cannot read a `bad_response` failure, and any other exception (a bug of ours) an `internal` failure, logged with
+its traceback at debug level. A chart that fails to draw leaves the query a success whose item says why the chart
+is missing. Only cancellation passes through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Final
+
+from src.errors import BadResponseError, CoinGlassError, ErrorType, PlanError
+from src.kinds import spec_of
+from src.modes import ENDPOINTS
+from src.present import draw_chart, present
+from src.result import Chart, QueryResult
+
+if TYPE_CHECKING:
+    from src.fetch import Fetcher
+    from src.inputs import Query
+
+logger = logging.getLogger(__name__)
+
+PRICING_URL: Final = 'https://www.coinglass.com/pricing'
+NOT_CHARGED: Final = 'Nothing was charged.'
+
+
+async def execute(fetcher: Fetcher, query: Query, index: int | None = None) -> QueryResult:
+    """Fetch, present and (when asked) chart one query; its failure of any kind as a failure result."""
+    spec = spec_of(query.mode)
+    endpoint = ENDPOINTS[query.mode]
+    subject = spec.subject(query)
+    stage = 'fetching'
+    try:
+        fetched = await fetcher.fetch(query)
+        stage = 'summarizing'
+        presented = present(spec, fetched)
+    except CoinGlassError as error:
+        return _failure(query, index, f'{endpoint.label} for {subject}', error.error_type, _reason(query, error))
+    except Exception as error:
+        logger.debug('Internal error while %s query %s', stage, index, exc_info=True)
+        reason = (
+            f'an internal error while {stage} ({type(error).__name__}). {NOT_CHARGED} '
+            'This is a bug in the Actor; please report it.'
+        )
+        return _failure(query, index, f'{endpoint.label} for {subject}', ErrorType.INTERNAL, reason)
+    notes = list(fetched.notes)
+    chart, chart_error = None, None
+    if query.charts and spec.draw is not None:
+        title = f'{query.mode} · {subject}'
+        try:
+            png = await asyncio.to_thread(draw_chart, spec, fetched, presented.summary, title=title)
+        except Exception as error:
+            logger.debug('Chart of query %s failed', index, exc_info=True)
+            chart_error = f'The chart could not be drawn ({type(error).__name__}), so chart_url is null.'
+            notes.append(chart_error)
+        else:
+            chart = Chart(f'chart-{index or 0:04d}-{query.mode}.png', png)
+    empty = spec.is_empty(fetched.data)
+    if empty:
+        head = f'No {endpoint.label} matched {subject}: CoinGlass answered with no data (not charged).'
+    else:
+        head = f'Fetched {endpoint.label} for {subject}: {spec.size(fetched.data)}.'
+    return QueryResult(
+        mode=query.mode,
+        echo=query.echo,
+        success=True,
+        message=' '.join([head, *notes]),
+        index=index,
+        data=presented.data,
+        summary=presented.summary,
+        chart=chart,
+        chart_error=chart_error,
+        event=None if empty else query.mode.event_name,
+    )
+
+
+def _failure(query: Query, index: int | None, what: str, error_type: ErrorType, reason: str) -> QueryResult:
+    return QueryResult(
+        mode=query.mode,
+        echo=query.echo,
+        success=False,
+        message=f'Could not fetch {what}: {reason}',
+        index=index,
+        error_type=error_type,
+    )
+
+
+def _reason(query: Query, error: CoinGlassError) -> str:
+    """Why CoinGlass did not deliver, and what the user can do."""
+    endpoint = ENDPOINTS[query.mode]
+    if isinstance(error, PlanError):
+        return (
+            f"CoinGlass answered 'Upgrade plan'. {query.mode} needs the CoinGlass {endpoint.plan.title} plan or "
+            f"higher, and the key's plan does not include it. Upgrade at {PRICING_URL} or use a mode your plan "
+            'includes.'
+        )
+    charged = NOT_CHARGED if isinstance(error, BadResponseError) else ''
+    return sentences(error.detail, error.suggestion, error.advice(), charged)
+
+
+def sentences(*parts: str) -> str:
+    """Parts joined as sentences, each ending in exactly one full stop (CoinGlass's own text may or may not)."""
+    return ' '.join(part if part.endswith(('.', '!', '?')) else f'{part}.' for part in map(str.strip, parts) if part)
