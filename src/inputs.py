@@ -1,7 +1,9 @@
 """Validate the Actor input into queries, before any request is made.
 
 `parse_run_input` turns the raw input (one query, or a batch in `queries` whose entries override the top-level
-fields) into `Query` objects. Which fields a mode needs and which `range` values it takes come from the endpoint
+fields) into `Query` objects. A field that is `null`, empty (`""`, `[]`) or, for `limit` and
+`min_liquidation_amount`, `0` counts as not given: the Apify MCP server turns an agent's `null` into `0`, `""` or
+`false` before the Actor sees it, and none of those may silently change what a query means. Which fields a mode needs and which `range` values it takes come from the endpoint
 table in `modes`. Every problem raises `InputError` with a message naming the field, the value and what is
 allowed; the API key never appears in one.
 """
@@ -12,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, SecretStr, ValidationError
 
 from src.modes import ENDPOINTS, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MODELS, Kind, Mode
 from src.symbols import SymbolError, canonical_code, canonical_exchange, parse_pair
@@ -39,6 +41,7 @@ MAX_QUERIES: Final = 1000
 RANGE_ALIASES: Final = {'24h': '1d', '1d': '24h', '365d': '1y', '1y': '365d'}
 _QUOTE_SUFFIXES: Final = ('FDUSD', 'USDT', 'USDC', 'BUSD', 'USD')
 _SECRET_FIELDS: Final = frozenset({'api_key'})
+ZERO_MEANS_UNSET: Final = frozenset({'limit', 'min_liquidation_amount'})
 
 
 class InputError(ValueError):
@@ -69,7 +72,7 @@ class RawInput(BaseModel):
     limit: int | None = Field(default=None, ge=1, le=MAX_LIMIT)
     start_time: int | float | str | None = None
     end_time: int | float | str | None = None
-    min_liquidation_amount: float | None = Field(default=None, ge=0)
+    min_liquidation_amount: int | FiniteFloat | None = Field(default=None, ge=0)
     keyword: str | None = None
     output: Output | None = None
     charts: bool | None = None
@@ -86,15 +89,15 @@ _ALLOWED: Final[Mapping[str, str]] = {
     'interval': 'one of ' + ', '.join(INTERVALS),
     'range': 'a range such as 1d',
     'model': 'one of ' + ', '.join(MODELS),
-    'limit': f'a whole number from 1 to {MAX_LIMIT}',
+    'limit': f'a whole number from 1 to {MAX_LIMIT} (0 or empty: not set)',
     'start_time': ACCEPTED_FORMS,
     'end_time': ACCEPTED_FORMS,
-    'min_liquidation_amount': 'a USD amount of 0 or more',
+    'min_liquidation_amount': 'a USD amount above 0 (0 or empty: the default 10000)',
     'keyword': 'text',
     'output': 'one of ' + ', '.join(get_args(Output)),
     'charts': 'true or false',
     'api_key': 'a CoinGlass API key (text)',
-    'queries': f'a list of 1 to {MAX_QUERIES} objects, each a partial input',
+    'queries': f'a list of up to {MAX_QUERIES} objects, each a partial input',
 }
 
 
@@ -114,7 +117,7 @@ class Query:
     start_time: int | None = None
     end_time: int | None = None
     exchanges: tuple[str, ...] = ()
-    min_liquidation_amount: float | None = None
+    min_liquidation_amount: int | float | None = None
     keyword: str = ''
     output: Output = field(default='full', compare=False)
     charts: bool = field(default=False, compare=False)
@@ -143,6 +146,7 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
         raw = {}
     if not isinstance(raw, dict):
         raise InputError(f'The input must be a JSON object, got {_show(raw)}.')
+    raw = given_fields(raw)
     top = _validate_shape(raw)
     base = {name: value for name, value in raw.items() if name not in {'queries', 'api_key'}}
     if top.queries is None:
@@ -150,10 +154,21 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
     queries = []
     for index, entry in enumerate(top.queries):
         try:
-            queries.append(_resolve({**base, **entry}, now_ms))
+            queries.append(_resolve({**base, **given_fields(entry)}, now_ms))
         except InputError as error:
             raise InputError(f'queries[{index}]: {error}') from None
     return RunInput(tuple(queries), top.api_key)
+
+
+def given_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of `raw` that are set: without `null`, `""`, `[]`, and without a `0` for the ZERO_MEANS_UNSET fields."""
+    return {name: value for name, value in raw.items() if not _unset(name, value)}
+
+
+def _unset(name: str, value: Any) -> bool:
+    if value is None or value == [] or (isinstance(value, str) and not value.strip()):
+        return True
+    return name in ZERO_MEANS_UNSET and not isinstance(value, bool) and value == 0
 
 
 def _validate_shape(raw: Mapping[str, Any]) -> RawInput:
@@ -358,7 +373,9 @@ def _exchanges(raw: RawInput, _mode: Mode, _now: int) -> dict[str, Any]:
 
 def _min_amount(raw: RawInput, _mode: Mode, _now: int) -> dict[str, Any]:
     value = raw.min_liquidation_amount
-    return {'min_liquidation_amount': DEFAULTS['min_liquidation_amount'] if value is None else value}
+    if value is None:
+        return {'min_liquidation_amount': DEFAULTS['min_liquidation_amount']}
+    return {'min_liquidation_amount': int(value) if float(value).is_integer() else value}  # sent as `10000`
 
 
 def _keyword(raw: RawInput, _mode: Mode, _now: int) -> dict[str, Any]:

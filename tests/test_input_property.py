@@ -153,7 +153,7 @@ def test_validation_returns_queries_or_refuses_with_input_error(raw: dict[str, A
     assert isinstance(result, RunInput)
     assert 1 <= len(result.queries) <= MAX_QUERIES
     if isinstance(raw.get('queries'), list):
-        assert len(result.queries) == len(raw['queries'])
+        assert len(result.queries) == (len(raw['queries']) or 1)  # an empty batch is one query
     for query in result.queries:
         check_query(query)
     if raw.get('api_key') == SENTINEL:

@@ -163,9 +163,9 @@ BAD_INPUTS = [
         id='model',
     ),
     pytest.param(
-        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': 0},
-        ["'limit'", '0', '1 to 100000'],
-        id='limit-zero',
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': -3},
+        ["'limit'", '-3', '1 to 100000'],
+        id='limit-negative',
     ),
     pytest.param(
         {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': 'many'},
@@ -190,13 +190,13 @@ BAD_INPUTS = [
     pytest.param({'mode': 'liquidation_orders', 'coin': 'BTC'}, ["'exchange' is missing"], id='orders-no-exchange'),
     pytest.param(
         {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': -5},
-        ["'min_liquidation_amount'", '-5', '0 or more'],
+        ["'min_liquidation_amount'", '-5', 'above 0', 'the default 10000'],
         id='negative-amount',
     ),
     pytest.param(
         {'mode': 'search_symbols', 'output': 'csv'}, ["'output'", '"csv"', 'full, rows, summary'], id='output'
     ),
-    pytest.param({'mode': 'search_symbols', 'queries': []}, ["'queries'", '[]', '1 to 1000'], id='empty-batch'),
+    pytest.param({'mode': 'search_symbols', 'queries': {'a': 1}}, ["'queries'", '{"a": 1}', '1000'], id='batch-object'),
     pytest.param(
         {'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}, {'range': '1d'}]},
         ['queries[1]', "'symbol' is missing"],
@@ -204,7 +204,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT'}] * (MAX_QUERIES + 1)},
-        ["'queries'", '1 to 1000'],
+        ["'queries'", 'up to 1000'],
         id='batch-too-long',
     ),
 ]
@@ -228,3 +228,56 @@ def test_secret_never_echoed_in_errors() -> None:
 def test_non_object_input() -> None:
     with pytest.raises(InputError, match='JSON object'):
         parse_run_input(['mode'], now_ms=NOW)
+
+
+# --- what the Apify MCP server sends for an agent's null ------------------------------------------------------
+
+
+def test_null_empty_and_coerced_zero_mean_not_set() -> None:
+    """The MCP server coerces an agent's `null` to `0`, `""`, `false` or `[]`: each means "not given"."""
+    coerced = {
+        'mode': 'coin_liquidation_history',
+        'coin': 'BTC',
+        'symbol': '',
+        'exchange': '',
+        'exchanges': [],
+        'interval': '',
+        'range': '',
+        'model': '',
+        'limit': 0,
+        'start_time': '',
+        'end_time': None,
+        'min_liquidation_amount': 0,
+        'keyword': '',
+        'output': '',
+        'charts': False,
+        'api_key': '',
+        'queries': [],
+    }
+    run = parse_run_input(coerced, now_ms=NOW)
+    assert run.api_key is None
+    (query,) = run.queries
+    assert (query.interval, query.limit, query.start_time, query.end_time) == ('1d', None, None, None)
+    assert query.exchanges == DEFAULT_EXCHANGES
+    assert query.output == 'full'
+    assert query.echo['limit'] is None
+    orders = one({'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': 0})
+    assert orders.min_liquidation_amount == 10_000  # not "every order"
+    heatmap = one({'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT', 'range': '', 'model': ''})
+    assert (heatmap.range, heatmap.model) == ('24h', 'model1')
+
+
+def test_an_empty_field_in_a_batch_entry_keeps_the_top_level_value() -> None:
+    run = parse_run_input(
+        {'mode': 'liquidation_map', 'range': '7d', 'queries': [{'symbol': 'Binance_BTCUSDT', 'range': ''}]}, now_ms=NOW
+    )
+    assert run.queries[0].range == '7d'
+
+
+@pytest.mark.parametrize(('given', 'sent'), [(100000, 100000), (100000.0, 100000), (12345.5, 12345.5)])
+def test_whole_amounts_stay_whole(given: float, sent: float) -> None:
+    query = one({'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': given})
+    assert query.min_liquidation_amount == sent
+    assert type(query.min_liquidation_amount) is type(sent)
+    assert query.echo['min_liquidation_amount'] == given
+    assert type(query.echo['min_liquidation_amount']) is type(given)
