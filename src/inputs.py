@@ -3,9 +3,11 @@
 `parse_run_input` turns the raw input (one query, or a batch in `queries` whose entries override the top-level
 fields) into `Query` objects. A field that is `null`, empty (`""`, `[]`) or, for `limit` and
 `min_liquidation_amount`, `0` counts as not given: the Apify MCP server turns an agent's `null` into `0`, `""` or
-`false` before the Actor sees it, and none of those may silently change what a query means. Which fields a mode needs and which `range` values it takes come from the endpoint
-table in `modes`. Every problem raises `InputError` with a message naming the field, the value and what is
-allowed; the API key never appears in one.
+`false` before the Actor sees it, and none of those may silently change what a query means.
+
+Which fields a mode needs and which `range` values it takes come from the endpoint table in `modes`. Every problem
+raises `InputError` with a message naming the field, the value and what is allowed; the API key never appears in
+one.
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
 
 
 def given_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of `raw` that are set: without `null`, `""`, `[]`, and without a `0` for the ZERO_MEANS_UNSET fields."""
+    """The fields of `raw` that are set: not `null`, `""` or `[]`, and not `0` for the ZERO_MEANS_UNSET fields."""
     return {name: value for name, value in raw.items() if not _unset(name, value)}
 
 
