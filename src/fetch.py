@@ -1,34 +1,45 @@
 """The fetch stage: everything a query needs from CoinGlass, parsed, before anything is presented.
 
-How a query is fetched depends on its kind (`KindSpec.retrieval`): one call, history windows of at most 1000
+How a query is fetched depends on its kind (`KindSpec.retrieval`): one call, history in windows of at most 1000
 rows fetched concurrently, order pages 200 at a time back from `end_time`, or a search over the lookups. Kinds
 that need a reference price (maps) get the latest 1-minute close of their pair here too. Whatever can be shared
-is fetched once per run: lookups (supported pairs and coins), reference prices (one per pair), and identical
-queries (one fetch however many times a batch asks).
+is fetched once per run: lookups (supported pairs, coins and exchanges), reference prices (one per pair), and
+identical queries (one fetch however many times a batch asks).
+
+History follows what CoinGlass answers, not the clock: "the latest rows" are CoinGlass's latest (its newest row may
+be older than now: a lagging feed, a delisted pair), and `limit` always holds, whatever CoinGlass sends (it has
+answered 1,080 rows to a request for 1,000, and 4,500 to one whose documented maximum is 1,000).
+
+Before a query's data request, the exchanges it names are checked against CoinGlass's supported-exchanges lookup
+(case and punctuation aside): an exchange CoinGlass does not list fails the query, naming the closest ones, and
+no data request is made. When the lookup itself cannot be had, the check is skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from typing import TYPE_CHECKING, Any, Final
 
 from src.errors import BadResponseError, CoinGlassError, InvalidParameterError
 from src.kinds import Fetched, ReferencePrice, Retrieval, spec_of
+from src.kinds.contracts import PriceCandle, Table, read_table
+from src.kinds.symbols import read_names, read_pairs
 from src.modes import (
     ENDPOINTS,
     HISTORY_PAGE_ROWS,
     ORDERS_PAGE_ROWS,
     PRICE_HISTORY_PATH,
     SUPPORTED_COINS_PATH,
+    SUPPORTED_EXCHANGES_PATH,
     SUPPORTED_PAIRS_PATH,
 )
-from src.normalize import normalize_rows, number
-from src.symbols import closest, flatten_pairs, search
+from src.symbols import closest, exchange_key, flatten_pairs, search
 from src.times import MS_PER, duration_ms, iso
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+    from collections.abc import Awaitable, Callable, Hashable, Mapping
 
     from src.client import CoinGlassClient
     from src.inputs import Query
@@ -39,7 +50,14 @@ MAX_ORDER_PAGES: Final = 500
 REFERENCE_EXCHANGE: Final = 'Binance'
 REFERENCE_QUOTE: Final = 'USDT'
 
-Pages = tuple[Any, tuple[str, ...]]  # parsed data and notes
+
+@dataclasses.dataclass(frozen=True)
+class Retrieved:
+    """What a retrieval brought back: the parsed data, notes for the message, and why it is empty (if it is ours)."""
+
+    data: Any
+    notes: tuple[str, ...] = ()
+    empty_reason: str | None = None
 
 
 class Fetcher:
@@ -54,7 +72,7 @@ class Fetcher:
         """Fetch and parse one query's data, with its reference price when its kind needs one.
 
         Raises:
-            CoinGlassError: CoinGlass did not deliver; an unknown symbol's error carries a suggestion.
+            CoinGlassError: CoinGlass did not deliver; an unknown symbol's or exchange's error carries a suggestion.
             BadResponseError: CoinGlass's answer cannot be read; the message names the endpoint and the field.
         """
         fetched: Fetched[Any] = await self._once(('query', query), lambda: self._fetch(query))
@@ -62,18 +80,19 @@ class Fetcher:
 
     async def _fetch(self, query: Query) -> Fetched[Any]:
         spec = spec_of(query.mode)
+        asked = await self._with_listed_exchanges(query)
         try:
-            data, notes = await self._RETRIEVALS[spec.retrieval](self, query, spec)
+            retrieved = await self._RETRIEVALS[spec.retrieval](self, asked, spec)
         except InvalidParameterError as error:
-            error.suggestion = await self._suggestions(query)
+            error.suggestion = await self._suggestions(asked)
             raise
-        reference = None
-        if spec.needs_reference_price and not spec.is_empty(data):
+        notes, reference = retrieved.notes, None
+        if spec.needs_reference_price and not spec.is_empty(retrieved.data):
             try:
-                reference = await self.reference_price(query)
+                reference = await self.reference_price(asked)
             except CoinGlassError as error:
                 notes = (*notes, f'No reference price ({error.detail}): the summary has no sides.')
-        return Fetched(query, data, notes, reference, self.now_ms)
+        return Fetched(query, retrieved.data, notes, reference, self.now_ms, retrieved.empty_reason)
 
     async def lookup(self, path: str) -> Any:
         """A lookup endpoint's data, fetched once per run however many queries ask."""
@@ -90,11 +109,12 @@ class Fetcher:
 
     async def _latest_close(self, exchange: str, pair: str) -> ReferencePrice:
         params: dict[str, str | int] = {'exchange': exchange, 'symbol': pair, 'interval': '1m', 'limit': 1}
-        rows = normalize_rows(await self.client.get(PRICE_HISTORY_PATH, params))
-        if not rows:
+        candles = _read(PRICE_HISTORY_PATH, await self.client.get(PRICE_HISTORY_PATH, params), PriceCandle)
+        closed = [candle for candle in candles.records if candle.close is not None]
+        if not closed:
             raise InvalidParameterError(f'no price history for {exchange} {pair}')
-        latest = max(rows, key=lambda row: row.get('time', 0))
-        return ReferencePrice(float(number(latest.get('close'), 'price close')), f'{exchange} {pair} last 1m close')
+        latest = max(closed, key=lambda candle: candle.time)
+        return ReferencePrice(float(latest.close or 0.0), f'{exchange} {pair} last 1m close')
 
     async def _once(self, key: Hashable, start: Callable[[], Awaitable[Any]]) -> Any:
         """`start()`'s result, shared by every caller with the same key.
@@ -114,50 +134,119 @@ class Fetcher:
         for future in self._shared.values():
             future.cancel()
 
+    # --- exchanges -------------------------------------------------------------------------------------------
+
+    async def _with_listed_exchanges(self, query: Query) -> Query:
+        """The query with its exchanges spelled as CoinGlass lists them.
+
+        Raises:
+            InvalidParameterError: An exchange CoinGlass does not list; the suggestion names the closest.
+        """
+        named = [name for name in (query.exchange, *query.exchanges) if name]
+        if not named:
+            return query
+        try:
+            listed = read_names(await self.lookup(SUPPORTED_EXCHANGES_PATH))
+        except CoinGlassError:
+            return query  # the check is a courtesy: without the lookup, CoinGlass itself will judge
+        by_key = {exchange_key(name): name for name in listed}
+        unknown = [name for name in named if exchange_key(name) not in by_key]
+        if unknown:
+            error = InvalidParameterError(
+                f"exchange '{unknown[0]}' is not one CoinGlass lists, so no data was requested", status=None
+            )
+            found = closest(listed, unknown[0], key=exchange_key)
+            error.suggestion = f'Closest listed: {", ".join(found)}.' if found else f'Listed: {", ".join(listed)}.'
+            raise error
+        return dataclasses.replace(
+            query,
+            exchange=by_key[exchange_key(query.exchange)] if query.exchange else None,
+            exchanges=tuple(by_key[exchange_key(name)] for name in query.exchanges),
+        )
+
     # --- retrievals ------------------------------------------------------------------------------------------
 
-    async def _one_call(self, query: Query, spec: KindSpec[Any]) -> Pages:
-        endpoint = ENDPOINTS[query.mode]
-        path = endpoint.path.format(model=query.model)
-        return _parse(spec, path, await self.client.get(path, _params(query))), ()
+    async def _one_call(self, query: Query, spec: KindSpec[Any]) -> Retrieved:
+        path = ENDPOINTS[query.mode].path.format(model=query.model)
+        return Retrieved(_parse(spec, path, await self.client.get(path, _params(query))))
 
-    async def _symbol_search(self, query: Query, spec: KindSpec[Any]) -> Pages:
-        pairs, coins = await asyncio.gather(self.lookup(SUPPORTED_PAIRS_PATH), self.lookup(SUPPORTED_COINS_PATH))
-        coin_set = set(coins or [])
-        records = [
-            {**record, 'coin_supported': record.get('base_asset') in coin_set} for record in flatten_pairs(pairs or {})
-        ]
-        return _parse(spec, SUPPORTED_PAIRS_PATH, search(records, query.keyword, query.exchange)), ()
+    async def _symbol_search(self, query: Query, spec: KindSpec[Any]) -> Retrieved:
+        pairs_data, coins_data = await asyncio.gather(
+            self.lookup(SUPPORTED_PAIRS_PATH), self.lookup(SUPPORTED_COINS_PATH)
+        )
+        pairs = _checked(SUPPORTED_PAIRS_PATH, read_pairs, pairs_data)
+        coins = set(_checked(SUPPORTED_COINS_PATH, read_names, coins_data))
+        records = [{**record, 'coin_supported': record.get('base_asset') in coins} for record in flatten_pairs(pairs)]
+        found = search(records, query.keyword, query.exchange)
+        reason = None
+        if not found and query.exchange:
+            on_exchange = [
+                record for record in records if exchange_key(record['exchange']) == exchange_key(query.exchange)
+            ]
+            if on_exchange:
+                reason = f'none of the {len(on_exchange)} pairs CoinGlass lists on {query.exchange} matched'
+            else:
+                listing = sorted({record['exchange'] for record in records})
+                reason = (
+                    f"the exchange filter '{query.exchange}' matched no pair: CoinGlass lists pairs on "
+                    f'{", ".join(listing)}'
+                )
+        elif not found:
+            reason = f'none of the {len(records)} pairs CoinGlass lists matched'
+        return Retrieved(_parse(spec, SUPPORTED_PAIRS_PATH, found), empty_reason=reason)
 
-    async def _time_windows(self, query: Query, spec: KindSpec[Any]) -> Pages:
+    async def _time_windows(self, query: Query, spec: KindSpec[Any]) -> Retrieved:
+        if query.start_time is None:
+            return await self._latest_rows(query, spec)
         path = ENDPOINTS[query.mode].path
         step = duration_ms(query.interval or '1d')
-        windows = history_windows(query, step, self.now_ms)
-        if windows is None:  # the latest rows, one page
-            params = _params(query) | {'limit': query.limit or HISTORY_PAGE_ROWS}
-            return _parse(spec, path, await self.client.get(path, params)), ()
+        end = query.end_time or self.now_ms
+        if query.limit is not None:  # the first `limit` rows from start_time
+            end = min(end, query.start_time + (query.limit - 1) * step)
+        table = await self._windows(query, spec, path, history_windows(query.start_time, end, step))
+        table = _within(table, query.start_time, end)
+        if query.limit is not None:
+            table = table.head(query.limit)
+        notes: tuple[str, ...] = ()
+        if table.records and table.records[0].time > query.start_time + step:
+            notes = (_shorter_history(query, table.records[0].time, f'not from {iso(query.start_time)}'),)
+        return Retrieved(table, notes, None if table.rows else _span_reason(query))
+
+    async def _latest_rows(self, query: Query, spec: KindSpec[Any]) -> Retrieved:
+        """The `limit` (default 1000) latest rows CoinGlass has before `end_time`, anchored on its newest row."""
+        path = ENDPOINTS[query.mode].path
+        wanted = query.limit or HISTORY_PAGE_ROWS
+        first_page = _params(query) | {'start_time': None, 'limit': min(wanted, HISTORY_PAGE_ROWS)}
+        table = _parse(spec, path, await self.client.get(path, first_page))
+        if query.end_time is not None:
+            table = _within(table, None, query.end_time)
+        if HISTORY_PAGE_ROWS <= len(table) < wanted:  # CoinGlass has a full page, and more is wanted
+            step = duration_ms(query.interval or '1d')
+            oldest = table.records[0].time
+            windows = history_windows(oldest - (wanted - len(table)) * step, oldest - 1, step)
+            older = await self._windows(query, spec, path, windows)
+            table = _merge_by_time([older, table])
+        table = table.tail(wanted)
+        notes: tuple[str, ...] = ()
+        if table.records and len(table) < wanted and query.limit is not None:
+            notes = (_shorter_history(query, table.records[0].time, f'{len(table)} rows, not {wanted}'),)
+        return Retrieved(table, notes)
+
+    async def _windows(
+        self, query: Query, spec: KindSpec[Any], path: str, windows: list[tuple[int, int]]
+    ) -> Table[Any]:
+        """The windows fetched concurrently, merged by time."""
         pages = await asyncio.gather(
             *(
                 self.client.get(
-                    path, _params(query) | {'start_time': start, 'end_time': end, 'limit': HISTORY_PAGE_ROWS}
+                    path, _params(query) | {'start_time': low, 'end_time': high, 'limit': HISTORY_PAGE_ROWS}
                 )
-                for start, end in windows
+                for low, high in windows
             )
         )
-        rows = _merge_by_time(row for page in pages for row in _parse(spec, path, page))
-        if query.limit is not None:
-            rows = rows[: query.limit] if query.start_time is not None else rows[-query.limit :]
-        requested_start = windows[0][0]
-        notes: tuple[str, ...] = ()
-        if rows and rows[0]['time'] > requested_start + step:
-            note = (
-                f'CoinGlass returned history from {iso(rows[0]["time"])} only, not from {iso(requested_start)}: '
-                f"the key's plan may keep less {query.interval} history, or the pair is younger."
-            )
-            notes = (note,)
-        return rows, notes
+        return _merge_by_time([_parse(spec, path, page) for page in pages])
 
-    async def _backward_pages(self, query: Query, spec: KindSpec[Any]) -> Pages:
+    async def _backward_pages(self, query: Query, spec: KindSpec[Any]) -> Retrieved:
         """Page back from end_time (CoinGlass's now when not given) to start_time or its 7-day horizon."""
         path = ENDPOINTS[query.mode].path
         horizon = self.now_ms - ORDERS_HORIZON_MS
@@ -167,35 +256,39 @@ class Fetcher:
             notes.append(f'CoinGlass keeps liquidation orders for 7 days: orders start at {iso(horizon)}.')
             start = horizon
         cursor = query.end_time
-        seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+        seen: dict[tuple[Any, ...], int] = {}
+        tables: list[Table[Any]] = []
         for _ in range(MAX_ORDER_PAGES):
             params = _params(query) | {'start_time': start, 'end_time': cursor}
             page = _parse(spec, path, await self.client.get(path, params))
-            fresh = [row for row in page if _order_key(row) not in seen]
-            seen.update((_order_key(row), row) for row in fresh)
+            fresh = [index for index, row in enumerate(page.rows) if _order_key(row) not in seen]
+            tables.append(page.select(fresh))
+            seen.update((_order_key(page.rows[index]), index) for index in fresh)
             if len(page) < ORDERS_PAGE_ROWS or not fresh:
                 break
-            cursor = min(int(row['time']) for row in page)  # inclusive: rows sharing that time are deduplicated
+            cursor = min(record.time for record in page.records)  # inclusive: rows sharing it are deduplicated
         else:
             notes.append(f'Stopped after {MAX_ORDER_PAGES} pages of orders; narrow start_time/end_time for the rest.')
-        return sorted(seen.values(), key=lambda row: row.get('time', 0), reverse=True), tuple(notes)
+        merged = Table([row for table in tables for row in table.rows], [r for t in tables for r in t.records])
+        order = sorted(range(len(merged)), key=lambda index: merged.records[index].time, reverse=True)
+        return Retrieved(merged.select(order), tuple(notes))
 
     # --- unknown symbols -------------------------------------------------------------------------------------
 
     async def _suggestions(self, query: Query) -> str:
         try:
             if query.pair:
-                pairs = flatten_pairs(await self.lookup(SUPPORTED_PAIRS_PATH) or {})
+                pairs = flatten_pairs(read_pairs(await self.lookup(SUPPORTED_PAIRS_PATH)))
                 found = closest((record['symbol'] for record in pairs), f'{query.exchange}_{query.pair}')
             elif query.coin:
-                found = closest(await self.lookup(SUPPORTED_COINS_PATH) or [], query.coin)
+                found = closest(read_names(await self.lookup(SUPPORTED_COINS_PATH)), query.coin)
             else:
                 return ''
         except CoinGlassError:
             return ''
         return f'Closest supported: {", ".join(found)}.' if found else ''
 
-    _RETRIEVALS: Final[Mapping[Retrieval, Callable[[Fetcher, Query, KindSpec[Any]], Awaitable[Pages]]]] = {
+    _RETRIEVALS: Final[Mapping[Retrieval, Callable[[Fetcher, Query, KindSpec[Any]], Awaitable[Retrieved]]]] = {
         Retrieval.ONE_CALL: _one_call,
         Retrieval.SYMBOL_SEARCH: _symbol_search,
         Retrieval.TIME_WINDOWS: _time_windows,
@@ -203,31 +296,40 @@ class Fetcher:
     }
 
 
-def history_windows(query: Query, step_ms: int, now_ms: int) -> list[tuple[int, int]] | None:
-    """The [start, end] windows (ms, inclusive) of at most 1000 rows covering the query's span.
-
-    None when one page answers: no start_time and at most 1000 of the latest rows wanted.
-    """
-    end = query.end_time or now_ms
-    if query.start_time is None:
-        if (query.limit or HISTORY_PAGE_ROWS) <= HISTORY_PAGE_ROWS:
-            return None
-        start = end - (query.limit or HISTORY_PAGE_ROWS) * step_ms
-    else:
-        start = query.start_time
-        if query.limit is not None:  # the first `limit` rows from start_time
-            end = min(end, start + (query.limit - 1) * step_ms)
+def history_windows(start: int, end: int, step_ms: int) -> list[tuple[int, int]]:
+    """The [start, end] windows (ms, inclusive) of at most 1000 rows of `step_ms` covering `start`..`end`."""
     span = HISTORY_PAGE_ROWS * step_ms
     count = max(1, math.ceil((end - start + 1) / span))
     return [(start + index * span, min(end, start + (index + 1) * span - 1)) for index in range(count)]
 
 
+def _shorter_history(query: Query, first_time: int, shortfall: str) -> str:
+    return (
+        f'CoinGlass returned history from {iso(first_time)} only ({shortfall}): '
+        f"the key's plan may keep less {query.interval} history, or the pair is younger."
+    )
+
+
+def _span_reason(query: Query) -> str:
+    return f'CoinGlass has no {query.interval} rows between start_time and end_time'
+
+
 def _parse(spec: KindSpec[Any], path: str, data: Any) -> Any:
     """The kind's parse of `data`, its errors naming the endpoint."""
+    return _checked(path, spec.parse, data)
+
+
+def _read(path: str, data: Any, model: type[PriceCandle]) -> Table[PriceCandle]:
+    table: Table[PriceCandle] = _checked(path, lambda value: read_table(value, model), data)
+    return table
+
+
+def _checked(path: str, read: Callable[[Any], Any], data: Any) -> Any:
     try:
-        return spec.parse(data)
+        return read(data)
     except BadResponseError as error:
         error.detail = f'{path}: {error.detail}'
+        error.args = (error.detail,)
         raise
 
 
@@ -235,9 +337,23 @@ def _params(query: Query) -> dict[str, Any]:
     return {name: getattr(query, attribute) for name, attribute in ENDPOINTS[query.mode].params.items()}
 
 
-def _merge_by_time(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    by_time = {row['time']: row for row in rows if isinstance(row, dict) and 'time' in row}
-    return [by_time[time] for time in sorted(by_time)]
+def _merge_by_time(tables: list[Table[Any]]) -> Table[Any]:
+    """One table of every row, one per time (the later table's row wins), ascending."""
+    by_time: dict[int, tuple[dict[str, Any], Any]] = {}
+    for table in tables:
+        by_time.update((record.time, (row, record)) for row, record in zip(table.rows, table.records, strict=True))
+    ordered = [by_time[time] for time in sorted(by_time)]
+    return Table([row for row, _ in ordered], [record for _, record in ordered])
+
+
+def _within(table: Table[Any], start: int | None, end: int | None) -> Table[Any]:
+    """The rows whose time lies in [start, end] (either bound optional)."""
+    keep = [
+        index
+        for index, record in enumerate(table.records)
+        if (start is None or record.time >= start) and (end is None or record.time <= end)
+    ]
+    return table if len(keep) == len(table) else table.select(keep)
 
 
 def _order_key(row: Mapping[str, Any]) -> tuple[Any, ...]:

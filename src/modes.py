@@ -227,4 +227,5 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
 
 SUPPORTED_COINS_PATH: Final = '/api/futures/supported-coins'
 SUPPORTED_PAIRS_PATH: Final = '/api/futures/supported-exchange-pairs'
+SUPPORTED_EXCHANGES_PATH: Final = '/api/futures/supported-exchanges'
 PRICE_HISTORY_PATH: Final = '/api/futures/price/history'

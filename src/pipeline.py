@@ -61,7 +61,8 @@ async def execute(fetcher: Fetcher, query: Query, index: int | None = None) -> Q
             chart = Chart(f'chart-{index or 0:04d}-{query.mode}.png', png)
     empty = spec.is_empty(fetched.data)
     if empty:
-        head = f'No {endpoint.label} matched {subject}: CoinGlass answered with no data (not charged).'
+        why = fetched.empty_reason or 'CoinGlass answered with no data'
+        head = f'No {endpoint.label} matched {subject}: {why} (not charged).'
     else:
         head = f'Fetched {endpoint.label} for {subject}: {spec.size(fetched.data)}.'
     return QueryResult(

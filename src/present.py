@@ -30,7 +30,7 @@ def present(spec: KindSpec[Any], fetched: Fetched[Any]) -> Presented:
         return Presented(spec.rows(fetched), summary)
     if output == 'summary':
         return Presented(None, summary)
-    return Presented(fetched.data, summary)
+    return Presented(spec.full_data(fetched.data), summary)
 
 
 def draw_chart(spec: KindSpec[Any], fetched: Fetched[Any], summary: Summary | None, *, title: str) -> bytes:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 KNOWN_EXCHANGES: Final = (
     'Binance',
@@ -35,7 +35,17 @@ KNOWN_EXCHANGES: Final = (
     'WhiteBIT',
     'Bitunix',
 )
-_EXCHANGE_BY_LOWER: Final = {name.lower(): name for name in KNOWN_EXCHANGES}
+# Old and alternative names people type, by `exchange_key`: CoinGlass renamed Gate.io to Gate in 2025, OKEx is
+# OKX, Huobi is HTX.
+EXCHANGE_ALIASES: Final = {
+    'gateio': 'Gate',
+    'okex': 'OKX',
+    'huobi': 'HTX',
+    'huobiglobal': 'HTX',
+    'bybitperpetual': 'Bybit',
+    'binancefutures': 'Binance',
+    'hyperliquidperp': 'Hyperliquid',
+}
 SEARCH_FIELDS: Final = ('symbol', 'exchange', 'instrument_id', 'base_asset', 'quote_asset')
 
 
@@ -56,10 +66,27 @@ class Pair:
         return f'{self.exchange}_{self.instrument_id}'
 
 
+def exchange_key(name: str) -> str:
+    """An exchange name without case and punctuation: `Gate.io`, `gate_io` and `GATEIO` are all `gateio`."""
+    return ''.join(character for character in name.lower() if character.isalnum())
+
+
+_EXCHANGE_BY_KEY: Final = {exchange_key(name): name for name in KNOWN_EXCHANGES}
+
+
+def known_exchange(name: str) -> str | None:
+    """The CoinGlass spelling of a known exchange or alias, or None."""
+    key = exchange_key(name)
+    return _EXCHANGE_BY_KEY.get(key) or EXCHANGE_ALIASES.get(key)
+
+
 def canonical_exchange(name: str) -> str:
-    """The exchange's CoinGlass spelling when it is a known exchange (`okx` -> `OKX`), else the name as given."""
+    """The exchange's CoinGlass spelling when it is a known exchange or alias (`okx` -> `OKX`, `Gate.io` -> `Gate`).
+
+    Anything else is returned as given (stripped); the fetch stage checks it against CoinGlass's own list.
+    """
     cleaned = name.strip()
-    return _EXCHANGE_BY_LOWER.get(cleaned.lower(), cleaned)
+    return known_exchange(cleaned) or cleaned
 
 
 def canonical_code(text: str) -> str:
@@ -79,7 +106,7 @@ def parse_pair(symbol: str, exchange: str | None = None) -> Pair:
     """
     text = symbol.strip()
     prefix, separator, rest = text.partition('_')
-    known_prefix = _EXCHANGE_BY_LOWER.get(prefix.lower())
+    known_prefix = known_exchange(prefix)
     if exchange:
         wanted = canonical_exchange(exchange)
         if known_prefix is not None and separator and rest:
@@ -119,10 +146,10 @@ def search(records: Iterable[Mapping[str, Any]], keyword: str, exchange: str | N
     keyword, then the rest; ties keep CoinGlass's order. An empty keyword matches everything.
     """
     needle = keyword.strip().lower()
-    wanted_exchange = canonical_exchange(exchange).lower() if exchange else None
+    wanted_exchange = exchange_key(canonical_exchange(exchange)) if exchange else None
     scored = []
     for position, record in enumerate(records):
-        if wanted_exchange and str(record.get('exchange', '')).lower() != wanted_exchange:
+        if wanted_exchange and exchange_key(str(record.get('exchange', ''))) != wanted_exchange:
             continue
         values = {field: str(record.get(field) or '').lower() for field in SEARCH_FIELDS}
         if needle and not any(needle in value for value in values.values()):
@@ -144,12 +171,12 @@ def _rank(values: Mapping[str, str], needle: str) -> int:
     return 3
 
 
-def closest(candidates: Iterable[str], wanted: str, limit: int = 5) -> list[str]:
-    """Up to `limit` candidates closest to `wanted`: exact case-insensitive matches, then by similarity."""
-    pool = list(dict.fromkeys(candidates))
-    lowered = {candidate.lower(): candidate for candidate in pool}
-    exact = [lowered[wanted.lower()]] if wanted.lower() in lowered else []
-    similar = difflib.get_close_matches(wanted.lower(), list(lowered), n=limit, cutoff=0.5)
-    containing = [key for key in lowered if wanted.lower() in key or key in wanted.lower()]
-    ordered = dict.fromkeys([*exact, *(lowered[key] for key in similar), *(lowered[key] for key in containing)])
+def closest(candidates: Iterable[str], wanted: str, limit: int = 5, key: Callable[[str], str] = str.lower) -> list[str]:
+    """Up to `limit` candidates closest to `wanted`: exact matches, then by similarity, compared by `key`."""
+    by_key = {key(candidate): candidate for candidate in dict.fromkeys(candidates)}
+    target = key(wanted)
+    exact = [by_key[target]] if target in by_key else []
+    similar = difflib.get_close_matches(target, list(by_key), n=limit, cutoff=0.5)
+    containing = [found for found in by_key if target in found or found in target]
+    ordered = dict.fromkeys([*exact, *(by_key[found] for found in similar), *(by_key[found] for found in containing)])
     return list(ordered)[:limit]

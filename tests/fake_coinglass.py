@@ -4,6 +4,12 @@ Standard library only. The server is an ``http.server.ThreadingHTTPServer`` (HTT
 ``Content-Length``) running in a daemon thread. Default data comes from :func:`default_response`, a pure,
 deterministic function of ``(path, params, plan)``; "now" is the constant :data:`NOW_MS`.
 
+It serves what the live API really sends (``../shared/real-responses/``), not only what the reference documents:
+the exchange list's hybrid ``longLiquidation_usd`` / ``shortLiquidation_usd`` names, more history rows than asked
+(:data:`EXTRA_LATEST_ROWS` beyond ``limit`` when no ``start_time`` is given), years of leading all-zero history rows
+before a coin was tracked, the newest history interval still open at "now", heatmaps with an undocumented
+``update_time``, candle and price-history values as strings, and a max-pain list of several hundred coins.
+
 Run it by hand with ``python tests/fake_coinglass.py --port 8765``.
 """
 
@@ -35,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     'BASE_PRICES',
     'EXCHANGE_PAIRS',
+    'LISTED_EXCHANGES',
     'NOW_MS',
     'SUPPORTED_COINS',
     'SUPPORTED_EXCHANGES',
@@ -52,7 +59,9 @@ NOW_MS = 1_763_683_200_000  # 2025-11-21T00:00:00Z: the fake's fixed "now"
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
-DATA_START_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z: no history rows before this
+DATA_START_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z: history figures start here
+ZERO_ROWS_FROM_MS = 1_514_764_800_000  # 2018-01-01T00:00:00Z: all-zero rows from here to DATA_START_MS, none before
+EXTRA_LATEST_ROWS = 80  # a request for the latest `limit` rows gets this many more, as CoinGlass answers 1080 for 1000
 ORDER_SPACING_MS = 97_000
 ORDER_WINDOW_MS = 7 * DAY_MS
 ORDER_PAGE = 200
@@ -60,7 +69,20 @@ MAX_LIMIT = 1000
 DEFAULT_RATE_LIMIT = 1200
 
 SUPPORTED_COINS: tuple[str, ...] = ('BTC', 'ETH', 'SOL', 'XRP', 'DOGE')
-SUPPORTED_EXCHANGES: tuple[str, ...] = ('Binance', 'OKX', 'Bybit', 'Gate')
+SUPPORTED_EXCHANGES: tuple[str, ...] = ('Binance', 'OKX', 'Bybit', 'Gate')  # the exchanges with listed pairs
+# The supported-exchanges lookup lists more exchanges than have pairs here (as CoinGlass lists more than we model).
+LISTED_EXCHANGES: tuple[str, ...] = (
+    *SUPPORTED_EXCHANGES,
+    'Bitget',
+    'Hyperliquid',
+    'HTX',
+    'Bitmex',
+    'CoinEx',
+    'Bitfinex',
+    'Kraken',
+    'dYdX',
+    'Crypto.com',
+)
 BASE_PRICES: dict[str, float] = {'BTC': 95000.0, 'ETH': 3100.0, 'SOL': 140.0, 'XRP': 2.2, 'DOGE': 0.16}
 # (instrument_id, base_asset, quote_asset) per exchange
 EXCHANGE_PAIRS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -122,8 +144,9 @@ EXCHANGE_WEIGHT: dict[str, float] = {
     'Bitget': 0.3,
     'Hyperliquid': 0.4,
 }
-# Exchanges the fake lists no pairs for but still sums in aggregated history (the Actor's default exchanges).
+# Exchanges the fake lists no pairs for but still has liquidations of (the Actor's default exchanges include them).
 AGGREGATED_ONLY_EXCHANGES: tuple[str, ...] = ('Bitget', 'Hyperliquid')
+MAX_PAIN_COINS = 563  # as many coins as the live max-pain list had (the five known ones, then made-up ones)
 
 MSG_OK = 'success'
 BODY_RATE_LIMITED: dict[str, str] = {'code': '429', 'msg': 'Too Many Requests'}
@@ -278,15 +301,15 @@ def _choice(params: Mapping[str, str], name: str, allowed: Collection[str], defa
     return value
 
 
-def _canonical_exchange(name: str) -> str | None:
-    for exchange in SUPPORTED_EXCHANGES:
+def _canonical_exchange(name: str, among: Collection[str] = SUPPORTED_EXCHANGES) -> str | None:
+    for exchange in among:
         if exchange.lower() == name.lower():
             return exchange
     return None
 
 
-def _exchange(params: Mapping[str, str]) -> str:
-    exchange = _canonical_exchange(_req(params, 'exchange'))
+def _exchange(params: Mapping[str, str], among: Collection[str] = SUPPORTED_EXCHANGES) -> str:
+    exchange = _canonical_exchange(_req(params, 'exchange'), among)
     if exchange is None:
         raise _ParamError('exchange', '40001')
     return exchange
@@ -312,18 +335,25 @@ def _coin(params: Mapping[str, str]) -> str:
 def _grid(interval_ms: int, start: int | None, end: int | None, limit: int) -> list[int]:
     """Interval-aligned times in [start, end] (end defaults to and is capped at NOW_MS), ascending.
 
-    With ``start`` the first ``limit`` times from ``start``, otherwise the last ``limit`` times up to ``end``.
+    With ``start`` the first ``limit`` times from ``start``; otherwise the last ``limit`` times up to ``end``, and
+    EXTRA_LATEST_ROWS more, as CoinGlass answers. The last time is the interval still open at NOW_MS.
     """
     end_ms = NOW_MS if end is None else min(end, NOW_MS)
-    low = DATA_START_MS if start is None else max(start, DATA_START_MS)
+    low = ZERO_ROWS_FROM_MS if start is None else max(start, ZERO_ROWS_FROM_MS)
     first = -(-low // interval_ms) * interval_ms
     last = end_ms // interval_ms * interval_ms
     if last < first:
         return []
-    count = min(limit, (last - first) // interval_ms + 1)
     if start is not None:
+        count = min(limit, (last - first) // interval_ms + 1)
         return [first + i * interval_ms for i in range(count)]
+    count = min(limit + EXTRA_LATEST_ROWS, (last - first) // interval_ms + 1)
     return [last - (count - 1 - i) * interval_ms for i in range(count)]
+
+
+def _tracked(t: int, amount: float) -> float:
+    """0.0 before DATA_START_MS: the years of leading all-zero rows before CoinGlass tracked the coin."""
+    return amount if t >= DATA_START_MS else 0.0
 
 
 def _ok(data: Any, *, msg: bool = True) -> tuple[int, JsonBody]:
@@ -351,8 +381,8 @@ def _pair_history(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]
     rows = [
         {
             'time': t,
-            'long_liquidation_usd': f'{_amount(seed_long, t, scale):.5f}',
-            'short_liquidation_usd': f'{_amount(seed_short, t, scale):.5f}',
+            'long_liquidation_usd': f'{_tracked(t, _amount(seed_long, t, scale)):.5f}',
+            'short_liquidation_usd': f'{_tracked(t, _amount(seed_short, t, scale)):.5f}',
         }
         for t in times
     ]
@@ -365,9 +395,7 @@ def _coin_history(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]
     for name in raw.split(','):
         if not name.strip():
             continue
-        exchange = _canonical_exchange(name.strip()) or next(
-            (known for known in AGGREGATED_ONLY_EXCHANGES if known.lower() == name.strip().lower()), None
-        )
+        exchange = _canonical_exchange(name.strip(), (*SUPPORTED_EXCHANGES, *AGGREGATED_ONLY_EXCHANGES))
         if exchange is None:
             raise _ParamError('exchange_list', '40001')
         if exchange not in exchanges:
@@ -389,8 +417,8 @@ def _coin_history(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]
     rows = [
         {
             'time': t,
-            'aggregated_long_liquidation_usd': round(sum(_amount(sl, t, sc) for sl, _ss, sc in parts), 5),
-            'aggregated_short_liquidation_usd': round(sum(_amount(ss, t, sc) for _sl, ss, sc in parts), 5),
+            'aggregated_long_liquidation_usd': _tracked(t, round(sum(_amount(sl, t, sc) for sl, _ss, sc in parts), 5)),
+            'aggregated_short_liquidation_usd': _tracked(t, round(sum(_amount(ss, t, sc) for _sl, ss, sc in parts), 5)),
         }
         for t in times
     ]
@@ -398,7 +426,7 @@ def _coin_history(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]
 
 
 def _coin_list(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]:
-    exchange = _exchange(params)
+    exchange = _exchange(params, (*SUPPORTED_EXCHANGES, *AGGREGATED_ONLY_EXCHANGES))
     rows = []
     for coin in SUPPORTED_COINS:
         seed = _seed('coin-list', exchange, coin)
@@ -426,7 +454,7 @@ def _exchange_list(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody
     coins = SUPPORTED_COINS if _opt(params, 'symbol') is None else (_coin(params),)
     factor = EXCHANGE_LIST_RANGES[range_]
     rows: list[dict[str, Any]] = []
-    for exchange in SUPPORTED_EXCHANGES:
+    for exchange in (*SUPPORTED_EXCHANGES, *AGGREGATED_ONLY_EXCHANGES):
         long = short = 0.0
         for coin in coins:
             seed = _seed('exchange-list', exchange, coin, range_)
@@ -440,15 +468,16 @@ def _exchange_list(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody
             {
                 'exchange': exchange,
                 'liquidation_usd': total,
-                'long_liquidation_usd': round(long, 8),
-                'short_liquidation_usd': round(short, 8),
+                'longLiquidation_usd': round(long, 8),  # the live spelling, not the documented long_liquidation_usd
+                'shortLiquidation_usd': round(short, 8),
             }
         )
+    rows.sort(key=lambda row: -row['liquidation_usd'])
     everything = {
         'exchange': 'All',
         'liquidation_usd': round(sum(r['liquidation_usd'] for r in rows), 8),
-        'long_liquidation_usd': round(sum(r['long_liquidation_usd'] for r in rows), 8),
-        'short_liquidation_usd': round(sum(r['short_liquidation_usd'] for r in rows), 8),
+        'longLiquidation_usd': round(sum(r['longLiquidation_usd'] for r in rows), 8),
+        'shortLiquidation_usd': round(sum(r['shortLiquidation_usd'] for r in rows), 8),
     }
     return _ok([everything, *rows])
 
@@ -458,7 +487,7 @@ def _order_time(seed: int, k: int) -> int:
 
 
 def _orders(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]:
-    exchange = _exchange(params)
+    exchange = _exchange(params, (*SUPPORTED_EXCHANGES, *AGGREGATED_ONLY_EXCHANGES))
     coin = _coin(params)
     raw_min = _req(params, 'min_liquidation_amount')
     try:
@@ -469,7 +498,7 @@ def _orders(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]:
         raise _ParamError('min_liquidation_amount', '400')
     start_time = _int_param(params, 'start_time')
     end_time = _int_param(params, 'end_time')
-    pairs = [p for p in EXCHANGE_PAIRS[exchange] if p[1] == coin]
+    pairs = [p for p in EXCHANGE_PAIRS.get(exchange, ()) if p[1] == coin]
     if not pairs:
         return _ok([])
     instrument = next((p[0] for p in pairs if p[2] == 'USDT'), pairs[0][0])
@@ -560,7 +589,8 @@ def _heatmap(params: Mapping[str, str], path: str) -> tuple[int, JsonBody]:
                 frac = ((r >> 16) & 0xFFFFFFFF) / 4294967296.0
                 nearness = 1.0 / (1.0 + 12.0 * abs(y_axis[y] - close) * inv_base)
                 append([x, y, scale * (0.01 + frac * frac) * nearness])
-    return _ok({'y_axis': y_axis, 'liquidation_leverage_data': cells, 'price_candlesticks': candles})
+    body = {'y_axis': y_axis, 'liquidation_leverage_data': cells, 'price_candlesticks': candles}
+    return _ok(body | {'update_time': NOW_MS - 54_000})  # undocumented, sent live: when CoinGlass computed it
 
 
 def _liquidation_map(params: Mapping[str, str], path: str) -> tuple[int, JsonBody]:
@@ -600,17 +630,19 @@ def _max_pain(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]:
     range_ = _choice(params, 'range', MAX_PAIN_RANGES, default='24h')
     factor = MAX_PAIN_RANGES[range_]
     rows = []
-    for coin in SUPPORTED_COINS:
+    made_up = [f'COIN{index:03d}' for index in range(MAX_PAIN_COINS - len(SUPPORTED_COINS))]
+    for coin in (*SUPPORTED_COINS, *made_up):
         seed = _seed('max-pain', coin, range_)
-        base = BASE_PRICES[coin]
-        decimals = PRICE_DECIMALS[coin] + 2
+        base = BASE_PRICES.get(coin) or round(0.01 + 50 * _u(seed, 9) ** 3, 4)
+        decimals = PRICE_DECIMALS.get(coin, 4) + 2
+        weight = COIN_WEIGHT.get(coin, 0.01)
         rows.append(
             {
                 'symbol': coin,
-                'price': base,
-                'long_max_pain_liq_level': round(COIN_WEIGHT[coin] * factor * 1e7 * (1 + 7 * _u(seed, 0)), 2),
+                'price': float(base),
+                'long_max_pain_liq_level': round(weight * factor * 1e7 * (1 + 7 * _u(seed, 0)), 2),
                 'long_max_pain_liq_price': round(base * (1.0 + 0.004 * factor * (1 + _u(seed, 1))), decimals),
-                'short_max_pain_liq_level': round(COIN_WEIGHT[coin] * factor * 1e7 * (1 + 7 * _u(seed, 2)), 2),
+                'short_max_pain_liq_level': round(weight * factor * 1e7 * (1 + 7 * _u(seed, 2)), 2),
                 'short_max_pain_liq_price': round(base * (1.0 - 0.004 * factor * (1 + _u(seed, 3))), decimals),
             }
         )
@@ -648,7 +680,7 @@ def _supported_coins(_params: Mapping[str, str], _path: str) -> tuple[int, JsonB
 
 
 def _supported_exchanges(_params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]:
-    return _ok(list(SUPPORTED_EXCHANGES))
+    return _ok(list(LISTED_EXCHANGES))
 
 
 def _supported_pairs(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]:

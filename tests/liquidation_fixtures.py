@@ -11,16 +11,25 @@ from typing import Any
 
 from src.inputs import Query
 from src.kinds import Fetched, ReferencePrice, Summary, spec_of
-from src.modes import Mode
+from src.modes import ENDPOINTS, Kind, Mode
 from src.present import draw_chart
 
 
 def fetched(
-    mode: str, data: Any, *, reference_price: float | None = None, reference_price_source: str = 'test close'
+    mode: str,
+    data: Any,
+    *,
+    reference_price: float | None = None,
+    reference_price_source: str = 'test close',
+    now_ms: int = 1_763_683_200_000,
+    interval: str | None = None,
 ) -> Fetched[Any]:
-    """`data` as the fetch stage hands it to a mode's kind, with a reference price when one is given."""
+    """CoinGlass's `data` (a map's inner `data.data`) parsed as the fetch stage hands it to a mode's kind."""
+    spec = spec_of(Mode(mode))
+    reply = {'data': data} if ENDPOINTS[Mode(mode)].kind is Kind.MAP else data
     reference = None if reference_price is None else ReferencePrice(reference_price, reference_price_source)
-    return Fetched(Query(mode=Mode(mode), echo={}), data, reference=reference)
+    query = Query(mode=Mode(mode), echo={}, interval=interval)
+    return Fetched(query, spec.parse(reply), reference=reference, now_ms=now_ms)
 
 
 def summarize(mode: str, data: Any, **reference: Any) -> Summary | None:
@@ -37,6 +46,11 @@ def to_rows(mode: str, data: Any, **reference: Any) -> list[dict[str, Any]]:
 def render_chart(mode: str, data: Any, summary: Summary | None, *, title: str, **reference: Any) -> bytes:
     """The chart PNG of a mode's data, through the registry."""
     return draw_chart(spec_of(Mode(mode)), fetched(mode, data, **reference), summary, title=title)
+
+
+def parsed(mode: str, data: Any) -> Any:
+    """What a mode's kind parses CoinGlass's `data` to."""
+    return fetched(mode, data).data
 
 
 # --- maps ------------------------------------------------------------------------------------------------------

@@ -14,10 +14,15 @@ import httpx
 import pytest
 from fake_coinglass import (
     BASE_PRICES,
+    DATA_START_MS,
     DAY_MS,
     EXCHANGE_PAIRS,
+    EXTRA_LATEST_ROWS,
+    LISTED_EXCHANGES,
+    MAX_PAIN_COINS,
     NOW_MS,
     SUPPORTED_COINS,
+    ZERO_ROWS_FROM_MS,
     FakeCoinGlass,
     Reply,
     default_response,
@@ -113,17 +118,27 @@ def test_default_response_is_deterministic() -> None:
         assert default_response(path, params) == default_response(path, dict(params))
 
 
-def test_history_shapes() -> None:
+def test_history_shapes_and_more_latest_rows_than_asked() -> None:
     rows = default_response(HISTORY, {**PAIR, 'interval': '1d', 'limit': '3'})[1]['data']
-    assert len(rows) == 3
+    assert len(rows) == 3 + EXTRA_LATEST_ROWS  # as CoinGlass answers 1080 rows to a request for 1000
     assert set(rows[0]) == {'time', 'long_liquidation_usd', 'short_liquidation_usd'}
     assert isinstance(rows[0]['long_liquidation_usd'], str)
     float(rows[0]['long_liquidation_usd'])
-    assert rows[-1]['time'] == NOW_MS
+    assert rows[-1]['time'] == NOW_MS  # the interval still open at "now"
     agg = default_response(AGG_HISTORY, {'exchange_list': 'Binance, OKX', 'symbol': 'BTC', 'interval': '1d'})[1]['data']
-    assert len(agg) == 1000
+    assert len(agg) == 1000 + EXTRA_LATEST_ROWS
     assert set(agg[0]) == {'time', 'aggregated_long_liquidation_usd', 'aggregated_short_liquidation_usd'}
     assert isinstance(agg[0]['aggregated_long_liquidation_usd'], float)
+
+
+def test_history_has_leading_zero_rows_before_the_coin_was_tracked() -> None:
+    params = {**PAIR, 'interval': '1w', 'start_time': '0', 'limit': '1000'}
+    rows = default_response(HISTORY, params)[1]['data']
+    assert rows[0]['time'] >= ZERO_ROWS_FROM_MS
+    zeros = [row for row in rows if row['time'] < DATA_START_MS]
+    assert zeros
+    assert all(float(row['long_liquidation_usd']) == float(row['short_liquidation_usd']) == 0 for row in zeros)
+    assert float(next(row for row in rows if row['time'] >= DATA_START_MS)['long_liquidation_usd']) > 0
 
 
 @pytest.mark.parametrize(
@@ -144,8 +159,8 @@ def test_history_windows_agree_and_respect_bounds(path: str, base: dict[str, str
 
     end = NOW_MS - 80 * hour - 1
     last = default_response(path, {**base, 'interval': '1h', 'limit': '30', 'end_time': str(end)})[1]['data']
-    assert last[-1]['time'] == NOW_MS - 81 * hour  # last `limit` rows up to end_time
-    assert len(last) == 30
+    assert last[-1]['time'] == NOW_MS - 81 * hour  # the latest `limit` rows up to end_time, and more
+    assert len(last) == 30 + EXTRA_LATEST_ROWS
 
     both = default_response(
         path, {**base, 'interval': '1h', 'start_time': str(start), 'end_time': str(NOW_MS - 90 * hour), 'limit': '1000'}
@@ -283,15 +298,22 @@ def test_lists_and_lookups() -> None:
         assert row['liquidation_usd_24h'] >= row['liquidation_usd_12h'] >= row['liquidation_usd_4h']
 
     exchanges = default_response('/api/futures/liquidation/exchange-list', {'range': '1h'})[1]['data']
-    assert [r['exchange'] for r in exchanges] == ['All', 'Binance', 'OKX', 'Bybit', 'Gate']
-    assert exchanges[0]['liquidation_usd'] == pytest.approx(sum(r['liquidation_usd'] for r in exchanges[1:]))
-    gate = exchanges[-1]
-    assert gate['long_liquidation_usd'] == gate['short_liquidation_usd'] == 0
+    assert exchanges[0]['exchange'] == 'All'
+    assert {r['exchange'] for r in exchanges[1:]} == {'Binance', 'OKX', 'Bybit', 'Gate', 'Bitget', 'Hyperliquid'}
+    totals = [r['liquidation_usd'] for r in exchanges[1:]]
+    assert totals == sorted(totals, reverse=True)  # as the live list: largest first
+    assert exchanges[0]['liquidation_usd'] == pytest.approx(sum(totals))
+    assert all({'longLiquidation_usd', 'shortLiquidation_usd'} <= set(r) for r in exchanges)  # the live spelling
+    gate = next(r for r in exchanges if r['exchange'] == 'Gate')
+    assert gate['longLiquidation_usd'] == gate['shortLiquidation_usd'] == 0
     assert gate['liquidation_usd'] > 0
+    assert default_response('/api/futures/supported-exchanges', {})[1]['data'] == list(LISTED_EXCHANGES)
 
     pain = default_response('/api/futures/liquidation/max-pain', {})[1]
     assert 'msg' not in pain
-    assert [r['symbol'] for r in pain['data']] == list(SUPPORTED_COINS)
+    assert len(pain['data']) == MAX_PAIN_COINS
+    assert [r['symbol'] for r in pain['data'][:5]] == list(SUPPORTED_COINS)
+    assert all(isinstance(value, float) for row in pain['data'] for key, value in row.items() if key != 'symbol')
     sub = default_response('/api/user/account/subscription', {}, plan='Standard')[1]['data']
     assert sub == {'level': 'STANDARD', 'expire_time': NOW_MS + 30 * DAY_MS, 'expired': False}
 

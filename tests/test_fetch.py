@@ -22,15 +22,23 @@ DAY = 24 * HOUR
 class InProcessFake:
     """A MockTransport handler serving the fake CoinGlass's default answers, recording each request."""
 
-    def __init__(self, drop_before: int | None = None) -> None:
+    def __init__(self, drop_before: int | None = None, drop_after: int | None = None) -> None:
         self.requests: list[httpx.Request] = []
         self.drop_before = drop_before  # pretend the plan keeps no history before this time
+        self.drop_after = drop_after  # pretend the feed stopped at this time
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        status, body = default_response(request.url.path, dict(request.url.params))
+        params = dict(request.url.params)
+        if self.drop_after is not None and 'history' in request.url.path:
+            params['end_time'] = str(min(int(params.get('end_time', self.drop_after)), self.drop_after))
+        status, body = default_response(request.url.path, params)
         if self.drop_before is not None and isinstance(body.get('data'), list):
-            body = {**body, 'data': [row for row in body['data'] if row.get('time', 0) >= self.drop_before]}
+            rows = body['data']
+            body = {
+                **body,
+                'data': [row for row in rows if not isinstance(row, dict) or row['time'] >= self.drop_before],
+            }
         return httpx.Response(status, json=body)
 
     def paths(self, path: str) -> list[httpx.Request]:
@@ -48,10 +56,7 @@ async def fetch(fake: InProcessFake, **fields: Any) -> Any:
 
 def test_history_windows_cover_the_span_in_pages_of_1000_rows() -> None:
     start = NOW_MS - 365 * DAY
-    windows = history_windows(
-        query(mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', start_time=start), HOUR, NOW_MS
-    )
-    assert windows is not None
+    windows = history_windows(start, NOW_MS, HOUR)
     assert len(windows) == 9
     assert windows[0][0] == start
     assert windows[-1][1] == NOW_MS
@@ -59,17 +64,12 @@ def test_history_windows_cover_the_span_in_pages_of_1000_rows() -> None:
     assert all(end - begin < 1000 * HOUR for begin, end in windows)
 
 
-def test_latest_rows_need_one_page() -> None:
-    single = query(mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', limit=500)
-    assert history_windows(single, HOUR, NOW_MS) is None
-
-
 async def test_a_year_of_hourly_history_arrives_complete_and_in_order() -> None:
     fake = InProcessFake()
     fetched = await fetch(
         fake, mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', start_time=NOW_MS - 365 * DAY
     )
-    times = [row['time'] for row in fetched.data]
+    times = [row['time'] for row in fetched.data.rows]
     assert times == sorted(set(times))
     assert len(times) == 365 * 24 + 1
     assert times[0] == NOW_MS - 365 * DAY
@@ -77,11 +77,43 @@ async def test_a_year_of_hourly_history_arrives_complete_and_in_order() -> None:
     assert fetched.notes == ()
 
 
+@pytest.mark.parametrize('limit', [None, 1, 500, 1000])
+async def test_the_latest_rows_need_one_page_and_never_exceed_the_limit(limit: int | None) -> None:
+    """CoinGlass answers the latest-rows request with more rows than asked (the fake: 80 more, live: 1080 for 1000)."""
+    fake = InProcessFake()
+    fields = {'limit': limit} if limit else {}
+    fetched = await fetch(fake, mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', **fields)
+    (request,) = fake.paths('/api/futures/liquidation/history')
+    assert request.url.params['limit'] == str(limit or 1000)
+    assert 'start_time' not in request.url.params
+    assert len(fetched.data) == (limit or 1000)
+    assert fetched.data.rows[-1]['time'] == NOW_MS  # the latest
+
+
 async def test_limit_above_1000_returns_the_latest_rows() -> None:
     fake = InProcessFake()
     fetched = await fetch(fake, mode='coin_liquidation_history', coin='BTC', interval='1h', limit=2500)
-    assert len(fetched.data) == 2500
-    assert fetched.data[-1]['time'] == NOW_MS
+    times = [row['time'] for row in fetched.data.rows]
+    assert len(times) == 2500
+    assert times == [NOW_MS - (2499 - i) * HOUR for i in range(2500)]
+
+
+async def test_latest_means_coinglass_latest_not_the_clock() -> None:
+    """A feed that stopped 30 days before "now": the latest rows are CoinGlass's latest, `limit` of them."""
+    fake = InProcessFake(drop_after=NOW_MS - 30 * DAY)
+    fetched = await fetch(fake, mode='coin_liquidation_history', coin='BTC', interval='1h', limit=2500)
+    times = [row['time'] for row in fetched.data.rows]
+    assert len(times) == 2500
+    assert times[-1] == NOW_MS - 30 * DAY
+    assert times == sorted(set(times))
+    assert fetched.notes == ()
+
+
+async def test_a_short_history_says_how_much_coinglass_had() -> None:
+    fake = InProcessFake(drop_before=NOW_MS - 50 * DAY)
+    fetched = await fetch(fake, mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', limit=5000)
+    assert len(fetched.data) == 50 * 24 + 1
+    assert 'returned history from 2025-10-02 00:00 UTC only (1201 rows, not 5000)' in fetched.notes[0]
 
 
 async def test_a_span_beyond_the_plans_depth_is_reported() -> None:
@@ -89,7 +121,7 @@ async def test_a_span_beyond_the_plans_depth_is_reported() -> None:
     fetched = await fetch(
         fake, mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', start_time=NOW_MS - 90 * DAY
     )
-    assert fetched.data[0]['time'] == NOW_MS - 30 * DAY
+    assert fetched.data.rows[0]['time'] == NOW_MS - 30 * DAY
     assert 'returned history from 2025-10-22' in fetched.notes[0]
     assert 'plan' in fetched.notes[0]
 
@@ -99,11 +131,11 @@ async def test_orders_page_back_to_start_time() -> None:
     fetched = await fetch(
         fake, mode='liquidation_orders', exchange='Binance', coin='BTC', start_time=NOW_MS - DAY, end_time=NOW_MS
     )
-    assert all(NOW_MS - DAY <= row['time'] <= NOW_MS for row in fetched.data)
+    assert all(NOW_MS - DAY <= row['time'] <= NOW_MS for row in fetched.data.rows)
     pages = fake.paths('/api/futures/liquidation/order')
     assert len(pages) >= 2
     assert all(page.url.params['start_time'] == str(NOW_MS - DAY) for page in pages)
-    oldest = min(row['time'] for row in fetched.data)
+    oldest = min(row['time'] for row in fetched.data.rows)
     assert oldest - (NOW_MS - DAY) < 3 * 3600_000  # reached the start, not just the first page
 
 

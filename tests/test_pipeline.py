@@ -102,7 +102,7 @@ def test_a_new_endpoint_of_an_existing_kind_is_one_row(tmp_path: Path) -> None:
     item = result['item']
     assert result['exit_code'] == 0
     assert item['success'] is True, item['message']
-    assert item['message'].startswith('Fetched exchange ranking for SOL (4h): 5 rows.')
+    assert item['message'].startswith('Fetched exchange ranking for SOL (4h): 7 rows.')  # All and six exchanges
     assert item['summary']['exchanges'][0]['exchange'] == 'Binance'  # the kind's summary, largest share first
     assert {'exchange', 'liquidation_usd'} <= set(item['data'][0])  # the kind's flat rows
     assert result['charges'] == [{'event_name': 'SOL_EXCHANGE_RANKING', 'event_price_usd': 0.001}]
@@ -117,14 +117,16 @@ def test_every_kind_has_every_piece(kind: Kind) -> None:
     assert any(endpoint.kind is kind for endpoint in ENDPOINTS.values()), f'no endpoint returns {kind}'
     assert (spec.summarize is None) == (kind in KINDS_WITHOUT_SUMMARY)
     assert (spec.draw is None) == (kind in KINDS_WITHOUT_CHART)
-    empty = spec.parse(None)  # CoinGlass's `data: null`
-    assert spec.is_empty(empty)
-    assert spec.size(empty).startswith('0 ')
     mode = next(mode for mode, endpoint in ENDPOINTS.items() if endpoint.kind is kind)
-    assert spec.rows(fetched(mode, empty)) == []
+    empty = fetched(mode, None)  # CoinGlass's `data: null`, parsed
+    assert spec.is_empty(empty.data)
+    assert spec.size(empty.data).startswith('0 ')
+    full = json.loads(json.dumps(spec.full_data(empty.data)))  # what the dataset item holds: JSON
+    assert not full or not any(full.values())
+    assert spec.rows(empty) == []
     if spec.summarize is not None:
-        assert isinstance(spec.summarize(fetched(mode, empty)), dict)
-    assert spec.subject(fetched(mode, empty).query)
+        assert isinstance(spec.summarize(empty), dict)
+    assert spec.subject(empty.query)
 
 
 def test_the_registry_covers_every_kind_and_mode() -> None:
@@ -165,7 +167,7 @@ def check_isolated(run: InProcessRun, failed_index: int, error_type: str, stage:
 def test_a_summary_that_raises_fails_only_its_query(
     actor: Callable[..., InProcessRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr('src.kinds.exchange_list.shares', boom)
+    monkeypatch.setattr('src.kinds.exchange_list.share_entries', boom)
     check_isolated(actor(ISOLATION_BATCH), 1, 'internal', 'summarizing')
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from liquidation_fixtures import (
     COIN_HISTORY,
     COIN_MAP,
@@ -15,6 +16,7 @@ from liquidation_fixtures import (
     ORDERS,
     PAIR_HISTORY,
     PAIR_MAP,
+    parsed,
     summarize,
 )
 
@@ -283,6 +285,8 @@ HISTORY_SUMMARY = {
     'net_long_minus_short_usd': 150.25,
     'long_share': 0.6154,  # 400.5 / 650.75 = 0.61544...
     'largest_interval': {'time': 2000, 'long_usd': 300.0, 'short_usd': 50.0, 'total_usd': 350.0},  # 350 > 300.75
+    'last_interval_open': False,
+    'missing_figures': 0,
 }
 
 
@@ -305,7 +309,32 @@ def test_empty_history() -> None:
         'net_long_minus_short_usd': 0.0,
         'long_share': None,
         'largest_interval': None,
+        'last_interval_open': False,
+        'missing_figures': 0,
     }
+
+
+def test_the_newest_interval_is_marked_open_until_it_closes() -> None:
+    day = 86_400_000
+    rows = [{'time': 10 * day, 'long_liquidation_usd': 1.0, 'short_liquidation_usd': 2.0}]
+    for now, is_open in ((10 * day, True), (11 * day - 1, True), (11 * day, False)):
+        s = summarize('pair_liquidation_history', rows, now_ms=now, interval='1d')
+        assert s is not None
+        assert s['last_interval_open'] is is_open, now
+    hourly = summarize('pair_liquidation_history', rows, now_ms=10 * day + 3_600_000, interval='1h')
+    assert hourly is not None
+    assert hourly['last_interval_open'] is False  # an hour after the last 1h interval opened
+
+
+def test_missing_figures_stay_missing_and_are_counted() -> None:
+    rows = [
+        {'time': 1000, 'long_liquidation_usd': None, 'short_liquidation_usd': '7.5'},
+        {'time': 2000, 'long_liquidation_usd': 2.0},  # short absent
+    ]
+    s = summarize('pair_liquidation_history', rows)
+    assert s is not None
+    assert (s['long_usd'], s['short_usd'], s['missing_figures']) == (2.0, 7.5, 2)
+    assert parsed('pair_liquidation_history', rows).rows[0]['long_liquidation_usd'] is None  # null, never 0
 
 
 def test_history_all_zero_has_no_long_share() -> None:
@@ -415,12 +444,39 @@ def test_exchange_list_shares_and_unknown_split() -> None:
     assert 'Binance' not in s['note']
 
 
-def test_exchange_list_total_from_all_row_wins_over_sum() -> None:
-    rows = [{**EXCHANGES[0], 'liquidation_usd': 2000.0}, *EXCHANGES[1:]]
+@pytest.mark.parametrize('all_row_total', [0.0, 2000.0, None], ids=['all-row-zero', 'all-row-double', 'all-row-null'])
+def test_an_all_row_that_contradicts_the_exchanges_gives_way_to_their_sum(all_row_total: float | None) -> None:
+    rows = [{**EXCHANGES[0], 'liquidation_usd': all_row_total}, *EXCHANGES[1:]]
     s = summarize('liquidation_exchange_list', rows)
     assert s is not None
-    assert s['total_usd'] == 2000.0
-    assert [e['share_pct'] for e in s['exchanges']] == [25.0, 15.0, 10.0]
+    assert s['total_usd'] == 1000.0  # 500 + 300 + 200
+    assert [e['share_pct'] for e in s['exchanges']] == [50.0, 30.0, 20.0]
+    shown = 'nothing' if all_row_total is None else f'${all_row_total:,.2f}'
+    assert f"CoinGlass's All row says {shown} while the exchanges add up to $1,000.00" in s['note']
+
+
+def test_an_agreeing_all_row_leaves_no_note_about_the_total() -> None:
+    s = summarize('liquidation_exchange_list', [{**EXCHANGES[0], 'liquidation_usd': 1000.4}, *EXCHANGES[1:]])
+    assert s is not None
+    assert 'All row' not in (s['note'] or '')
+
+
+def test_a_row_total_that_contradicts_its_long_and_short_gives_way_to_them() -> None:
+    rows = [
+        {'exchange': 'Binance', 'liquidation_usd': 0.0, 'long_liquidation_usd': 200.0, 'short_liquidation_usd': 300.0},
+        {'exchange': 'OKX', 'liquidation_usd': 100.0, 'longLiquidation_usd': 60.0, 'shortLiquidation_usd': 40.0},
+    ]
+    s = summarize('liquidation_exchange_list', rows)
+    assert s is not None
+    assert s['total_usd'] == 600.0
+    assert s['exchanges'][0] == {
+        'exchange': 'Binance',
+        'liquidation_usd': 500.0,
+        'share_pct': 83.333,
+        'long_share_pct': 40.0,
+    }
+    assert 'Binance ($0.00 against long + short $500.00)' in s['note']
+    assert 'OKX' not in s['note']
 
 
 def test_exchange_list_without_all_row_sums_and_has_no_note() -> None:

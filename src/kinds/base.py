@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from src.inputs import Query
+    from src.kinds.contracts import Table
 
 D = TypeVar('D')
 Summary: TypeAlias = dict[str, Any]
@@ -50,6 +51,7 @@ class Fetched(Generic[D]):
         notes: Sentences for the message (a shorter history than asked, a missing reference price, ...).
         reference: The reference price, for kinds that need one; None when it could not be fetched.
         now_ms: The run's "now" (epoch ms), which relative times were read against.
+        empty_reason: Why the data is empty when CoinGlass itself did send data (a filter of ours matched none).
     """
 
     query: Query
@@ -57,6 +59,7 @@ class Fetched(Generic[D]):
     notes: tuple[str, ...] = ()
     reference: ReferencePrice | None = None
     now_ms: int = 0
+    empty_reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,8 +68,9 @@ class KindSpec(Generic[D]):
 
     Attributes:
         retrieval: How the answer is fetched (one call, time windows, backward pages, a lookup search).
-        parse: CoinGlass's `data` (None for no data) to the kind's data; raises `BadResponseError` naming the
-            field and value it cannot read.
+        parse: CoinGlass's `data` (None for no data) to the kind's data, by the kind's reply contract; raises
+            `BadResponseError` naming the field and value it cannot read.
+        full_data: The data as `output: "full"` delivers it: CoinGlass's structure and names, values typed.
         is_empty: Whether parsed data holds nothing (an empty answer is a success that is not charged).
         size: The data's size for messages, e.g. `60 price levels`.
         subject: What a query is about, for messages, e.g. `Binance_BTCUSDT (1d)`.
@@ -79,6 +83,7 @@ class KindSpec(Generic[D]):
 
     retrieval: Retrieval
     parse: Callable[[Any], D]
+    full_data: Callable[[D], Any]
     is_empty: Callable[[D], bool]
     size: Callable[[D], str]
     subject: Callable[[Query], str]
@@ -95,16 +100,21 @@ def default_subject(query: Query) -> str:
     return f'{target} ({detail})' if detail else target
 
 
-def list_size(data: list[Any]) -> str:
+def table_size(table: Table[Any]) -> str:
     """`12 rows`."""
-    return f'{len(data)} rows'
+    return f'{len(table)} rows'
 
 
-def list_is_empty(data: list[Any]) -> bool:
+def table_is_empty(table: Table[Any]) -> bool:
     """No rows."""
-    return not data
+    return not table.rows
 
 
-def rows_unchanged(fetched: Fetched[list[Row]]) -> list[Row]:
-    """A list kind's records, as they are (a new list)."""
-    return list(fetched.data)
+def table_rows(table: Table[Any]) -> list[Row]:
+    """A list reply's rows as they go into the dataset (a new list)."""
+    return list(table.rows)
+
+
+def rows_of_table(fetched: Fetched[Table[Any]]) -> list[Row]:
+    """A list kind's flat rows are its rows, as they are."""
+    return list(fetched.data.rows)

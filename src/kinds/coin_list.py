@@ -1,7 +1,8 @@
 """Liquidations by coin on one exchange over the last 1h, 4h, 12h and 24h; realized, in USD.
 
 Data: rows `{"symbol", "liquidation_usd_24h", "long_liquidation_usd_24h", "short_liquidation_usd_24h", ...}` with
-the same three fields for `_12h`, `_4h` and `_1h`.
+the same three fields for `_12h`, `_4h` and `_1h` (the hybrid spelling `longLiquidation_usd_24h` the exchange list
+uses live is read too). Each coin's 24h total is checked against its long and short, as in the exchange list.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from src.kinds.base import (
     Fetched,
     KindSpec,
     Retrieval,
-    Row,
     Summary,
     default_subject,
-    list_is_empty,
-    list_size,
-    rows_unchanged,
+    rows_of_table,
+    table_is_empty,
+    table_rows,
+    table_size,
 )
-from src.kinds.figures import amount, shares, usd
-from src.normalize import normalize_rows
+from src.kinds.contracts import Amount, Record, Table, read_table, spelled
+from src.kinds.figures import row_total, share_entries, usd
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,18 +31,63 @@ if TYPE_CHECKING:
 TOP_COINS: Final = 10
 
 
-def summarize(fetched: Fetched[list[Row]]) -> Summary:
+class CoinLiquidations(Record):
+    """One coin's liquidations over the last 24h, 12h, 4h and 1h (USD; None when CoinGlass sent none)."""
+
+    symbol: str
+    liquidation_usd_24h: Amount = None
+    long_usd_24h: Amount = spelled('long_liquidation_usd_24h', 'longLiquidation_usd_24h')
+    short_usd_24h: Amount = spelled('short_liquidation_usd_24h', 'shortLiquidation_usd_24h')
+    liquidation_usd_12h: Amount = None
+    long_usd_12h: Amount = spelled('long_liquidation_usd_12h', 'longLiquidation_usd_12h')
+    short_usd_12h: Amount = spelled('short_liquidation_usd_12h', 'shortLiquidation_usd_12h')
+    liquidation_usd_4h: Amount = None
+    long_usd_4h: Amount = spelled('long_liquidation_usd_4h', 'longLiquidation_usd_4h')
+    short_usd_4h: Amount = spelled('short_liquidation_usd_4h', 'shortLiquidation_usd_4h')
+    liquidation_usd_1h: Amount = None
+    long_usd_1h: Amount = spelled('long_liquidation_usd_1h', 'longLiquidation_usd_1h')
+    short_usd_1h: Amount = spelled('short_liquidation_usd_1h', 'shortLiquidation_usd_1h')
+
+    @property
+    def liquidation_usd(self) -> float | None:
+        """The 24h total, which the summary ranks by."""
+        return self.liquidation_usd_24h
+
+    @property
+    def long_usd(self) -> float | None:
+        """The 24h long part."""
+        return self.long_usd_24h
+
+    @property
+    def short_usd(self) -> float | None:
+        """The 24h short part."""
+        return self.short_usd_24h
+
+
+CoinTable = Table[CoinLiquidations]
+
+
+def parse(data: Any) -> CoinTable:
+    """A coin-list reply by the `CoinLiquidations` contract."""
+    return read_table(data, CoinLiquidations)
+
+
+def summarize(fetched: Fetched[CoinTable]) -> Summary:
     """The 24h total of every coin and the TOP_COINS coins' shares of it, largest first.
 
-    `note` names the coins whose 24h long/short split CoinGlass reported as 0 while their total is positive.
+    `note` names the top coins whose 24h total disagreed with its long and short (the parts are used), and those
+    whose split is unknown.
     """
-    total = sum(amount(row.get('liquidation_usd_24h')) for row in fetched.data)
-    ranked = sorted(fetched.data, key=lambda row: -amount(row.get('liquidation_usd_24h')))[:TOP_COINS]
-    entries, note = shares(ranked, total, name='symbol', suffix='_24h')
+    records = fetched.data.records
+    total = sum(row_total(record)[0] for record in records)
+    top = sorted(records, key=lambda record: -row_total(record)[0])[:TOP_COINS]
+    entries, note = share_entries(
+        top, grand_total=total, name_key='symbol', name=lambda row: row.symbol, amount_key='liquidation_usd_24h'
+    )
     return {'total_usd_24h': usd(total), 'coins': entries, 'note': note}
 
 
-def draw(fig: Figure, fetched: Fetched[list[Row]], summary: Mapping[str, Any] | None) -> str | None:
+def draw(fig: Figure, fetched: Fetched[CoinTable], summary: Mapping[str, Any] | None) -> str | None:
     """The top coins' shares of the 24h total, split into long and short where known."""
     from src import charts  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
 
@@ -57,13 +103,14 @@ def draw(fig: Figure, fetched: Fetched[list[Row]], summary: Mapping[str, Any] | 
     )
 
 
-SPEC: Final = KindSpec[list[Row]](
+SPEC: Final = KindSpec[CoinTable](
     retrieval=Retrieval.ONE_CALL,
-    parse=normalize_rows,
-    is_empty=list_is_empty,
-    size=list_size,
+    parse=parse,
+    full_data=table_rows,
+    is_empty=table_is_empty,
+    size=table_size,
     subject=default_subject,
     summarize=summarize,
-    rows=rows_unchanged,
+    rows=rows_of_table,
     draw=draw,
 )

@@ -1,7 +1,12 @@
 """Liquidations by exchange over a range (1h, 4h, 12h, 24h), for one coin or all coins; realized, in USD.
 
-Data: rows `{"exchange", "liquidation_usd", "long_liquidation_usd", "short_liquidation_usd"}`, the first with
-exchange `All` (the total across exchanges), sorted by `liquidation_usd` descending.
+Data: rows `{"exchange", "liquidation_usd", "longLiquidation_usd", "shortLiquidation_usd"}` as CoinGlass sends
+them live (its docs spell the split `long_liquidation_usd` / `short_liquidation_usd`; both are read), the first
+with exchange `All` (the total across exchanges), sorted by `liquidation_usd` descending.
+
+CoinGlass's totals are checked against their parts: the `All` row against the exchanges below it (it has been seen
+at 0 while they held $7.4M), and each row's `liquidation_usd` against its long and short. Where they disagree the
+summary uses the figure the parts give and says so in its `note`.
 """
 
 from __future__ import annotations
@@ -12,15 +17,15 @@ from src.kinds.base import (
     Fetched,
     KindSpec,
     Retrieval,
-    Row,
     Summary,
     default_subject,
-    list_is_empty,
-    list_size,
-    rows_unchanged,
+    rows_of_table,
+    table_is_empty,
+    table_rows,
+    table_size,
 )
-from src.kinds.figures import amount, shares, usd
-from src.normalize import normalize_rows
+from src.kinds.contracts import Amount, Record, Table, read_table, spelled
+from src.kinds.figures import consistent_total, row_total, share_entries, usd
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,28 +35,50 @@ if TYPE_CHECKING:
 ALL_EXCHANGES: Final = 'all'
 
 
-def _is_total(row: Mapping[str, Any]) -> bool:
-    return str(row.get('exchange', '')).strip().lower() == ALL_EXCHANGES
+class ExchangeLiquidations(Record):
+    """One exchange's liquidations over the range (USD; None when CoinGlass sent none)."""
+
+    exchange: str
+    liquidation_usd: Amount = None
+    long_usd: Amount = spelled('longLiquidation_usd', 'long_liquidation_usd')
+    short_usd: Amount = spelled('shortLiquidation_usd', 'short_liquidation_usd')
+
+    @property
+    def is_total(self) -> bool:
+        """Whether this is CoinGlass's `All` row."""
+        return self.exchange.strip().lower() == ALL_EXCHANGES
 
 
-def summarize(fetched: Fetched[list[Row]]) -> Summary:
-    """The total (the `All` row, else the sum of the exchanges) and each exchange's share of it, largest first.
+ExchangeTable = Table[ExchangeLiquidations]
 
-    `note` names the exchanges whose long/short split CoinGlass reported as 0 while their total is positive.
+
+def parse(data: Any) -> ExchangeTable:
+    """An exchange-list reply by the `ExchangeLiquidations` contract."""
+    return read_table(data, ExchangeLiquidations)
+
+
+def summarize(fetched: Fetched[ExchangeTable]) -> Summary:
+    """The total across exchanges and each exchange's share of it, largest first.
+
+    The total is the sum of the exchanges (each consistent with its long and short); `note` says when CoinGlass's
+    `All` row or an exchange's own total disagreed, and names the exchanges whose long/short split is unknown
+    (None when there is nothing to say).
     """
-    totals = [row for row in fetched.data if _is_total(row)]
-    exchanges = [row for row in fetched.data if not _is_total(row)]
-    total = (
-        amount(totals[0].get('liquidation_usd'))
-        if totals
-        else sum(amount(row.get('liquidation_usd')) for row in exchanges)
+    records = fetched.data.records
+    exchanges = sorted((record for record in records if not record.is_total), key=lambda row: -row_total(row)[0])
+    total = sum(row_total(record)[0] for record in exchanges)
+    entries, notes = share_entries(
+        exchanges, grand_total=total, name_key='exchange', name=lambda row: row.exchange, amount_key='liquidation_usd'
     )
-    ranked = sorted(exchanges, key=lambda row: -amount(row.get('liquidation_usd')))
-    entries, note = shares(ranked, total, name='exchange', suffix='')
+    given = next((record for record in records if record.is_total), None)
+    check = None
+    if given is not None and exchanges:
+        check = consistent_total(given.liquidation_usd, total, what="CoinGlass's All row", parts_name='the exchanges')
+    note = ' '.join(text for text in (check, notes) if text) or None
     return {'total_usd': usd(total), 'exchanges': entries, 'note': note}
 
 
-def draw(fig: Figure, fetched: Fetched[list[Row]], summary: Mapping[str, Any] | None) -> str | None:
+def draw(fig: Figure, fetched: Fetched[ExchangeTable], summary: Mapping[str, Any] | None) -> str | None:
     """Each exchange's share of the total, split into long and short where known."""
     from src import charts  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
 
@@ -67,13 +94,14 @@ def draw(fig: Figure, fetched: Fetched[list[Row]], summary: Mapping[str, Any] | 
     )
 
 
-SPEC: Final = KindSpec[list[Row]](
+SPEC: Final = KindSpec[ExchangeTable](
     retrieval=Retrieval.ONE_CALL,
-    parse=normalize_rows,
-    is_empty=list_is_empty,
-    size=list_size,
+    parse=parse,
+    full_data=table_rows,
+    is_empty=table_is_empty,
+    size=table_size,
     subject=default_subject,
     summarize=summarize,
-    rows=rows_unchanged,
+    rows=rows_of_table,
     draw=draw,
 )

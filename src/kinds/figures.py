@@ -7,14 +7,21 @@ Sums are taken on the raw floats and rounded only when a field is written: USD t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+import math
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Sequence
+
+R = TypeVar('R', bound='Split')
+TOTAL_TOLERANCE: Final = 1e-3  # CoinGlass's totals and their parts are sums of floats: 0.1 % (or $1) is agreement
 
 UNKNOWN_SPLIT_NOTE: Final = (
     'CoinGlass reported long and short liquidations of 0 while the total is positive for: {names}; '
     'their long_share_pct is null (split unknown), not 0.'
+)
+DISAGREEING_ROWS_NOTE: Final = (
+    "CoinGlass's own total disagreed with its long and short for: {rows}; the summary uses long + short."
 )
 
 
@@ -74,29 +81,75 @@ def long_share_pct(long_usd: float, short_usd: float) -> float | None:
     return pct(long_usd / split * 100.0) if split > 0 else None
 
 
-def shares(
-    rows: Sequence[Mapping[str, Any]], total: float, *, name: str, suffix: str
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Each row's share of `total` and its long share, with the note naming rows whose split is unknown.
+class Split(Protocol):
+    """A row with a total and its long and short parts (USD; None when CoinGlass sent none)."""
 
-    `name` is the field naming a row (`exchange`, `symbol`); `suffix` ends the amount fields (`''` for
-    `liquidation_usd`, `'_24h'` for `liquidation_usd_24h`). A row whose long and short are 0 while its total is
-    positive has an unknown split: its `long_share_pct` is None, never 0.
+    @property
+    def liquidation_usd(self) -> float | None:
+        """CoinGlass's own total."""
+
+    @property
+    def long_usd(self) -> float | None:
+        """The long part."""
+
+    @property
+    def short_usd(self) -> float | None:
+        """The short part."""
+
+
+def row_total(row: Split) -> tuple[float, str | None]:
+    """The row's total, consistent with its parts, and why it is not CoinGlass's own total (None when it is).
+
+    The long and short parts win when they are known and disagree with `liquidation_usd` (or it is missing).
     """
-    unknown: list[str] = []
-    result = []
-    for row in rows:
-        value = amount(row.get(f'liquidation_usd{suffix}'))
-        long_usd = amount(row.get(f'long_liquidation_usd{suffix}'))
-        short_usd = amount(row.get(f'short_liquidation_usd{suffix}'))
-        if value > 0 and long_usd + short_usd <= 0:
-            unknown.append(str(row.get(name)))
-        result.append(
+    given = row.liquidation_usd
+    parts = amount(row.long_usd) + amount(row.short_usd)
+    if parts <= 0 or (given is not None and math.isclose(given, parts, rel_tol=TOTAL_TOLERANCE, abs_tol=1.0)):
+        return amount(given), None
+    return parts, f'{_money(given)} against long + short {_money(parts)}'
+
+
+def consistent_total(given: float | None, parts: float, *, what: str, parts_name: str) -> str | None:
+    """None when CoinGlass's `given` total agrees with the sum of its parts, else a sentence saying the sum is used."""
+    if given is not None and math.isclose(given, parts, rel_tol=TOTAL_TOLERANCE, abs_tol=1.0):
+        return None
+    return f'{what} says {_money(given)} while {parts_name} add up to {_money(parts)}; the summary uses the sum.'
+
+
+def share_entries(
+    rows: Sequence[R], *, grand_total: float, name_key: str, name: Callable[[R], str], amount_key: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Each row's total (consistent with its parts, see `row_total`), its share of `grand_total`, its long share.
+
+    Entries are `{name_key, amount_key, "share_pct", "long_share_pct"}` in the rows' order. A row whose long
+    and short are 0 while its total is positive has an unknown split: `long_share_pct` None, never 0. The note
+    (None when there is nothing to say) names the rows with an unknown split and the rows whose own total
+    disagreed with their parts.
+    """
+    totals = [row_total(row) for row in rows]
+    entries = []
+    unknown, disagreeing = [], []
+    for row, (total, disagreement) in zip(rows, totals, strict=True):
+        long_usd, short_usd = amount(row.long_usd), amount(row.short_usd)
+        if total > 0 and long_usd + short_usd <= 0:
+            unknown.append(name(row))
+        if disagreement:
+            disagreeing.append(f'{name(row)} ({disagreement})')
+        entries.append(
             {
-                name: row.get(name),
-                f'liquidation_usd{suffix}': usd(value),
-                'share_pct': share_pct(value, total),
+                name_key: name(row),
+                amount_key: usd(total),
+                'share_pct': share_pct(total, grand_total),
                 'long_share_pct': long_share_pct(long_usd, short_usd),
             }
         )
-    return result, UNKNOWN_SPLIT_NOTE.format(names=', '.join(unknown)) if unknown else None
+    notes = []
+    if unknown:
+        notes.append(UNKNOWN_SPLIT_NOTE.format(names=', '.join(unknown)))
+    if disagreeing:
+        notes.append(DISAGREEING_ROWS_NOTE.format(rows='; '.join(disagreeing)))
+    return entries, ' '.join(notes) or None
+
+
+def _money(value: float | None) -> str:
+    return 'nothing' if value is None else f'${value:,.2f}'

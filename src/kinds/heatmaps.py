@@ -1,20 +1,23 @@
 """Liquidation heatmaps (pair and coin, models 1-3): modelled liquidation intensity over time and price.
 
 Data: `{"y_axis": [price, ...], "liquidation_leverage_data": [[x, y, value], ...], "price_candlesticks":
-[[time_s, open, high, low, close, volume_usd], ...], ...}`. A cell's `x` indexes the candles and `y` the price
-axis; candle times are epoch **seconds**, as CoinGlass sends them. Values are CoinGlass's modelled intensity in
-USD, not realized liquidations.
+[[time_s, open, high, low, close, volume_usd], ...], "update_time": ms}`. A cell's `x` indexes the candles and `y`
+the price axis; candle times are epoch **seconds**, as CoinGlass sends them, and candle prices arrive as strings.
+Values are CoinGlass's modelled intensity in USD, not realized liquidations. `update_time` (epoch ms, when
+CoinGlass computed the heatmap) is undocumented but sent live; it and any other field are kept.
 
 Hotspots are price bands built by the rule in HOTSPOT_BAND_RULE.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
+
+from pydantic import model_validator
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
+from src.kinds.contracts import Amount, Record, Whole, bad, padded, validate
 from src.kinds.figures import distance_pct, usd
-from src.normalize import normalize_heatmap
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -22,6 +25,50 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 HeatmapData = dict[str, Any]
+AXES: Final = ('y_axis', 'liquidation_leverage_data', 'price_candlesticks')
+CANDLE_LENGTH: Final = 6
+Candle = Annotated[tuple[Whole, Amount, Amount, Amount, Amount, Amount], padded(CANDLE_LENGTH)]
+"""`[time_s, open, high, low, close, volume_usd]`; a candle without its volume reads as one with `None`."""
+
+
+class HeatmapReply(Record):
+    """A heatmap reply: the price axis, the sparse cells, the candles, and whatever else CoinGlass sends."""
+
+    y_axis: list[Amount] | None = None
+    liquidation_leverage_data: list[tuple[int, int, Amount]] | None = None
+    price_candlesticks: list[Candle] | None = None
+
+    @model_validator(mode='after')
+    def _cells_inside_the_axes(self) -> HeatmapReply:
+        prices, candles = len(self.y_axis or ()), len(self.price_candlesticks or ())
+        for index, (x, y, _value) in enumerate(self.liquidation_leverage_data or ()):
+            if not (0 <= x < candles and 0 <= y < prices):
+                where = f'data.liquidation_leverage_data[{index}]'
+                raise bad(where, [x, y], f'points outside {candles} candles x {prices} price levels')
+        for index, price in enumerate(self.y_axis or ()):
+            if price is None:
+                raise bad(f'data.y_axis[{index}]', price, 'a price level without a price')
+        return self
+
+
+def parse(data: Any) -> HeatmapData:
+    """A heatmap reply by the `HeatmapReply` contract, as lists of typed values with the unknown fields kept.
+
+    Raises:
+        BadResponseError: A value is not a number, a cell points outside the axes, or the reply is not an object.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise bad('data', data, 'not an object')
+    reply = validate(HeatmapReply, data, 'data')
+    return {
+        'y_axis': list(reply.y_axis or []),
+        'liquidation_leverage_data': [list(cell) for cell in reply.liquidation_leverage_data or []],
+        'price_candlesticks': [list(candle) for candle in reply.price_candlesticks or []],
+        **{key: value for key, value in data.items() if key not in AXES},
+    }
+
 
 HOTSPOT_BAND_RULE: Final = (
     'Heatmap values are summed per price level over all candles; the largest level not yet in a band is the peak, '
@@ -61,7 +108,10 @@ def _build_bands(level_totals: Sequence[float]) -> list[tuple[int, int, int]]:
 
 def _swept(candles: Sequence[Sequence[Any]], after_x: int, price_low: float, price_high: float) -> bool:
     """Whether a candle after index `after_x` traded through `[price_low, price_high]`."""
-    return any(float(c[3]) <= price_high and float(c[2]) >= price_low for c in candles[after_x + 1 :])
+    return any(
+        candle[3] is not None and candle[2] is not None and candle[3] <= price_high and candle[2] >= price_low
+        for candle in candles[after_x + 1 :]
+    )
 
 
 def summarize(fetched: Fetched[HeatmapData]) -> Summary:
@@ -73,12 +123,14 @@ def summarize(fetched: Fetched[HeatmapData]) -> Summary:
     y_axis: Sequence[float] = data.get('y_axis') or []
     cells: Sequence[Sequence[Any]] = data.get('liquidation_leverage_data') or []
     candles: Sequence[Sequence[Any]] = data.get('price_candlesticks') or []
-    last_close = float(candles[-1][4]) if candles else None
+    last_close = next((float(candle[4]) for candle in reversed(candles) if candle[4] is not None), None)
 
     level_totals = [0.0] * len(y_axis)
     first_x: dict[int, int] = {}
     total = 0.0
     for x, y, value in cells:
+        if value is None:
+            continue
         total += value
         level_totals[y] += value
         if value > 0 and (y not in first_x or x < first_x[y]):
@@ -146,7 +198,7 @@ def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: Mapping[str, Any] 
     times = charts.epoch_dates([candle[0] for candle in candles], 's')
     grid = np.zeros((y_axis.size, len(candles)), dtype=np.float64)
     if cells:
-        arr = np.asarray(cells, dtype=np.float64)
+        arr = np.asarray([cell for cell in cells if cell[2] is not None], dtype=np.float64).reshape(-1, 3)
         np.add.at(grid, (arr[:, 1].astype(np.intp), arr[:, 0].astype(np.intp)), arr[:, 2])
     ax = fig.add_subplot()
     norm = charts.intensity_norm(grid)
@@ -159,7 +211,8 @@ def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: Mapping[str, Any] 
     if isinstance(norm, mcolors.LogNorm):
         colorbar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     colorbar.ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.plot(times, [float(candle[4]) for candle in candles], color='white', lw=1.4, label='Close price')
+    closes = [np.nan if candle[4] is None else float(candle[4]) for candle in candles]
+    ax.plot(times, closes, color='white', lw=1.4, label='Close price')
     hotspots = (summary or {}).get('hotspots') or summarize(fetched)['hotspots']
     charts.mark_prices(ax, [float(band['peak_price']) for band in hotspots[:3]], 'Top hotspot bands (peak price)')
     charts.utc_date_axis(ax)
@@ -172,7 +225,8 @@ def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: Mapping[str, Any] 
 
 SPEC: Final = KindSpec[HeatmapData](
     retrieval=Retrieval.ONE_CALL,
-    parse=normalize_heatmap,
+    parse=parse,
+    full_data=lambda data: data,
     is_empty=lambda data: not data['liquidation_leverage_data'] and not data['price_candlesticks'],
     size=lambda data: f'{len(data["price_candlesticks"])} candles, {len(data["liquidation_leverage_data"])} cells',
     subject=default_subject,

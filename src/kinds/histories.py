@@ -2,7 +2,10 @@
 
 Data: rows `{"time": ms, "long_liquidation_usd", "short_liquidation_usd"}` for a pair, and the same with
 `aggregated_long_liquidation_usd` / `aggregated_short_liquidation_usd` for a coin across exchanges, ascending in
-time. A span of any length is fetched in windows of 1000 rows (`Retrieval.TIME_WINDOWS`) and merged.
+time; amounts are numbers live and numeric strings in the docs. CoinGlass may answer with more rows than asked
+(1,080 for 1,000; 4,500 daily rows with years of leading zeros): the fetch stage keeps `limit`. The newest row is
+often the interval still open at the time of the request, so its figures are partial. A span of any length is
+fetched in windows of 1000 rows (`Retrieval.TIME_WINDOWS`) and merged.
 """
 
 from __future__ import annotations
@@ -13,81 +16,88 @@ from src.kinds.base import (
     Fetched,
     KindSpec,
     Retrieval,
-    Row,
     Summary,
     default_subject,
-    list_is_empty,
-    list_size,
-    rows_unchanged,
+    rows_of_table,
+    table_is_empty,
+    table_rows,
+    table_size,
 )
-from src.kinds.figures import amount, usd
-from src.normalize import normalize_rows
+from src.kinds.contracts import Amount, Record, Table, Whole, read_table, spelled
+from src.kinds.figures import usd
+from src.times import duration_ms
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
 
     from matplotlib.figure import Figure
 
-LONG_FIELDS: Final = ('long_liquidation_usd', 'aggregated_long_liquidation_usd')
-SHORT_FIELDS: Final = ('short_liquidation_usd', 'aggregated_short_liquidation_usd')
+
+class Interval(Record):
+    """One interval: its open time (epoch ms) and the long and short liquidations in it (USD; None when missing)."""
+
+    time: Whole
+    long_usd: Amount = spelled('long_liquidation_usd', 'aggregated_long_liquidation_usd', 'longLiquidation_usd')
+    short_usd: Amount = spelled('short_liquidation_usd', 'aggregated_short_liquidation_usd', 'shortLiquidation_usd')
 
 
-def _first_present(row: Mapping[str, Any], keys: Sequence[str]) -> float:
-    for key in keys:
-        if key in row:
-            return amount(row[key])
-    return 0.0
+History = Table[Interval]
 
 
-def sides(row: Mapping[str, Any]) -> tuple[float, float]:
-    """`(long_usd, short_usd)` of a pair or coin history row."""
-    return _first_present(row, LONG_FIELDS), _first_present(row, SHORT_FIELDS)
+def parse(data: Any) -> History:
+    """A history reply by the `Interval` contract."""
+    return read_table(data, Interval)
 
 
-def summarize(fetched: Fetched[list[Row]]) -> Summary:
-    """Totals over the span, the long share, and the interval with the most liquidations."""
-    rows = fetched.data
-    long_total = short_total = 0.0
-    largest: dict[str, Any] | None = None
-    largest_total = -1.0
-    for row in rows:
-        long_usd, short_usd = sides(row)
-        long_total += long_usd
-        short_total += short_usd
-        if long_usd + short_usd > largest_total:
-            largest_total = long_usd + short_usd
-            largest = {
-                'time': row.get('time'),
-                'long_usd': usd(long_usd),
-                'short_usd': usd(short_usd),
-                'total_usd': usd(largest_total),
-            }
-    times = [row['time'] for row in rows if row.get('time') is not None]
+def summarize(fetched: Fetched[History]) -> Summary:
+    """Totals over the span, the long share, the interval with the most liquidations, and whether the last is open.
+
+    `last_interval_open` is true when the newest interval had not closed at the run's "now": its figures are partial.
+    Missing figures (null) count as nothing in the totals; `missing_figures` says how many there were.
+    """
+    records = fetched.data.records
+    long_total = sum(record.long_usd or 0.0 for record in records)
+    short_total = sum(record.short_usd or 0.0 for record in records)
+    largest = max(records, key=lambda record: (record.long_usd or 0.0) + (record.short_usd or 0.0), default=None)
     grand_total = long_total + short_total
+    last = records[-1] if records else None
+    step = duration_ms(fetched.query.interval or '1d')
     return {
-        'intervals': len(rows),
-        'first_time': min(times) if times else None,
-        'last_time': max(times) if times else None,
+        'intervals': len(records),
+        'first_time': records[0].time if records else None,
+        'last_time': last.time if last else None,
+        'last_interval_open': last is not None and last.time + step > fetched.now_ms,
         'long_usd': usd(long_total),
         'short_usd': usd(short_total),
         'total_usd': usd(grand_total),
         'net_long_minus_short_usd': usd(long_total - short_total),
         'long_share': round(long_total / grand_total, 4) if grand_total else None,
-        'largest_interval': largest,
+        'largest_interval': None if largest is None else _interval(largest),
+        'missing_figures': sum((record.long_usd is None) + (record.short_usd is None) for record in records),
     }
 
 
-def draw(fig: Figure, fetched: Fetched[list[Row]], _summary: Mapping[str, Any] | None) -> str | None:
+def _interval(record: Interval) -> dict[str, Any]:
+    long_usd, short_usd = record.long_usd or 0.0, record.short_usd or 0.0
+    return {
+        'time': record.time,
+        'long_usd': usd(long_usd),
+        'short_usd': usd(short_usd),
+        'total_usd': usd(long_usd + short_usd),
+    }
+
+
+def draw(fig: Figure, fetched: Fetched[History], _summary: Mapping[str, Any] | None) -> str | None:
     """Stacked long and short liquidation bars over time."""
     import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
 
     from src import charts  # noqa: PLC0415
 
-    rows = [row for row in fetched.data if row.get('time') is not None]
-    if not rows:
+    records = fetched.data.records
+    if not records:
         return 'No data'
-    dates = charts.epoch_dates([row['time'] for row in rows], 'ms')
-    amounts = np.asarray([sides(row) for row in rows], dtype=np.float64)
+    dates = charts.epoch_dates([record.time for record in records], 'ms')
+    amounts = np.asarray([(record.long_usd or 0.0, record.short_usd or 0.0) for record in records], dtype=np.float64)
     width = charts.bar_width(dates)
     ax = fig.add_subplot()
     ax.bar(dates, amounts[:, 0], width=width, color=charts.LONG_COLOUR, label='Long liquidations', align='center')
@@ -106,13 +116,14 @@ def draw(fig: Figure, fetched: Fetched[list[Row]], _summary: Mapping[str, Any] |
     return None
 
 
-SPEC: Final = KindSpec[list[Row]](
+SPEC: Final = KindSpec[History](
     retrieval=Retrieval.TIME_WINDOWS,
-    parse=normalize_rows,
-    is_empty=list_is_empty,
-    size=list_size,
+    parse=parse,
+    full_data=table_rows,
+    is_empty=table_is_empty,
+    size=table_size,
     subject=default_subject,
     summarize=summarize,
-    rows=rows_unchanged,
+    rows=rows_of_table,
     draw=draw,
 )

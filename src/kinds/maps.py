@@ -1,18 +1,25 @@
 """Liquidation maps (pair and coin): levels by price, read against the latest price of the pair.
 
-Data: `{"<price>": [[price, level_usd, leverage | None, None], ...]}`, CoinGlass's `data.data`. Levels are
-CoinGlass's *modelled* liquidation intensity (where leveraged positions would be liquidated), in USD. Maps carry
-no price, so the fetch stage adds the latest 1-minute close of the pair (for a coin, its Binance USDT pair):
+Data: `{"<price>": [[price, level_usd, leverage | None, None], ...]}`, CoinGlass's documented `data.data`. Levels
+are CoinGlass's *modelled* liquidation intensity (where leveraged positions would be liquidated), in USD. Maps
+carry no price, so the fetch stage adds the latest 1-minute close of the pair (for a coin, its Binance USDT pair):
 levels below it are longs (they liquidate as the price falls), levels above it shorts.
+
+A capture of the coin map made through a third-party proxy shows another shape, unconfirmed without a proxy-free
+capture: `data.data` a list of per-exchange blocks `{"liqMapV2": {"<price>": [tuple, ...]}, "instrument": {...}}`
+beside a `last_price`. It is read too: the blocks' levels are merged into the documented shape.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+import math
+from typing import TYPE_CHECKING, Annotated, Any, Final
+
+from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
+from src.kinds.contracts import Amount, Record, bad, from_validation, padded, validate
 from src.kinds.figures import distance_pct, side_of, usable_reference, usd
-from src.normalize import normalize_map
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -23,6 +30,60 @@ MapData = dict[str, list[list[Any]]]
 
 CUMULATIVE_DISTANCES_PCT: Final = (1, 2, 5, 10)
 TOP_LEVELS: Final = 5
+TUPLE_LENGTH: Final = 4
+_PRICE_TOLERANCE: Final = 1e-9
+
+
+MapTuple = Annotated[tuple[Amount, Amount, Amount, Any], padded(TUPLE_LENGTH)]
+"""`[price, level_usd, leverage | None, extra]`: price and level in USD, leverage as a multiple."""
+_LEVELS: Final = TypeAdapter(dict[str, list[MapTuple]])
+
+
+class ExchangeBlock(Record):
+    """One exchange's part of the proxy-captured coin map: its levels, and its instrument (kept, not read)."""
+
+    levels: dict[str, list[MapTuple]] = Field(validation_alias=AliasChoices('liqMapV2', 'data'))
+
+
+def parse(data: Any) -> MapData:
+    """A map reply, documented or per-exchange, as `{"<price>": [[price, level, leverage, extra], ...]}`.
+
+    Raises:
+        BadResponseError: The reply is neither shape, a value is not a number, or a tuple's price is not its key.
+    """
+    if data is None or data == {}:
+        return {}
+    inner = data.get('data') if isinstance(data, dict) else data
+    if inner is None:
+        return {}
+    if isinstance(inner, list):
+        merged: MapData = {}
+        for index, block in enumerate(inner):
+            for key, tuples in _checked(validate(ExchangeBlock, block, f'data.data[{index}]').levels).items():
+                merged.setdefault(key, []).extend(tuples)
+        return merged
+    if not isinstance(inner, dict):
+        raise bad('data.data', inner, 'not an object of price levels')
+    try:
+        levels = _LEVELS.validate_python(inner)
+    except ValidationError as error:
+        raise from_validation(error, 'data.data') from None
+    return _checked(levels)
+
+
+def _checked(levels: dict[str, list[tuple[Any, ...]]]) -> MapData:
+    """The levels as lists, each tuple's price checked against its key."""
+    out: MapData = {}
+    for key, tuples in levels.items():
+        try:
+            key_price = float(key)
+        except ValueError:
+            raise bad('data.data key', key, 'not a price') from None
+        for index, (price, level, leverage, extra) in enumerate(tuples):
+            if price is None or not math.isclose(price, key_price, rel_tol=_PRICE_TOLERANCE, abs_tol=_PRICE_TOLERANCE):
+                raise bad(f'data.data.{key}[{index}][0]', price, f'not the price of its key {key}')
+            out.setdefault(key, []).append([price, level, leverage, extra])
+    return out
 
 
 def map_tuples(data: Mapping[str, Sequence[Any]]) -> list[tuple[float, float, Any]]:
@@ -208,7 +269,8 @@ def draw(fig: Figure, fetched: Fetched[MapData], _summary: Mapping[str, Any] | N
 
 SPEC: Final = KindSpec[MapData](
     retrieval=Retrieval.ONE_CALL,
-    parse=normalize_map,
+    parse=parse,
+    full_data=lambda data: data,
     is_empty=lambda data: not data,
     size=lambda data: f'{len(data)} price levels',
     subject=default_subject,

@@ -12,15 +12,15 @@ from src.kinds.base import (
     Fetched,
     KindSpec,
     Retrieval,
-    Row,
     Summary,
     default_subject,
-    list_is_empty,
-    list_size,
-    rows_unchanged,
+    rows_of_table,
+    table_is_empty,
+    table_rows,
+    table_size,
 )
+from src.kinds.contracts import Amount, Record, Table, read_table
 from src.kinds.figures import distance_pct
-from src.normalize import normalize_rows
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,20 +30,39 @@ if TYPE_CHECKING:
 MAX_CHART_ROWS: Final = 30
 
 
+class MaxPain(Record):
+    """One coin: its price and its long and short max-pain liquidation prices and levels (USD)."""
+
+    symbol: str
+    price: Amount = None
+    long_max_pain_liq_level: Amount = None
+    long_max_pain_liq_price: Amount = None
+    short_max_pain_liq_level: Amount = None
+    short_max_pain_liq_price: Amount = None
+
+
+MaxPainTable = Table[MaxPain]
+
+
+def parse(data: Any) -> MaxPainTable:
+    """A max-pain reply by the `MaxPain` contract."""
+    return read_table(data, MaxPain)
+
+
 def _distance(max_pain_price: float | None, price: float | None) -> float | None:
     return None if max_pain_price is None or price is None else distance_pct(max_pain_price, price)
 
 
-def summarize(fetched: Fetched[list[Row]]) -> Summary:
+def summarize(fetched: Fetched[MaxPainTable]) -> Summary:
     """`{"rows": [...]}`: each coin's max-pain prices and their signed distances (% of the coin's price)."""
     out = []
-    for row in fetched.data:
-        price = row.get('price')
-        long_price = row.get('long_max_pain_liq_price')
-        short_price = row.get('short_max_pain_liq_price')
+    for record in fetched.data.records:
+        price = record.price
+        long_price = record.long_max_pain_liq_price
+        short_price = record.short_max_pain_liq_price
         out.append(
             {
-                'symbol': row.get('symbol'),
+                'symbol': record.symbol,
                 'price': price,
                 'long_max_pain_price': long_price,
                 'long_distance_pct': _distance(long_price, price),
@@ -54,7 +73,7 @@ def summarize(fetched: Fetched[list[Row]]) -> Summary:
     return {'rows': out}
 
 
-def draw(fig: Figure, fetched: Fetched[list[Row]], summary: Mapping[str, Any] | None) -> str | None:
+def draw(fig: Figure, fetched: Fetched[MaxPainTable], summary: Mapping[str, Any] | None) -> str | None:
     """Per coin, the long and short max-pain prices as a distance (%) from the coin's price."""
     import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
     from matplotlib.ticker import FuncFormatter  # noqa: PLC0415
@@ -88,13 +107,14 @@ def draw(fig: Figure, fetched: Fetched[list[Row]], summary: Mapping[str, Any] | 
     return None
 
 
-SPEC: Final = KindSpec[list[Row]](
+SPEC: Final = KindSpec[MaxPainTable](
     retrieval=Retrieval.ONE_CALL,
-    parse=normalize_rows,
-    is_empty=list_is_empty,
-    size=list_size,
+    parse=parse,
+    full_data=table_rows,
+    is_empty=table_is_empty,
+    size=table_size,
     subject=default_subject,
     summarize=summarize,
-    rows=rows_unchanged,
+    rows=rows_of_table,
     draw=draw,
 )

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, list_is_empty, list_size, rows_unchanged
-from src.kinds.figures import amount, usd
-from src.normalize import normalize_rows
+from src.kinds.base import Fetched, KindSpec, Retrieval, Summary, rows_of_table, table_is_empty, table_rows, table_size
+from src.kinds.contracts import Amount, Record, Table, Whole, read_table
+from src.kinds.figures import usd
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -33,6 +33,24 @@ SIDE_SHORT_LIQUIDATED: Final = 1
 SIDE_LONG_LIQUIDATED: Final = 2
 
 
+class Order(Record):
+    """One liquidation order: when (epoch ms), at what price, for how many USD, and its raw `side`."""
+
+    time: Whole
+    price: Amount = None
+    usd_value: Amount = None
+    side: int | None = None
+    symbol: str | None = None
+
+
+Orders = Table[Order]
+
+
+def parse(data: Any) -> Orders:
+    """An orders reply by the `Order` contract."""
+    return read_table(data, Order)
+
+
 def position_side(side: object) -> str | None:
     """The position an order liquidated, by ORDER_SIDE_READING: `short` (side 1), `long` (side 2), else None."""
     if side == SIDE_SHORT_LIQUIDATED:
@@ -42,30 +60,31 @@ def position_side(side: object) -> str | None:
     return None
 
 
-def summarize(fetched: Fetched[list[Row]]) -> Summary:
+def summarize(fetched: Fetched[Orders]) -> Summary:
     """Counts and USD totals per liquidated side, the largest order, and the span's first and last time (ms)."""
     sums = {'long': 0.0, 'short': 0.0}
     counts = {'long': 0, 'short': 0}
     total = 0.0
-    largest: Mapping[str, Any] | None = None
-    for row in fetched.data:
-        value = amount(row.get('usd_value'))
+    largest: int | None = None
+    records = fetched.data.records
+    for index, record in enumerate(records):
+        value = record.usd_value or 0.0
         total += value
-        position = position_side(row.get('side'))
+        position = position_side(record.side)
         if position is not None:
             sums[position] += value
             counts[position] += 1
-        if largest is None or value > amount(largest.get('usd_value')):
-            largest = row
-    times = [row['time'] for row in fetched.data if row.get('time') is not None]
+        if largest is None or value > (records[largest].usd_value or 0.0):
+            largest = index
+    times = [record.time for record in records]
     return {
-        'count': len(fetched.data),
+        'count': len(records),
         'total_usd': usd(total),
         'long_liquidated_usd': usd(sums['long']),
         'short_liquidated_usd': usd(sums['short']),
         'long_liquidated_count': counts['long'],
         'short_liquidated_count': counts['short'],
-        'largest_order': None if largest is None else dict(largest),
+        'largest_order': None if largest is None else dict(fetched.data.rows[largest]),
         'side_reading': ORDER_SIDE_READING,
         'first_time': min(times) if times else None,
         'last_time': max(times) if times else None,
@@ -77,18 +96,18 @@ def subject(query: Query) -> str:
     return f'{query.coin} on {query.exchange}'
 
 
-def draw(fig: Figure, fetched: Fetched[list[Row]], _summary: Mapping[str, Any] | None) -> str | None:
+def draw(fig: Figure, fetched: Fetched[Orders], _summary: Mapping[str, Any] | None) -> str | None:
     """Orders by time and price, marker area by USD value, colour by the liquidated side."""
     import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
     from matplotlib.lines import Line2D  # noqa: PLC0415
 
     from src import charts  # noqa: PLC0415
 
-    rows = [row for row in fetched.data if row.get('time') is not None and row.get('price') is not None]
+    rows = [record for record in fetched.data.records if record.price is not None]
     if not rows:
         return 'No data'
-    rows.sort(key=lambda row: -amount(row.get('usd_value')))  # big markers first, small ones stay visible
-    values = np.asarray([amount(row.get('usd_value')) for row in rows], dtype=np.float64)
+    rows.sort(key=lambda record: -(record.usd_value or 0.0))  # big markers first, small ones stay visible
+    values = np.asarray([record.usd_value or 0.0 for record in rows], dtype=np.float64)
     biggest = float(values.max()) or 1.0
 
     def area(usd_values: Any) -> Any:
@@ -102,11 +121,11 @@ def draw(fig: Figure, fetched: Fetched[list[Row]], _summary: Mapping[str, Any] |
     )
     handles: list[Artist] = []
     for position, colour, label in groups:
-        picked = [i for i, row in enumerate(rows) if position_side(row.get('side')) == position]
+        picked = [i for i, record in enumerate(rows) if position_side(record.side) == position]
         if not picked:
             continue
-        dates = charts.epoch_dates([rows[i]['time'] for i in picked], 'ms')
-        prices = [float(rows[i]['price']) for i in picked]
+        dates = charts.epoch_dates([rows[i].time for i in picked], 'ms')
+        prices = [float(rows[i].price or 0.0) for i in picked]
         ax.scatter(dates, prices, s=area(values[picked]), c=colour, alpha=0.6, edgecolors='white', lw=0.5)
         handles.append(Line2D([], [], ls='', marker='o', markersize=9, color=colour, alpha=0.8, label=label))
     handles.extend(
@@ -144,13 +163,14 @@ def draw(fig: Figure, fetched: Fetched[list[Row]], _summary: Mapping[str, Any] |
     return None
 
 
-SPEC: Final = KindSpec[list[Row]](
+SPEC: Final = KindSpec[Orders](
     retrieval=Retrieval.BACKWARD_PAGES,
-    parse=normalize_rows,
-    is_empty=list_is_empty,
-    size=list_size,
+    parse=parse,
+    full_data=table_rows,
+    is_empty=table_is_empty,
+    size=table_size,
     subject=subject,
     summarize=summarize,
-    rows=rows_unchanged,
+    rows=rows_of_table,
     draw=draw,
 )

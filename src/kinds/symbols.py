@@ -1,19 +1,67 @@
 """Symbol search: CoinGlass's supported futures pairs matching a keyword, in the seed form `Binance_BTCUSDT`.
 
 Data: rows `{"symbol", "exchange", "instrument_id", "base_asset", "quote_asset", ..., "coin_supported"}`, built by
-the fetch stage from the supported-pairs and supported-coins lookups (`Retrieval.SYMBOL_SEARCH`). No summary and
-no chart.
+the fetch stage from the supported-pairs and supported-coins lookups (`Retrieval.SYMBOL_SEARCH`), which are read
+by the contracts here. No summary and no chart.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from src.kinds.base import KindSpec, Retrieval, Row, list_is_empty, list_size, rows_unchanged
-from src.normalize import normalize_rows
+from pydantic import TypeAdapter, ValidationError
+
+from src.kinds.base import KindSpec, Retrieval, Row
+from src.kinds.contracts import Record, bad, from_validation
 
 if TYPE_CHECKING:
     from src.inputs import Query
+
+
+class SupportedPair(Record):
+    """One pair of CoinGlass's supported-exchange-pairs lookup: its exchange-native id and assets; the rest kept."""
+
+    instrument_id: str
+    base_asset: str | None = None
+    quote_asset: str | None = None
+
+
+_PAIRS: Final = TypeAdapter(dict[str, list[SupportedPair]])
+_NAMES: Final = TypeAdapter(list[str])
+
+
+def read_pairs(data: Any) -> dict[str, list[dict[str, Any]]]:
+    """The supported-exchange-pairs lookup, `{exchange: [pair, ...]}` (None: no pairs), every field kept.
+
+    Raises:
+        BadResponseError: The lookup is not an object of lists of pairs with an `instrument_id`.
+    """
+    try:
+        pairs = _PAIRS.validate_python(data or {})
+    except ValidationError as error:
+        raise from_validation(error, 'data') from None
+    return {exchange: [pair.model_dump() for pair in listed] for exchange, listed in pairs.items()}
+
+
+def read_names(data: Any) -> list[str]:
+    """A lookup that is a list of names (supported coins, supported exchanges); None: no names.
+
+    Raises:
+        BadResponseError: The lookup is not a list of strings.
+    """
+    try:
+        return _NAMES.validate_python(data or [])
+    except ValidationError as error:
+        raise from_validation(error, 'data') from None
+
+
+def parse(data: Any) -> list[Row]:
+    """The search's records, built by the fetch stage (None: none)."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise bad('data', data, 'not a list')
+    return list(data)
 
 
 def subject(query: Query) -> str:
@@ -23,11 +71,12 @@ def subject(query: Query) -> str:
 
 SPEC: Final = KindSpec[list[Row]](
     retrieval=Retrieval.SYMBOL_SEARCH,
-    parse=normalize_rows,
-    is_empty=list_is_empty,
-    size=list_size,
+    parse=parse,
+    full_data=lambda rows: rows,
+    is_empty=lambda rows: not rows,
+    size=lambda rows: f'{len(rows)} rows',
     subject=subject,
     summarize=None,
-    rows=rows_unchanged,
+    rows=lambda fetched: list(fetched.data),
     draw=None,
 )
