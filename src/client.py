@@ -168,10 +168,13 @@ class CoinGlassClient:
 
 
 def _data_of(response: httpx.Response) -> Any:
-    """The answer's `data`, or raise the error the response stands for (with its Retry-After, if any)."""
+    """The answer's `data`, or raise the error the response stands for (with its Retry-After, if any).
+
+    Only standard JSON is read: `NaN` or `Infinity` in a body make it unreadable, as they would be in a dataset item.
+    """
     try:
-        body = json.loads(response.content)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json.loads(response.content, parse_constant=_not_json)
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError and `NaN`/`Infinity`
         failure: CoinGlassError | None = _unreadable(response)
     else:
         failure = classify(response.status_code, body)
@@ -181,6 +184,10 @@ def _data_of(response: httpx.Response) -> Any:
     if not isinstance(body, dict) or 'data' not in body:
         raise BadResponseError('a success answer without data', retryable=False)
     return body['data']
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f'{constant} is not JSON')
 
 
 def _unreadable(response: httpx.Response) -> CoinGlassError:

@@ -103,5 +103,8 @@ def _from_number(number: float) -> int:
 
 
 def iso(epoch_ms: int) -> str:
-    """An epoch-millisecond time as an ISO 8601 UTC string, for messages."""
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime('%Y-%m-%d %H:%M UTC')
+    """An epoch-millisecond time as an ISO 8601 UTC string, for messages (the raw number when no date holds it)."""
+    try:
+        return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime('%Y-%m-%d %H:%M UTC')
+    except (OverflowError, OSError, ValueError):
+        return f'{epoch_ms} ms'

@@ -387,34 +387,43 @@ def test_empty_orders() -> None:
 
 
 def test_max_pain_distances() -> None:
-    assert summarize('liquidation_max_pain', MAX_PAIN) == {
-        'rows': [
-            {
-                'symbol': 'AAA',
-                'price': 100.0,
-                'long_max_pain_price': 90.0,
-                'long_distance_pct': -10.0,
-                'short_max_pain_price': 112.5,
-                'short_distance_pct': 12.5,
-            },
-            {
-                'symbol': 'ETH',
-                'price': 4000.0,
-                'long_max_pain_price': 3900.0,
-                'long_distance_pct': -2.5,
-                'short_max_pain_price': 4100.0,
-                'short_distance_pct': 2.5,
-            },
-            {
-                'symbol': 'BTC',
-                'price': 110625.1,
-                'long_max_pain_price': 113046.71,
-                'long_distance_pct': 2.189,
-                'short_max_pain_price': 109748.37,
-                'short_distance_pct': -0.793,
-            },
-        ]
+    btc = {
+        'symbol': 'BTC',
+        'price': 110625.1,
+        'long_max_pain_price': 113046.71,
+        'long_distance_pct': 2.189,
+        'short_max_pain_price': 109748.37,
+        'short_distance_pct': -0.793,
     }
+    aaa = {
+        'symbol': 'AAA',
+        'price': 100.0,
+        'long_max_pain_price': 90.0,
+        'long_distance_pct': -10.0,
+        'short_max_pain_price': 112.5,
+        'short_distance_pct': 12.5,
+    }
+    eth = {
+        'symbol': 'ETH',
+        'price': 4000.0,
+        'long_max_pain_price': 3900.0,
+        'long_distance_pct': -2.5,
+        'short_max_pain_price': 4100.0,
+        'short_distance_pct': 2.5,
+    }
+    # by long + short max-pain level: BTC 120294751.45, then AAA and ETH (3.0 each) in CoinGlass's order
+    assert summarize('liquidation_max_pain', MAX_PAIN) == {'coins': 3, 'rows': [btc, aaa, eth]}
+
+
+def test_max_pain_summary_keeps_the_coins_with_the_most_at_stake() -> None:
+    rows = [
+        {'symbol': f'C{index}', 'price': 1.0, 'long_max_pain_liq_level': float(index), 'short_max_pain_liq_level': 1.0}
+        for index in range(40)
+    ]
+    s = summarize('liquidation_max_pain', rows)
+    assert s is not None
+    assert s['coins'] == 40
+    assert [row['symbol'] for row in s['rows']] == [f'C{index}' for index in range(39, 14, -1)]  # the 25 largest
 
 
 def test_max_pain_missing_price_gives_no_distance() -> None:

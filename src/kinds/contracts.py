@@ -55,14 +55,14 @@ def to_number(value: Any) -> int | float | None:
 
 
 def to_whole(value: Any) -> int:
-    """A whole number (a time or an index) from a number or a numeric string.
+    """A whole number of 0 or more (a time or an index) from a number or a numeric string.
 
     Raises:
-        ValueError: The value is missing or not a whole number.
+        ValueError: The value is missing, negative or not a whole number.
     """
     number = to_number(value)
-    if number is None or number != int(number):
-        raise ValueError('not a whole number')
+    if number is None or number != int(number) or number < 0:
+        raise ValueError('not a whole number of 0 or more')
     return int(number)
 
 

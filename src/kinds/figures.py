@@ -25,14 +25,25 @@ DISAGREEING_ROWS_NOTE: Final = (
 )
 
 
-def usd(value: float) -> float:
-    """A USD amount rounded to cents."""
-    return round(float(value), 2)
+def usd(value: float) -> float | None:
+    """A USD amount rounded to cents; None when it is not finite (absurd figures overflowed), as JSON has no inf."""
+    return rounded(value, 2)
 
 
-def pct(value: float) -> float:
-    """A percentage rounded to 3 decimals."""
-    return round(float(value), 3)
+def pct(value: float) -> float | None:
+    """A percentage rounded to 3 decimals; None when it is not finite."""
+    return rounded(value, 3)
+
+
+def ratio(part: float, whole: float) -> float | None:
+    """`part / whole` rounded to 4 decimals; None when `whole` is 0 or the ratio is not finite."""
+    return rounded(part / whole, 4) if whole else None
+
+
+def rounded(value: float, decimals: int) -> float | None:
+    """`value` rounded, or None when it is not a finite number."""
+    number = float(value)
+    return round(number, decimals) if math.isfinite(number) else None
 
 
 def amount(value: float | None) -> float:

@@ -24,7 +24,7 @@ from src.kinds.base import (
     table_size,
 )
 from src.kinds.contracts import Amount, Record, Table, Whole, read_table, spelled
-from src.kinds.figures import usd
+from src.kinds.figures import ratio, usd
 from src.times import duration_ms
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def summarize(fetched: Fetched[History]) -> Summary:
         'short_usd': usd(short_total),
         'total_usd': usd(grand_total),
         'net_long_minus_short_usd': usd(long_total - short_total),
-        'long_share': round(long_total / grand_total, 4) if grand_total else None,
+        'long_share': ratio(long_total, grand_total),
         'largest_interval': None if largest is None else _interval(largest),
         'missing_figures': sum((record.long_usd is None) + (record.short_usd is None) for record in records),
     }

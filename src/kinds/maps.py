@@ -19,7 +19,7 @@ from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
 from src.kinds.contracts import Amount, Record, bad, from_validation, padded, validate
-from src.kinds.figures import distance_pct, side_of, usable_reference, usd
+from src.kinds.figures import distance_pct, ratio, side_of, usable_reference, usd
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -112,7 +112,7 @@ def _leverage_key(leverage: float) -> str:
     return str(leverage)
 
 
-def _by_leverage(tuples: Iterable[tuple[float, float, Any]]) -> dict[str, float] | None:
+def _by_leverage(tuples: Iterable[tuple[float, float, Any]]) -> dict[str, float | None] | None:
     """USD per leverage, sorted numerically, plus `unknown` for tuples without one; None for a coin map (none has)."""
     totals: dict[Any, float] = {}
     unknown: float | None = None
@@ -138,9 +138,9 @@ def _top_levels(by_price: Mapping[float, float], reference: float) -> list[dict[
     ]
 
 
-def _cumulative(by_price: Mapping[float, float], reference: float) -> dict[str, float]:
+def _cumulative(by_price: Mapping[float, float], reference: float) -> dict[str, float | None]:
     """USD within each of CUMULATIVE_DISTANCES_PCT (inclusive) of the reference, keyed `"1"`, `"2"`, ..."""
-    out: dict[str, float] = {}
+    out: dict[str, float | None] = {}
     for limit in CUMULATIVE_DISTANCES_PCT:
         # abs(p - ref) / ref * 100 <= limit, written without the division to keep exact bounds exact.
         total = sum(level for price, level in by_price.items() if abs(price - reference) * 100.0 <= limit * reference)
@@ -182,7 +182,7 @@ def summarize(fetched: Fetched[MapData]) -> Summary:
             'long_below_usd': usd(long_below),
             'short_above_usd': usd(short_above),
             'at_price_usd': usd(by_price.get(ref, 0.0)),
-            'short_to_long_ratio': round(short_above / long_below, 4) if long_below else None,
+            'short_to_long_ratio': ratio(short_above, long_below),
             'cumulative_below_usd': _cumulative(below, ref),
             'cumulative_above_usd': _cumulative(above, ref),
             'largest_below': _top_levels(below, ref),

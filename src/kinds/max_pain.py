@@ -1,7 +1,8 @@
 """Liquidation max pain: per coin, the price and the long and short max-pain liquidation prices and levels.
 
 Data: rows `{"symbol", "price", "long_max_pain_liq_level", "long_max_pain_liq_price", "short_max_pain_liq_level",
-"short_max_pain_liq_price"}` (prices and levels in USD), one per coin, several hundred coins live.
+"short_max_pain_liq_price"}` (prices and levels in USD), one per coin, several hundred coins live (563 in a 2026
+capture); the summary keeps the coins with the most at stake.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 MAX_CHART_ROWS: Final = 30
+SUMMARY_COINS: Final = 25
 
 
 class MaxPain(Record):
@@ -54,9 +56,17 @@ def _distance(max_pain_price: float | None, price: float | None) -> float | None
 
 
 def summarize(fetched: Fetched[MaxPainTable]) -> Summary:
-    """`{"rows": [...]}`: each coin's max-pain prices and their signed distances (% of the coin's price)."""
+    """The SUMMARY_COINS coins with the most at stake, their max-pain prices and signed distances (% of the price).
+
+    `coins` counts every coin of the reply (several hundred live); `rows` holds the coins whose long and short
+    max-pain levels add up to the most USD, largest first, so the summary stays a few kilobytes.
+    """
+    records = sorted(
+        fetched.data.records,
+        key=lambda record: -((record.long_max_pain_liq_level or 0.0) + (record.short_max_pain_liq_level or 0.0)),
+    )
     out = []
-    for record in fetched.data.records:
+    for record in records[:SUMMARY_COINS]:
         price = record.price
         long_price = record.long_max_pain_liq_price
         short_price = record.short_max_pain_liq_price
@@ -70,7 +80,7 @@ def summarize(fetched: Fetched[MaxPainTable]) -> Summary:
                 'short_distance_pct': _distance(short_price, price),
             }
         )
-    return {'rows': out}
+    return {'coins': len(records), 'rows': out}
 
 
 def draw(fig: Figure, fetched: Fetched[MaxPainTable], summary: Mapping[str, Any] | None) -> str | None:

@@ -1,0 +1,319 @@
+"""Every live CoinGlass reply in `../shared/real-responses/`, replayed through the Actor (in process, over HTTP).
+
+The fake CoinGlass is scripted to answer with the captured `data`; every expected value below is derived from the
+capture file itself (sums, shares, distances recomputed here with plain arithmetic), never typed in. Where a
+capture is a schema dump (types, lengths and sample values, not the body), a reply of exactly that schema is built
+from it first. The README beside the captures says what each one shows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from conftest import ROOT
+from fake_coinglass import Reply
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from conftest import InProcessRun
+    from fake_coinglass import FakeCoinGlass
+
+    RunActor = Callable[..., InProcessRun]
+
+CAPTURES = ROOT.parent / 'shared' / 'real-responses'
+HOUR = 3_600_000
+MAP = '/api/futures/liquidation/aggregated-map'
+PRICE = '/api/futures/price/history'
+
+
+def capture(relative: str) -> Any:
+    path = CAPTURES / relative
+    assert path.is_file(), f'{path} is missing: the tests replay ../shared/real-responses/ (laid beside the repo)'
+    return json.loads(path.read_text())
+
+
+def captures(folder: str) -> list[str]:
+    found = sorted(str(path.relative_to(CAPTURES)) for path in (CAPTURES / folder).glob('*.json'))
+    assert found, f'no captures in {CAPTURES / folder}'
+    return found
+
+
+def ok(data: Any, *, msg: bool = True) -> Reply:
+    return Reply(200, {'code': '0', 'msg': 'success', 'data': data} if msg else {'code': '0', 'data': data})
+
+
+def test_every_capture_is_replayed_here() -> None:
+    text = Path(__file__).read_text()
+    replayed = set(re.findall(r"captures\('([\w-]+)'\)", text)) | set(re.findall(r"'([\w-]+)/[\w.-]+\.json'", text))
+    assert {path.name for path in CAPTURES.iterdir() if path.is_dir()} <= replayed
+
+
+# --- exchange list: the live `longLiquidation_usd` spelling ----------------------------------------------------
+
+
+@pytest.mark.parametrize('relative', captures('exchange-list'))
+def test_exchange_list_capture(actor: RunActor, fake: FakeCoinGlass, relative: str) -> None:
+    rows = capture(relative)
+    coin = re.search(r'_([A-Z]+)-4h\.json$', relative)
+    assert coin
+    fake.script('/api/futures/liquidation/exchange-list', ok(rows))
+    run = actor({'mode': 'liquidation_exchange_list', 'range': '4h', 'coin': coin.group(1)})
+    item = run.item
+    assert item['success'] is True, item['message']
+    assert item['data'] == rows
+    exchanges = sorted((row for row in rows if row['exchange'] != 'All'), key=lambda row: -row['liquidation_usd'])
+    total = sum(row['liquidation_usd'] for row in exchanges)
+    summary = item['summary']
+    assert summary['total_usd'] == round(total, 2)
+    assert summary['exchanges'] == [
+        {
+            'exchange': row['exchange'],
+            'liquidation_usd': round(row['liquidation_usd'], 2),
+            'share_pct': round(row['liquidation_usd'] / total * 100, 3),
+            'long_share_pct': round(
+                row['longLiquidation_usd'] / (row['longLiquidation_usd'] + row['shortLiquidation_usd']) * 100, 3
+            ),
+        }
+        for row in exchanges
+    ]
+    assert all(entry['long_share_pct'] is not None for entry in summary['exchanges'])  # the bug: all unknown
+    assert summary['note'] is None  # the All row equals the sum of the rest, each row its long + short
+    assert [charge['event_name'] for charge in run.charges] == ['LIQUIDATION_EXCHANGE_LIST']
+
+
+# --- aggregated history: more rows than asked, the open last interval, leading zeros ---------------------------
+
+HISTORY_1080 = 'aggregated-history/felipeodonnell-liquidity-report_20251114_BTC-4h.json'
+HISTORY_OLD = 'aggregated-history/felipeodonnell-liquidity-report_20250512-old-v2_BTC-4500rows.json'
+COIN_HISTORY = '/api/futures/liquidation/aggregated-history'
+
+
+def history_summary(rows: list[dict[str, Any]], now_ms: int, step_ms: int) -> dict[str, Any]:
+    """The summary's figures, recomputed from the rows."""
+    longs = [row['aggregated_long_liquidation_usd'] for row in rows]
+    shorts = [row['aggregated_short_liquidation_usd'] for row in rows]
+    totals = [long + short for long, short in zip(longs, shorts, strict=True)]
+    biggest = rows[totals.index(max(totals))]
+    return {
+        'intervals': len(rows),
+        'first_time': rows[0]['time'],
+        'last_time': rows[-1]['time'],
+        'last_interval_open': rows[-1]['time'] + step_ms > now_ms,
+        'long_usd': round(sum(longs), 2),
+        'short_usd': round(sum(shorts), 2),
+        'total_usd': round(sum(totals), 2),
+        'net_long_minus_short_usd': round(sum(longs) - sum(shorts), 2),
+        'long_share': round(sum(longs) / sum(totals), 4),
+        'largest_interval': {
+            'time': biggest['time'],
+            'long_usd': round(biggest['aggregated_long_liquidation_usd'], 2),
+            'short_usd': round(biggest['aggregated_short_liquidation_usd'], 2),
+            'total_usd': round(max(totals), 2),
+        },
+        'missing_figures': 0,
+    }
+
+
+@pytest.mark.parametrize('limit', [None, 1000, 250])
+def test_history_capture_of_1080_rows_keeps_the_limit(actor: RunActor, fake: FakeCoinGlass, limit: int | None) -> None:
+    rows = capture(HISTORY_1080)
+    assert len(rows) == 1080
+    now = rows[-1]['time'] + HOUR  # captured while the last 4h interval was open (its short side still 0.0)
+    fake.script(COIN_HISTORY, ok(rows))
+    query = {'mode': 'coin_liquidation_history', 'coin': 'BTC', 'interval': '4h', 'exchanges': ['Binance']}
+    run = actor(query | ({'limit': limit} if limit else {}), now_ms=now)
+    item = run.item
+    kept = rows[-(limit or 1000) :]
+    assert item['data'] == kept
+    assert item['summary'] == history_summary(kept, now, 4 * HOUR)
+    assert item['summary']['last_interval_open'] is True
+    assert item['message'] == f'Fetched coin liquidation history for BTC (4h): {len(kept)} rows.'
+    assert len(run.charges) == 1
+
+
+def test_history_capture_shorter_than_asked_says_so(actor: RunActor, fake: FakeCoinGlass) -> None:
+    """`limit: 2000`: the 1,080 rows CoinGlass has, then an empty window before them (the plan's depth)."""
+    rows = capture(HISTORY_1080)
+    now = rows[-1]['time'] + HOUR
+    fake.script(COIN_HISTORY, ok(rows), ok([]))
+    run = actor({'mode': 'coin_liquidation_history', 'coin': 'BTC', 'interval': '4h', 'limit': 2000}, now_ms=now)
+    item = run.item
+    assert item['success'] is True
+    assert item['data'] == rows
+    assert 'CoinGlass returned history from 2025-05-18 20:00 UTC only (1080 rows, not 2000)' in item['message']
+    assert fake.count(COIN_HISTORY) == 2
+    window = fake.requests[-1].params
+    assert int(window['end_time']) == rows[0]['time'] - 1  # paged back from CoinGlass's oldest row, not the clock
+
+
+@pytest.mark.parametrize('limit', [100, 1000])
+def test_old_history_capture_with_leading_zero_rows(actor: RunActor, fake: FakeCoinGlass, limit: int) -> None:
+    rows = capture(HISTORY_OLD)
+    now = rows[-1]['time'] + 2 * HOUR
+    fake.script(COIN_HISTORY, ok(rows))
+    run = actor({'mode': 'coin_liquidation_history', 'coin': 'BTC', 'interval': '1d', 'limit': limit}, now_ms=now)
+    kept = rows[-limit:]
+    item = run.item
+    assert item['data'] == kept
+    assert item['summary'] == history_summary(kept, now, 24 * HOUR)
+
+
+# --- price history: the map's reference price, from string candles ----------------------------------------------
+
+
+def test_price_history_capture_gives_the_reference_price(actor: RunActor, fake: FakeCoinGlass) -> None:
+    candles = capture('price-history/felipeodonnell-liquidity-report_20251114_Binance-BTCUSDT-4h.json')
+    fake.script(PRICE, ok(candles, msg=False))
+    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'})
+    summary = run.item['summary']
+    newest = max(candles, key=lambda candle: candle['time'])
+    assert summary['reference_price'] == float(newest['close'])
+    levels = [entry for entries in run.item['data'].values() for entry in entries]
+    below = sum(entry[1] for entry in levels if entry[0] < float(newest['close']))
+    assert summary['long_below_usd'] == round(below, 2)
+
+
+# --- heatmaps: schema dumps, `update_time` -----------------------------------------------------------------------
+
+
+def heatmap_from_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A reply of exactly the dumped schema: its lengths, types and sample values."""
+    fields = schema['fields']
+    levels, cells, candles = (
+        fields[name]['len'] for name in ('y_axis', 'liquidation_leverage_data', 'price_candlesticks')
+    )
+    low, high = (sample['sample'] for sample in fields['y_axis']['items_schema'])
+    y_axis = [round(low + (high - low) * index, 2) for index in range(levels)]
+    first = fields['price_candlesticks']['items_schema']
+    start, second = first[0]['items_schema'][0]['sample'], first[1]['items_schema'][0]['sample']
+    price = float(first[0]['items_schema'][1]['sample'])
+    bars = [
+        [start + (second - start) * index, *(f'{price + index % 7 - 3:.1f}' for _ in range(4)), f'{1e6 + index:.4f}']
+        for index in range(candles)
+    ]
+    grid = [(x, y) for x in range(candles) for y in range(levels)]
+    stride = len(grid) / cells
+    sparse = [[*grid[int(index * stride)], round(1000.0 + index * 0.25, 2)] for index in range(cells)]
+    return {
+        'y_axis': y_axis,
+        'liquidation_leverage_data': sparse,
+        'price_candlesticks': bars,
+        'update_time': fields['update_time']['sample'],
+    }
+
+
+@pytest.mark.parametrize('relative', [*captures('aggregated-heatmap-model1'), *captures('aggregated-heatmap-model2'),
+                                      *captures('aggregated-heatmap-model3')])  # fmt: skip
+def test_heatmap_capture_schema(actor: RunActor, fake: FakeCoinGlass, relative: str) -> None:
+    schema = capture(relative)
+    reply = heatmap_from_schema(schema)
+    model = relative.split('/', maxsplit=1)[0].rsplit('-', 1)[1]
+    fake.script(f'/api/futures/liquidation/aggregated-heatmap/{model}', ok(reply))
+    run = actor({'mode': 'coin_liquidation_heatmap', 'coin': 'BTC', 'range': '24h', 'model': model})
+    item = run.item
+    assert item['success'] is True, item['message']
+    data = item['data']
+    assert data['update_time'] == schema['fields']['update_time']['sample']  # undocumented, kept
+    assert data['y_axis'] == reply['y_axis']
+    assert data['liquidation_leverage_data'] == reply['liquidation_leverage_data']
+    assert data['price_candlesticks'] == [
+        [bar[0], *(float(value) for value in bar[1:])] for bar in reply['price_candlesticks']
+    ]
+    summary = item['summary']
+    assert (summary['candles'], summary['price_levels'], summary['cells']) == (
+        schema['fields']['price_candlesticks']['len'],
+        schema['fields']['y_axis']['len'],
+        schema['fields']['liquidation_leverage_data']['len'],
+    )
+    assert summary['last_close'] == float(reply['price_candlesticks'][-1][4])
+    assert summary['total'] == round(sum(cell[2] for cell in reply['liquidation_leverage_data']), 2)
+
+
+# --- max pain: hundreds of coins ----------------------------------------------------------------------------------
+
+
+def test_max_pain_capture_schema(actor: RunActor, fake: FakeCoinGlass) -> None:
+    schema = capture('max-pain/linlea666-LIQ_20260428T093007Z.schema.json')
+    samples = [{key: field['sample'] for key, field in item['fields'].items()} for item in schema['items_schema']]
+    rows = [
+        *samples,
+        *(
+            {**samples[index % 2], 'symbol': f'X{index:03d}', 'price': 1.0 + index}
+            for index in range(schema['len'] - 2)
+        ),
+    ]
+    assert len(rows) == schema['len'] == 563
+    fake.script('/api/futures/liquidation/max-pain', ok(rows, msg=False))
+    run = actor({'mode': 'liquidation_max_pain', 'range': '24h'})
+    item = run.item
+    assert item['data'] == rows
+    assert item['message'] == 'Fetched liquidation max pain for all coins (24h): 563 rows.'
+    assert item['summary']['coins'] == 563
+    at_stake = sorted(rows, key=lambda row: -(row['long_max_pain_liq_level'] + row['short_max_pain_liq_level']))[:25]
+    summary_rows = item['summary']['rows']
+    assert [row['symbol'] for row in summary_rows] == [row['symbol'] for row in at_stake]
+    for row, summarized in zip(at_stake, summary_rows, strict=True):
+        assert summarized['long_distance_pct'] == round(
+            (row['long_max_pain_liq_price'] - row['price']) / row['price'] * 100, 3
+        )
+        assert summarized['short_distance_pct'] == round(
+            (row['short_max_pain_liq_price'] - row['price']) / row['price'] * 100, 3
+        )
+
+
+# --- aggregated map through a proxy: per-exchange blocks (unconfirmed shape, read when it can be) ---------------
+
+
+def map_from_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The proxied reply: per-exchange blocks of `liqMapV2` levels and `instrument`s, beside a `last_price`."""
+    data = schema['fields']['data']['fields']
+    blocks = []
+    for number, block in enumerate(data['data']['items_schema']):
+        levels = block['fields']['liqMapV2']
+        keys = [key for key in levels['fields'] if key != '__TRIMMED__']
+        keys += [str(73000 + 13 * index) for index in range(levels['key_count'] - len(keys))]
+        instrument = {key: field['sample'] for key, field in block['fields']['instrument']['fields'].items()}
+        tuples = {key: [[int(key), 1000.0 * (number + 1) + int(key) % 97, None, None]] for key in keys}
+        blocks.append({'liqMapV2': tuples, 'instrument': instrument})
+    return {'data': blocks, 'last_price': data['last_price']['sample']}
+
+
+def test_proxied_aggregated_map_capture_is_read(actor: RunActor, fake: FakeCoinGlass) -> None:
+    schema = capture('aggregated-map/linlea666-LIQ_20260428T092349Z_BTC-1d.schema.trimmed.json')
+    reply = map_from_schema(schema)
+    fake.script(MAP, ok(reply))
+    last_price = reply['last_price']
+    fake.script(PRICE, ok([{'time': 1, 'open': '1', 'high': '1', 'low': '1', 'close': str(last_price)}], msg=False))
+    run = actor({'mode': 'coin_liquidation_map', 'coin': 'BTC', 'range': '1d'})
+    item = run.item
+    assert item['success'] is True, item['message']
+    merged: dict[str, list[list[Any]]] = {}
+    for block in reply['data']:
+        for key, tuples in block['liqMapV2'].items():
+            merged.setdefault(key, []).extend(tuples)
+    assert item['data'] == merged
+    levels = [entry for entries in merged.values() for entry in entries]
+    summary = item['summary']
+    assert summary['levels'] == len(levels) == sum(block['fields']['liqMapV2']['key_count'] for block in
+                                                   schema['fields']['data']['fields']['data']['items_schema'])  # fmt: skip
+    assert summary['long_below_usd'] == round(sum(level[1] for level in levels if level[0] < last_price), 2)
+    assert summary['reference_price'] == last_price
+
+
+# --- errors: a plan denial over HTTP 200 ---------------------------------------------------------------------------
+
+
+def test_plan_denial_capture(actor: RunActor, fake: FakeCoinGlass) -> None:
+    body = capture('errors/plan-denial_upgrade-plan_http200.json')
+    fake.script(MAP, Reply(200, body))
+    run = actor({'mode': 'coin_liquidation_map', 'coin': 'BTC', 'range': '1d'})
+    item = run.item
+    assert (item['success'], item['error_type'], run.exit_code) == (False, 'plan', 1)
+    assert f"CoinGlass answered '{body['msg']}'" in item['message']
+    assert 'coin_liquidation_map needs the CoinGlass Professional plan' in item['message']
+    assert run.charges == []
