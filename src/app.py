@@ -11,6 +11,7 @@ failed, 2 when the input cannot run (nothing was requested or charged).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -25,7 +26,7 @@ from src.result import QueryResult
 from src.run import BatchRunner, Outcome
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, MutableSet
+    from collections.abc import Awaitable, Callable, Mapping, MutableSet
 
     import httpx
 
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+OUTPUT_RESULTS_BYTES: Final = 2 * 1024 * 1024  # whole items in OUTPUT up to this much JSON: a quick run-sync answer
+MAX_STATUS_CHARS: Final = 600
 EXIT_OK: Final = 0
 EXIT_ALL_FAILED: Final = 1
 EXIT_INPUT_ERROR: Final = 2
@@ -78,7 +81,15 @@ async def run(
     logger.info('Running %d quer%s.', count, 'y' if count == 1 else 'ies')
     async with _client(api_key, settings, transport, sleep) as client:
         fetcher = Fetcher(client, now_ms=now_ms)
-        runner = BatchRunner(lambda query, index: execute(fetcher, query, index), sink, done=done, batch=count > 1)
+        runner = BatchRunner(
+            lambda query, index: execute(fetcher, query, index),
+            sink,
+            done=done,
+            batch=count > 1,
+            group_size=settings.push_group_size,
+            flush_every_s=settings.push_every_s,
+            sleep=sleep,
+        )
         try:
             outcome = await runner.run(run_input.queries)
         finally:
@@ -119,36 +130,60 @@ def refusal(raw_input: Any, message: str, error_type: ErrorType) -> QueryResult:
 
 async def _refuse(sink: Sink, raw_input: Any, message: str, error_type: ErrorType) -> RunReport:
     """One failure item for an input that cannot run; nothing is requested or charged."""
-    await sink.deliver(refusal(raw_input, message, error_type))
+    await sink.deliver([refusal(raw_input, message, error_type)])
     logger.error(message)
     return RunReport(EXIT_INPUT_ERROR, message)
 
 
 def final_status(outcome: Outcome) -> RunReport:
-    """The exit code and the status message of a run that ran its queries."""
-    total = outcome.total
+    """The exit code and the status message of a run that ran its queries.
+
+    A one-query run's status is its message with the summary's headline (what an AI agent reads first); a batch's
+    counts the queries and names the first failure.
+    """
+    total, delivered = outcome.total, len(outcome.delivered)
     if outcome.limit_reached:
         return RunReport(
             EXIT_OK,
-            f'Stopped: the run reached your spending limit after delivering {outcome.delivered} of {total} '
+            f'Stopped: the run reached your spending limit after delivering {delivered} of {total} '
             'results. Raise the limit to fetch the rest.',
         )
-    if total == 1 and outcome.delivered == 1:
+    if total == 1 and delivered == 1:
         (result,) = outcome.results
-        return RunReport(EXIT_OK if result.success else EXIT_ALL_FAILED, result.message)
+        return RunReport(EXIT_OK if result.success else EXIT_ALL_FAILED, status_line(result))
     if total == 1 and outcome.skipped:
         return RunReport(EXIT_OK, 'The query was already delivered before the run restarted.')
     status = f'{outcome.succeeded} of {total} queries succeeded, {outcome.failed} failed.'
     if outcome.skipped:
         status += f' {outcome.skipped} were delivered before the run restarted.'
-    if outcome.succeeded == 0 and outcome.skipped == 0:
-        first = outcome.first_failure
-        return RunReport(EXIT_ALL_FAILED, f'{status} First error: {first.message if first else ""}')
-    return RunReport(EXIT_OK, status)
+    first = outcome.first_failure
+    if first is not None:
+        status += f' First failure (query {first.index}): {first.message}'
+    code = EXIT_ALL_FAILED if outcome.succeeded == 0 and outcome.skipped == 0 else EXIT_OK
+    return RunReport(code, _shortened(status))
+
+
+def status_line(result: QueryResult) -> str:
+    """A result's message with its headline figures after the first sentence, short enough for a status."""
+    headline = (result.summary or {}).get('headline')
+    if not headline:
+        return _shortened(result.message)
+    first, _, rest = result.message.partition('. ')
+    return _shortened(' '.join(part for part in (f'{first.rstrip(".")}.', headline, rest) if part))
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= MAX_STATUS_CHARS else text[: MAX_STATUS_CHARS - 1] + '…'
 
 
 def _output_record(outcome: Outcome, client: CoinGlassClient, dataset_url: str) -> dict[str, Any]:
-    """The `OUTPUT` record: the run's counts and where its results are."""
+    """The `OUTPUT` record, what a `run-sync` caller gets: the run's counts and the results themselves.
+
+    `results` holds each delivered query's dataset item, whole when all of them fit OUTPUT_RESULTS_BYTES of JSON
+    (`results_complete` true); else each query's index, mode, success, message, summary and error type (and only
+    its headline when even the summaries do not fit), with the data in the dataset at `dataset_url`.
+    """
+    results, complete = _results(outcome)
     return {
         'queries': outcome.total,
         'succeeded': outcome.succeeded,
@@ -160,4 +195,36 @@ def _output_record(outcome: Outcome, client: CoinGlassClient, dataset_url: str) 
         'retries': client.retry_count,
         'rate_limited_responses': client.rate_limited_count,
         'dataset_url': dataset_url,
+        'results_complete': complete,
+        'results': results,
     }
+
+
+def _results(outcome: Outcome) -> tuple[list[Mapping[str, Any]], bool]:
+    delivered = sorted(outcome.delivered, key=lambda pair: pair[0].index or 0)
+    items = [item for _result, item in delivered]
+    if _json_size(items) <= OUTPUT_RESULTS_BYTES:
+        return items, True
+    briefs: list[Mapping[str, Any]] = [_brief(result, summary=True) for result, _item in delivered]
+    if _json_size(briefs) <= OUTPUT_RESULTS_BYTES:
+        return briefs, False
+    return [_brief(result, summary=False) for result, _item in delivered], False
+
+
+def _brief(result: QueryResult, *, summary: bool) -> dict[str, Any]:
+    brief: dict[str, Any] = {
+        'query_index': result.index,
+        'mode': result.mode,
+        'success': result.success,
+        'message': result.message,
+        'error_type': None if result.error_type is None else str(result.error_type),
+    }
+    if summary:
+        brief['summary'] = result.summary
+    else:
+        brief['headline'] = (result.summary or {}).get('headline')
+    return brief
+
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(',', ':'), ensure_ascii=False).encode())

@@ -11,7 +11,6 @@ Colours are the same in every chart: long liquidations red, short liquidations g
 from __future__ import annotations
 
 import io
-import math
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, Final
 
@@ -21,6 +20,8 @@ from matplotlib import dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+
+from src.kinds.figures import format_exact_price, format_usd
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -73,16 +74,6 @@ def _new_figure(title: str) -> Figure:
 # --- labels ----------------------------------------------------------------------------------------------------
 
 
-def format_usd(value: float, _pos: object = None) -> str:
-    """A USD amount, compactly: `$1.25B`, `$350K`, `$12`."""
-    sign = '-' if value < 0 else ''
-    size = abs(value)
-    for limit, suffix in ((1e12, 'T'), (1e9, 'B'), (1e6, 'M'), (1e3, 'K')):
-        if size >= limit:
-            return f'{sign}${size / limit:.3g}{suffix}'
-    return f'{sign}${size:.3g}'
-
-
 def format_price(value: float, _pos: object = None) -> str:
     """A price tick with thousands separators and only the decimals it needs."""
     if abs(value) >= 1000:
@@ -92,15 +83,7 @@ def format_price(value: float, _pos: object = None) -> str:
     return f'{value:.4g}'
 
 
-def format_exact_price(value: float) -> str:
-    """A price for a label, keeping its significant decimals: `110,625.1`, `0.0000101`."""
-    if value == 0 or abs(value) >= 1:
-        return f'{value:,.10g}'
-    decimals = max(2, 3 - math.floor(math.log10(abs(value))))
-    return f'{value:.{decimals}f}'.rstrip('0').rstrip('.')
-
-
-USD_FORMATTER: Final = FuncFormatter(format_usd)
+USD_FORMATTER: Final = FuncFormatter(lambda value, _pos: format_usd(value))
 PRICE_FORMATTER: Final = FuncFormatter(format_price)
 
 

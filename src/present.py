@@ -23,8 +23,10 @@ class Presented:
 
 
 def present(spec: KindSpec[Any], fetched: Fetched[Any]) -> Presented:
-    """The summary (None for kinds without one) and `data` as the query's `output` asks."""
+    """The summary (None for kinds without one), its `headline` first, and `data` as the query's `output` asks."""
     summary = spec.summarize(fetched) if spec.summarize is not None else None
+    if summary is not None and spec.headline is not None:
+        summary = {'headline': spec.headline(summary), **summary}
     output = fetched.query.output
     if output == 'rows':
         return Presented(spec.rows(fetched), summary)

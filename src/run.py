@@ -1,15 +1,20 @@
-"""Run a batch of queries: concurrently, each delivered to the sink as soon as it completes.
+"""Run a batch of queries concurrently and deliver their results to the sink in groups.
 
-The runner knows nothing of Apify: it hands each `QueryResult` to a `Sink` (push, charge, store the chart) and
+The runner knows nothing of Apify: it hands finished `QueryResult`s to a `Sink` (push, charge, store charts) and
 keeps a `done` set that the Actor persists, so a migrated or resurrected run skips what it already delivered.
-It stops early when the sink says the spending limit is reached.
+
+Results are delivered in groups, not one by one: on the platform every push is an API call, and a batch of 1,000
+queries would otherwise spend most of its time pushing, one after another, long after CoinGlass answered. A group
+goes when `group_size` results are waiting, at least every `flush_every_s` seconds while any are, and at the end.
+The sink pushes a group's items of one event in one call (charging them together) and says which were pushed:
+at the spending limit it pushes only as many as are paid for, and the run stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, MutableSet, Sequence
@@ -17,14 +22,22 @@ if TYPE_CHECKING:
     from src.inputs import Query
     from src.result import QueryResult
 
-DEFAULT_MAX_CONCURRENT_QUERIES = 32
+DEFAULT_MAX_CONCURRENT_QUERIES: Final = 32
+DEFAULT_GROUP_SIZE: Final = 100
+DEFAULT_FLUSH_EVERY_S: Final = 1.0
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """What the sink did with one result: pushed it, charged `charged` events, found the spending limit reached."""
+    """What the sink did with a group of results.
 
-    pushed: bool
+    Attributes:
+        pushed: The results pushed, each with its dataset item; at the spending limit, fewer than were given.
+        charged: How many events were charged.
+        limit_reached: Whether the spending limit is reached (the run stops).
+    """
+
+    pushed: Sequence[tuple[QueryResult, Mapping[str, Any]]]
     charged: int
     limit_reached: bool
 
@@ -32,11 +45,11 @@ class Delivery:
 class Sink(Protocol):
     """Where results go: the default dataset (charging each result's event), the key-value store, the status."""
 
-    async def deliver(self, result: QueryResult) -> Delivery:
-        """Store the result's chart, push its item and charge its event (if any)."""
+    async def deliver(self, results: Sequence[QueryResult]) -> Delivery:
+        """Store the results' charts, push their items (one call per event) and charge their events."""
 
     async def progress(self, outcome: Outcome) -> None:
-        """Report progress (`12/40 queries done`)."""
+        """Report progress (`12/40 queries done`) and make the `done` marks durable."""
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         """Store the run's `OUTPUT` record."""
@@ -47,21 +60,30 @@ class Sink(Protocol):
 
 @dataclass
 class Outcome:
-    """What a run delivered, for the run's summary and its final status."""
+    """What a run delivered, for the run's summary and its final status.
+
+    Attributes:
+        delivered: The results pushed, in delivery order, each with its dataset item.
+    """
 
     total: int
-    delivered: int = 0
     succeeded: int = 0
     failed: int = 0
     charged: int = 0
     skipped: int = 0
     limit_reached: bool = False
-    results: list[QueryResult] = field(default_factory=list)
+    delivered: list[tuple[QueryResult, Mapping[str, Any]]] = field(default_factory=list)
+
+    @property
+    def results(self) -> list[QueryResult]:
+        """The results delivered, in delivery order."""
+        return [result for result, _item in self.delivered]
 
     @property
     def first_failure(self) -> QueryResult | None:
-        """The first failure delivered, in delivery order."""
-        return next((result for result in self.results if not result.success), None)
+        """The first failure delivered, by query index (delivery order in a one-query run)."""
+        failures = [result for result in self.results if not result.success]
+        return min(failures, key=lambda result: result.index or 0, default=None)
 
 
 class BatchRunner:
@@ -75,47 +97,68 @@ class BatchRunner:
         done: MutableSet[int],
         batch: bool,
         max_concurrent_queries: int = DEFAULT_MAX_CONCURRENT_QUERIES,
+        group_size: int = DEFAULT_GROUP_SIZE,
+        flush_every_s: float = DEFAULT_FLUSH_EVERY_S,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._execute = execute
         self.sink = sink
         self.done = done
         self.batch = batch
+        self.group_size = max(1, group_size)
+        self.flush_every_s = flush_every_s
+        self._sleep = sleep
         self._slots = asyncio.Semaphore(max_concurrent_queries)
+        self._ready: list[tuple[int, QueryResult]] = []
         self._deliver_lock = asyncio.Lock()
 
     async def run(self, queries: Sequence[Query]) -> Outcome:
         """Run every query not yet done; stop early when the spending limit is reached."""
         outcome = Outcome(total=len(queries), skipped=sum(1 for index in range(len(queries)) if index in self.done))
         pending = [
-            asyncio.create_task(self._one(index, query, outcome))
+            asyncio.create_task(self._one(index, query))
             for index, query in enumerate(queries)
             if index not in self.done
         ]
+        flusher = asyncio.create_task(self._flush_periodically(outcome))
         try:
             for finished in asyncio.as_completed(pending):
-                await finished
+                done = await finished  # awaited first: a flush swaps `_ready` for a new list meanwhile
+                self._ready.append(done)
+                if len(self._ready) >= self.group_size:
+                    await self._flush(outcome)
                 if outcome.limit_reached:
                     break
+            await self._flush(outcome)
         finally:
+            flusher.cancel()
             for task in pending:
                 task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.gather(flusher, *pending, return_exceptions=True)
         return outcome
 
-    async def _one(self, index: int, query: Query, outcome: Outcome) -> None:
+    async def _one(self, index: int, query: Query) -> tuple[int, QueryResult]:
         async with self._slots:
-            result = await self._execute(query, index if self.batch else None)
-        async with self._deliver_lock:  # one delivery at a time keeps counts and the limit check exact
-            if outcome.limit_reached:
+            return index, await self._execute(query, index if self.batch else None)
+
+    async def _flush_periodically(self, outcome: Outcome) -> None:
+        while not outcome.limit_reached:
+            await self._sleep(self.flush_every_s)
+            await self._flush(outcome)
+
+    async def _flush(self, outcome: Outcome) -> None:
+        """Deliver every waiting result as one group; one group at a time keeps counts and the limit check exact."""
+        async with self._deliver_lock:
+            if outcome.limit_reached or not self._ready:
                 return
-            delivery = await self.sink.deliver(result)
-            outcome.limit_reached = delivery.limit_reached
-            if not delivery.pushed:
-                return
-            self.done.add(index)
-            outcome.delivered += 1
+            group, self._ready = self._ready, []
+            delivery = await self.sink.deliver([result for _index, result in group])
+            index_of = {id(result): index for index, result in group}
+            for result, item in delivery.pushed:
+                self.done.add(index_of[id(result)])
+                outcome.delivered.append((result, item))
+                outcome.succeeded += result.success
+                outcome.failed += not result.success
             outcome.charged += delivery.charged
-            outcome.succeeded += result.success
-            outcome.failed += not result.success
-            outcome.results.append(result)
+            outcome.limit_reached = delivery.limit_reached
             await self.sink.progress(outcome)

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     retry_base_delay_s: Seconds = Field(default=0.5, description='the first backoff in seconds, doubled each retry')
     retry_max_delay_s: Seconds = Field(default=8.0, description='the cap on one backoff, in seconds')
     retry_max_wait_s: Seconds = Field(default=180.0, description='the cap on all waiting for one request, in seconds')
+    push_group_size: Count = Field(
+        default=100, description='results pushed (and charged) together in one call, at most'
+    )
+    push_every_s: Seconds = Field(
+        default=1.0, description='seconds a finished result waits at most before it is pushed'
+    )
 
     @classmethod
     def load(cls) -> tuple[Self, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import MutableMapping, MutableSet
 from typing import TYPE_CHECKING, Any, Final
@@ -11,7 +12,9 @@ from apify import Actor
 from src.run import Delivery
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
+
+    from apify.storages import KeyValueStore
 
     from src.result import QueryResult
     from src.run import Outcome
@@ -30,24 +33,45 @@ class ActorSink:
     def __init__(self) -> None:
         self._last_progress = 0.0
 
-    async def deliver(self, result: QueryResult) -> Delivery:
-        """Store the chart, push the item and charge its event; at the spending limit the SDK pushes nothing."""
-        chart_url = None
-        if result.chart is not None:
-            store = await Actor.open_key_value_store()
-            await store.set_value(result.chart.key, result.chart.png, content_type='image/png')
-            chart_url = await store.get_public_url(result.chart.key)
-        item = result.item(chart_url)
-        if result.event is None:
-            await Actor.push_data(item)
-            return Delivery(pushed=True, charged=0, limit_reached=False)
-        charge = await Actor.push_data(item, charged_event_name=result.event)
-        pushed = charge.charged_count > 0 or not charge.event_charge_limit_reached
-        return Delivery(pushed=pushed, charged=charge.charged_count, limit_reached=charge.event_charge_limit_reached)
+    async def deliver(self, results: Sequence[QueryResult]) -> Delivery:
+        """Store the charts, then push the items: one call for the free ones, one per event for the charged ones.
+
+        At the spending limit the SDK pushes only the items of an event that are paid for (the first ones); the
+        events after it are not pushed at all.
+        """
+        store = await Actor.open_key_value_store()
+        urls = await asyncio.gather(*(self._store_chart(store, result) for result in results))
+        items = [result.item(url) for result, url in zip(results, urls, strict=True)]
+        pushed: list[tuple[QueryResult, dict[str, Any]]] = []
+        charged = 0
+        for event, part in _by_event(list(zip(results, items, strict=True))):
+            if event is None:
+                await Actor.push_data([item for _result, item in part])
+                pushed += part
+                continue
+            charge = await Actor.push_data([item for _result, item in part], charged_event_name=event)
+            charged += charge.charged_count
+            # At the limit the SDK pushed only the paid items; without pay-per-event it charged none and pushed all.
+            pushed += part[: charge.charged_count] if charge.event_charge_limit_reached else part
+            if charge.event_charge_limit_reached:
+                return Delivery(pushed=pushed, charged=charged, limit_reached=True)
+        return Delivery(pushed=pushed, charged=charged, limit_reached=False)
+
+    @staticmethod
+    async def _store_chart(store: KeyValueStore, result: QueryResult) -> str | None:
+        if result.chart is None:
+            return None
+        await store.set_value(result.chart.key, result.chart.png, content_type='image/png')
+        return await store.get_public_url(result.chart.key)
 
     async def progress(self, outcome: Outcome) -> None:
-        """`12/40 queries done (1 failed)`, at most every PROGRESS_EVERY_S seconds, and when the last is done."""
-        done = outcome.delivered + outcome.skipped
+        """Persist the state (the `done` marks) at once, and report `12/40 queries done (1 failed)`.
+
+        The status is set at most every PROGRESS_EVERY_S seconds, and when the last query is done.
+        """
+        store = await Actor.open_key_value_store()
+        await store.persist_autosaved_values()  # a migration right after this push must not deliver it twice
+        done = len(outcome.delivered) + outcome.skipped
         now = time.monotonic()
         if done < outcome.total and now - self._last_progress < PROGRESS_EVERY_S:
             return
@@ -92,3 +116,13 @@ class PersistedIndexSet(MutableSet[int]):
         """Forget a query."""
         self._items.discard(value)
         self._state[self._key] = sorted(self._items)
+
+
+def _by_event(
+    delivered: Sequence[tuple[QueryResult, dict[str, Any]]],
+) -> list[tuple[str | None, list[tuple[QueryResult, dict[str, Any]]]]]:
+    """The results and items grouped by the event they charge (None: free), in order of first appearance."""
+    groups: dict[str | None, list[tuple[QueryResult, dict[str, Any]]]] = {}
+    for result, item in delivered:
+        groups.setdefault(result.event, []).append((result, item))
+    return list(groups.items())

@@ -32,7 +32,7 @@ from src.run import Delivery
 from src.settings import ENV_PREFIX, Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
 
     from src.result import QueryResult
     from src.run import Outcome
@@ -72,24 +72,39 @@ class MemorySink:
     statuses: list[str] = field(default_factory=list)
     spent_usd: float = 0.0
 
-    async def deliver(self, result: QueryResult) -> Delivery:
-        if result.event is not None:
-            price = self.prices[result.event]
-            limit = self.max_total_charge_usd
-            if limit is not None and self.spent_usd + price > limit + 1e-12:
-                return Delivery(pushed=False, charged=0, limit_reached=True)
-            self.spent_usd += price
-            self.charges.append({'event_name': result.event, 'event_price_usd': price})
-        chart_url = None
-        if result.chart is not None:
-            self.records[result.chart.key] = result.chart.png
-            chart_url = f'memory://key_value_stores/default/records/{result.chart.key}'
-        self.items.append(json.loads(json.dumps(result.item(chart_url))))  # as JSON would store it
-        reached = self.max_total_charge_usd is not None and self.spent_usd >= self.max_total_charge_usd - 1e-12
-        return Delivery(pushed=True, charged=int(result.event is not None), limit_reached=reached)
+    calls: int = 0  # push calls: one per event of a group, as the Apify sink calls push_data
+
+    async def deliver(self, results: Sequence[QueryResult]) -> Delivery:
+        """As the Apify sink: charts stored, one push per event of the group, at the limit only the paid items."""
+        for result in results:
+            if result.chart is not None:
+                self.records[result.chart.key] = result.chart.png
+        pushed: list[tuple[QueryResult, dict[str, Any]]] = []
+        charged = 0
+        for event in dict.fromkeys(result.event for result in results):
+            part = [result for result in results if result.event == event]
+            self.calls += 1
+            paid = len(part) if event is None else min(len(part), self._affordable(self.prices[event]))
+            for result in part[:paid]:
+                url = None if result.chart is None else f'memory://records/{result.chart.key}'
+                item = json.loads(json.dumps(result.item(url)))  # as JSON would store it
+                self.items.append(item)
+                pushed.append((result, item))
+            if event is not None:
+                self.spent_usd += paid * self.prices[event]
+                self.charges += [{'event_name': event, 'event_price_usd': self.prices[event]}] * paid
+                charged += paid
+                if self._affordable(self.prices[event]) == 0:
+                    return Delivery(pushed=pushed, charged=charged, limit_reached=True)
+        return Delivery(pushed=pushed, charged=charged, limit_reached=False)
+
+    def _affordable(self, price: float) -> int:
+        if self.max_total_charge_usd is None or price <= 0:
+            return 1 << 30
+        return int((self.max_total_charge_usd - self.spent_usd) / price + 1e-9)
 
     async def progress(self, outcome: Outcome) -> None:
-        self.statuses.append(f'{outcome.delivered + outcome.skipped}/{outcome.total} queries done')
+        self.statuses.append(f'{len(outcome.delivered) + outcome.skipped}/{outcome.total} queries done')
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         self.records['OUTPUT'] = json.loads(json.dumps(record))

@@ -41,7 +41,10 @@ def test_batch_yields_one_envelope_and_charge_per_query(actor: Any) -> None:
         'charged_events': 3,
     }
     assert 'dataset' in summary['dataset_url']
-    assert run.status == '3 of 4 queries succeeded, 1 failed.'
+    assert run.status.startswith(
+        '3 of 4 queries succeeded, 1 failed. First failure (query 2): Could not fetch liquidation map for '
+        'Binance_NOPEUSDT (1d)'
+    )
 
 
 def test_bad_query_fails_the_whole_input_before_any_request(actor: Any, fake: Any) -> None:

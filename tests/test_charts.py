@@ -25,8 +25,8 @@ from liquidation_fixtures import (
     summarize,
 )
 
-from src.charts import format_exact_price, format_usd
 from src.kinds import spec_of
+from src.kinds.figures import format_exact_price, format_usd
 from src.modes import Mode
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -46,10 +46,20 @@ def test_every_mode_once_with_its_charge_and_a_stored_chart(actor_e2e: Callable[
     assert TEST_KEY not in run.everything()
 
 
-def test_one_query_ends_with_its_message_as_the_status(actor_e2e: Callable[..., ActorRun]) -> None:
+def test_one_query_answers_in_its_status_and_its_output_record(actor_e2e: Callable[..., ActorRun]) -> None:
+    """What a `run-sync` caller gets (`OUTPUT`) and what an MCP agent reads first (the status), from the SDK."""
     run = actor_e2e({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'}, ppe=True)
     assert run.exit_code == 0, run.log[-3000:]
-    assert '[Terminal status message]: Fetched liquidation map for Binance_BTCUSDT (1d)' in run.log
+    headline = run.item['summary']['headline']
+    assert headline.startswith('$81.4M of long liquidation levels below 95,000')
+    assert (
+        f'[Terminal status message]: Fetched liquidation map for Binance_BTCUSDT (1d): 60 price levels. {headline}'
+        in (run.log)
+    )
+    output = run.record('OUTPUT')
+    assert output['results'] == [run.item]
+    assert output['results_complete'] is True
+    assert output['results'][0]['data']
     assert [charge['event_name'] for charge in run.charges] == ['LIQUIDATION_MAP']
 
 

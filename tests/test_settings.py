@@ -32,6 +32,8 @@ def test_every_variable_is_read() -> None:
         'COINGLASS_RETRY_BASE_DELAY_S': '0.01',
         'COINGLASS_RETRY_MAX_DELAY_S': '0.2',
         'COINGLASS_RETRY_MAX_WAIT_S': '5',
+        'COINGLASS_PUSH_GROUP_SIZE': '7',
+        'COINGLASS_PUSH_EVERY_S': '0.25',
     }
     assert set(env) == {variable(name) for name in Settings.model_fields}
     settings, warnings = settings_from(env)
@@ -41,6 +43,7 @@ def test_every_variable_is_read() -> None:
     assert (settings.connect_timeout_s, settings.read_timeout_s, settings.rate_window_s) == (2.0, 0.3, 1.5)
     assert (settings.retry_max_attempts, settings.retry_base_delay_s) == (3, 0.01)
     assert (settings.retry_max_delay_s, settings.retry_max_wait_s) == (0.2, 5.0)
+    assert (settings.push_group_size, settings.push_every_s) == (7, 0.25)
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,8 @@ class KindSpec(Generic[D]):
         size: The data's size for messages, e.g. `60 price levels`.
         subject: What a query is about, for messages, e.g. `Binance_BTCUSDT (1d)`.
         summarize: The summary a trader reads first, or None for kinds without one.
+        headline: The summary's two or three figures a trader asks for first, as one short sentence (it leads the
+            run's status message, which is what an AI agent reads first); None for kinds without a summary.
         rows: The data as flat records (`output: "rows"`).
         draw: Draws the chart on a 1200x700 figure and returns None, or returns why there is nothing to draw;
             None for kinds without a chart. It imports numpy and matplotlib itself, only when called.
@@ -88,6 +90,7 @@ class KindSpec(Generic[D]):
     size: Callable[[D], str]
     subject: Callable[[Query], str]
     summarize: Callable[[Fetched[D]], Summary] | None
+    headline: Callable[[Summary], str] | None
     rows: Callable[[Fetched[D]], list[Row]]
     draw: Callable[[Figure, Fetched[D], Mapping[str, Any] | None], str | None] | None
     needs_reference_price: bool = False

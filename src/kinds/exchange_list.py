@@ -25,7 +25,7 @@ from src.kinds.base import (
     table_size,
 )
 from src.kinds.contracts import Amount, Record, Table, read_table, spelled
-from src.kinds.figures import consistent_total, row_total, share_entries, usd
+from src.kinds.figures import consistent_total, format_usd, row_total, share_entries, shares_text, usd
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -78,12 +78,19 @@ def summarize(fetched: Fetched[ExchangeTable]) -> Summary:
     return {'total_usd': usd(total), 'exchanges': entries, 'note': note}
 
 
+def headline(summary: Summary) -> str:
+    """`$134M across exchanges; Binance 42.8% (50.7% long), Bybit 21.8% (49.5% long), OKX 17.0% (38.9% long).`."""
+    return (
+        f'{format_usd(summary["total_usd"] or 0.0)} across exchanges; {shares_text(summary["exchanges"], "exchange")}.'
+    )
+
+
 def draw(fig: Figure, fetched: Fetched[ExchangeTable], summary: Mapping[str, Any] | None) -> str | None:
     """Each exchange's share of the total, split into long and short where known."""
     from src import charts  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
 
     full = summary if summary and 'exchanges' in summary else summarize(fetched)
-    total = charts.format_usd(float(full.get('total_usd') or 0.0))
+    total = format_usd(float(full.get('total_usd') or 0.0))
     return charts.share_bars(
         fig,
         full.get('exchanges') or [],
@@ -102,6 +109,7 @@ SPEC: Final = KindSpec[ExchangeTable](
     size=table_size,
     subject=default_subject,
     summarize=summarize,
+    headline=headline,
     rows=rows_of_table,
     draw=draw,
 )

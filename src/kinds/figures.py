@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 R = TypeVar('R', bound='Split')
 TOTAL_TOLERANCE: Final = 1e-3  # CoinGlass's totals and their parts are sums of floats: 0.1 % (or $1) is agreement
@@ -164,3 +164,37 @@ def share_entries(
 
 def _money(value: float | None) -> str:
     return 'nothing' if value is None else f'${value:,.2f}'
+
+
+def format_usd(value: float) -> str:
+    """A USD amount, compactly: `$1.25B`, `$350K`, `$12`."""
+    sign = '-' if value < 0 else ''
+    size = abs(value)
+    for limit, suffix in ((1e12, 'T'), (1e9, 'B'), (1e6, 'M'), (1e3, 'K')):
+        if size >= limit:
+            return f'{sign}${size / limit:.3g}{suffix}'
+    return f'{sign}${size:.3g}'
+
+
+def format_exact_price(value: float) -> str:
+    """A price, keeping its significant decimals: `110,625.1`, `0.0000101`."""
+    if value == 0 or abs(value) >= 1 or not math.isfinite(value):
+        return f'{value:,.10g}'
+    decimals = max(2, 3 - math.floor(math.log10(abs(value))))
+    return f'{value:.{decimals}f}'.rstrip('0').rstrip('.')
+
+
+def format_pct(value: float | None) -> str:
+    """A signed percentage: `+2.29%`, `-0.26%`; `?%` when unknown."""
+    return '?%' if value is None else f'{value:+.2f}%'
+
+
+def shares_text(entries: Sequence[Mapping[str, Any]], name_key: str, count: int = 3) -> str:
+    """The first `count` share entries as text: `Binance 42.8% (50.7% long), Bybit 21.8% (split unknown)`."""
+    parts = []
+    for entry in entries[:count]:
+        share = entry['share_pct']
+        long_share = entry['long_share_pct']
+        split = 'split unknown' if long_share is None else f'{long_share:.1f}% long'
+        parts.append(f'{entry[name_key]} {"?" if share is None else f"{share:.1f}"}% ({split})')
+    return ', '.join(parts) or 'none listed'

@@ -17,7 +17,7 @@ from pydantic import model_validator
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
 from src.kinds.contracts import Amount, Record, Whole, bad, padded, validate
-from src.kinds.figures import distance_pct, usd
+from src.kinds.figures import distance_pct, format_exact_price, format_pct, format_usd, usd
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -167,6 +167,22 @@ def summarize(fetched: Fetched[HeatmapData]) -> Summary:
     }
 
 
+def headline(summary: Summary) -> str:
+    """`Last close 95,000; top hotspot $7.44B at 99,869-104,834 (+5.33%, not swept); $26.8B above, $27.5B below.`."""
+    if summary['last_close'] is None:
+        return f'{summary["cells"]} cells, no candles.'
+    text = f'Last close {format_exact_price(summary["last_close"])}'
+    if summary['hotspots']:
+        top = summary['hotspots'][0]
+        swept = 'swept' if top['swept'] else 'not swept'
+        text += (
+            f'; top hotspot {format_usd(top["total"] or 0.0)} at {format_exact_price(top["price_low"])}-'
+            f'{format_exact_price(top["price_high"])} ({format_pct(top["distance_pct"])}, {swept})'
+        )
+    above, below = format_usd(summary['above_usd'] or 0.0), format_usd(summary['below_usd'] or 0.0)
+    return f'{text}; {above} of modelled intensity above, {below} below.'
+
+
 def rows(fetched: Fetched[HeatmapData]) -> list[Row]:
     """One record per non-zero cell, by time then price: `time` (candle open, epoch ms), `price`, `value`."""
     data = fetched.data
@@ -231,6 +247,7 @@ SPEC: Final = KindSpec[HeatmapData](
     size=lambda data: f'{len(data["price_candlesticks"])} candles, {len(data["liquidation_leverage_data"])} cells',
     subject=default_subject,
     summarize=summarize,
+    headline=headline,
     rows=rows,
     draw=draw,
 )

@@ -24,8 +24,8 @@ from src.kinds.base import (
     table_size,
 )
 from src.kinds.contracts import Amount, Record, Table, Whole, read_table, spelled
-from src.kinds.figures import ratio, usd
-from src.times import duration_ms
+from src.kinds.figures import format_usd, ratio, usd
+from src.times import duration_ms, iso
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -77,6 +77,21 @@ def summarize(fetched: Fetched[History]) -> Summary:
     }
 
 
+def headline(summary: Summary) -> str:
+    """`Longs $1.2B and shorts $980M over 745 intervals (55% long); the most in one: $13.3M at 2025-10-11 06:00 UTC`."""
+    if not summary['intervals']:
+        return 'No intervals.'
+    text = (
+        f'Longs {format_usd(summary["long_usd"] or 0.0)} and shorts {format_usd(summary["short_usd"] or 0.0)} over '
+        f'{summary["intervals"]} intervals'
+    )
+    if summary['long_share'] is not None:
+        text += f' ({summary["long_share"] * 100:.0f}% long)'
+    largest = summary['largest_interval']
+    text += f'; the most in one: {format_usd(largest["total_usd"] or 0.0)} at {iso(largest["time"])}'
+    return text + ('; the last interval is still open.' if summary['last_interval_open'] else '.')
+
+
 def _interval(record: Interval) -> dict[str, Any]:
     long_usd, short_usd = record.long_usd or 0.0, record.short_usd or 0.0
     return {
@@ -124,6 +139,7 @@ SPEC: Final = KindSpec[History](
     size=table_size,
     subject=default_subject,
     summarize=summarize,
+    headline=headline,
     rows=rows_of_table,
     draw=draw,
 )

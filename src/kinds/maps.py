@@ -19,7 +19,16 @@ from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
 from src.kinds.contracts import Amount, Record, bad, from_validation, padded, validate
-from src.kinds.figures import distance_pct, ratio, side_of, usable_reference, usd
+from src.kinds.figures import (
+    distance_pct,
+    format_exact_price,
+    format_pct,
+    format_usd,
+    ratio,
+    side_of,
+    usable_reference,
+    usd,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -192,6 +201,21 @@ def summarize(fetched: Fetched[MapData]) -> Summary:
     return summary
 
 
+def headline(summary: Summary) -> str:
+    """`$81.4M of long liquidations below 95,000 and $126M of shorts above; biggest clusters ...`."""
+    if summary['long_below_usd'] is None:
+        return f'{format_usd(summary["total_usd"] or 0.0)} across {summary["levels"]} levels (no reference price).'
+    below, above = summary['largest_below'], summary['largest_above']
+    text = (
+        f'{format_usd(summary["long_below_usd"] or 0.0)} of long liquidation levels below '
+        f'{format_exact_price(summary["reference_price"])} and {format_usd(summary["short_above_usd"] or 0.0)} '
+        'of shorts above'
+    )
+    clusters = [f'{format_usd(level["level_usd"] or 0.0)} at {format_exact_price(level["price"])} '
+                f'({format_pct(level["distance_pct"])})' for level in (*below[:1], *above[:1])]  # fmt: skip
+    return f'{text}; biggest clusters {" and ".join(clusters)}.' if clusters else f'{text}.'
+
+
 def rows(fetched: Fetched[MapData]) -> list[Row]:
     """One record per level tuple, by price: `price`, `level_usd`, `leverage`, `side`, `distance_pct`.
 
@@ -275,6 +299,7 @@ SPEC: Final = KindSpec[MapData](
     size=lambda data: f'{len(data)} price levels',
     subject=default_subject,
     summarize=summarize,
+    headline=headline,
     rows=rows,
     draw=draw,
     needs_reference_price=True,

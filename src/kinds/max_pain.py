@@ -21,7 +21,7 @@ from src.kinds.base import (
     table_size,
 )
 from src.kinds.contracts import Amount, Record, Table, read_table
-from src.kinds.figures import distance_pct
+from src.kinds.figures import distance_pct, format_exact_price, format_pct
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 MAX_CHART_ROWS: Final = 30
 SUMMARY_COINS: Final = 25
+HEADLINE_COINS: Final = 2
 
 
 class MaxPain(Record):
@@ -83,6 +84,18 @@ def summarize(fetched: Fetched[MaxPainTable]) -> Summary:
     return {'coins': len(records), 'rows': out}
 
 
+def headline(summary: Summary) -> str:
+    """`563 coins; BTC at 95,000: long max pain 95,499.686 (+0.53%), short 94,366.388 (-0.67%); ETH at ...`."""
+    parts = [
+        f'{row["symbol"]} at {format_exact_price(row["price"])}: long max pain '
+        f'{format_exact_price(row["long_max_pain_price"])} ({format_pct(row["long_distance_pct"])}), short '
+        f'{format_exact_price(row["short_max_pain_price"])} ({format_pct(row["short_distance_pct"])})'
+        for row in summary['rows'][:HEADLINE_COINS]
+        if None not in (row['price'], row['long_max_pain_price'], row['short_max_pain_price'])
+    ]
+    return '; '.join([f'{summary["coins"]} coins', *parts]) + '.'
+
+
 def draw(fig: Figure, fetched: Fetched[MaxPainTable], summary: Mapping[str, Any] | None) -> str | None:
     """Per coin, the long and short max-pain prices as a distance (%) from the coin's price."""
     import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
@@ -105,7 +118,7 @@ def draw(fig: Figure, fetched: Fetched[MaxPainTable], summary: Mapping[str, Any]
         shorts, ys, color=charts.SHORT_COLOUR, s=60, marker='D', zorder=3, label='Short max-pain liquidation price'
     )
     ax.axvline(0, color=charts.REFERENCE_COLOUR, ls='--', lw=1.2, label='Current price (0%)', zorder=2)
-    ax.set_yticks(ys, [f'{r["symbol"]}  {charts.format_exact_price(float(r["price"]))}' for r in shown], fontsize=9)
+    ax.set_yticks(ys, [f'{r["symbol"]}  {format_exact_price(float(r["price"]))}' for r in shown], fontsize=9)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f'{v:+.1f}%'))
     ax.set_xlabel('Distance from current price (% of price, negative = below)')
@@ -125,6 +138,7 @@ SPEC: Final = KindSpec[MaxPainTable](
     size=table_size,
     subject=default_subject,
     summarize=summarize,
+    headline=headline,
     rows=rows_of_table,
     draw=draw,
 )

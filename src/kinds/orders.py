@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Summary, rows_of_table, table_is_empty, table_rows, table_size
 from src.kinds.contracts import Amount, Record, Table, Whole, read_table
-from src.kinds.figures import usd
+from src.kinds.figures import format_exact_price, format_usd, usd
+from src.times import iso
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -91,6 +92,23 @@ def summarize(fetched: Fetched[Orders]) -> Summary:
     }
 
 
+def headline(summary: Summary) -> str:
+    """`1210 orders, $310M: longs $160M (610), shorts $150M (600); largest $2.1M, a long at 87,535.9 on ...`."""
+    text = (
+        f'{summary["count"]} orders, {format_usd(summary["total_usd"] or 0.0)}: longs liquidated '
+        f'{format_usd(summary["long_liquidated_usd"] or 0.0)} ({summary["long_liquidated_count"]}), shorts '
+        f'{format_usd(summary["short_liquidated_usd"] or 0.0)} ({summary["short_liquidated_count"]})'
+    )
+    largest = summary['largest_order']
+    if largest is None:
+        return f'{text}.'
+    side = position_side(largest.get('side')) or 'an unknown side'
+    where = f' at {format_exact_price(largest["price"])}' if isinstance(largest.get('price'), int | float) else ''
+    when = f' on {iso(largest["time"])}' if isinstance(largest.get('time'), int) else ''
+    value = largest.get('usd_value')
+    return f'{text}; largest {format_usd(value if isinstance(value, int | float) else 0.0)}, a {side}{where}{when}.'
+
+
 def subject(query: Query) -> str:
     """`BTC on Binance`."""
     return f'{query.coin} on {query.exchange}'
@@ -137,7 +155,7 @@ def draw(fig: Figure, fetched: Fetched[Orders], _summary: Mapping[str, Any] | No
             markersize=float(np.sqrt(area(np.asarray([size]))[0])),
             markerfacecolor='none',
             markeredgecolor='#555555',
-            label=f'{charts.format_usd(size)} order',
+            label=f'{format_usd(size)} order',
         )
         for size in sorted({biggest, biggest / 4, biggest / 20}, reverse=True)
     )
@@ -171,6 +189,7 @@ SPEC: Final = KindSpec[Orders](
     size=table_size,
     subject=subject,
     summarize=summarize,
+    headline=headline,
     rows=rows_of_table,
     draw=draw,
 )

@@ -77,6 +77,7 @@ SPEC: Final = KindSpec[list[Row]](
     size=lambda rows: f'{len(rows)} rows',
     subject=subject,
     summarize=None,
+    headline=None,
     rows=lambda fetched: list(fetched.data),
     draw=None,
 )
