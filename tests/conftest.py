@@ -253,9 +253,13 @@ class ActorRun:
 
     @property
     def charges(self) -> list[dict[str, Any]]:
-        """The Actor's own charges. The SDK also logs the synthetic `apify-default-dataset-item` event for
-        every pushed item; the README tells the publisher to remove that event, so it is left out here."""
-        return [charge for charge in self._dataset('charging-log') if not charge['event_name'].startswith('apify-')]
+        """The Actor's own charges, one entry per charged event (a log row of `charged_count` n counts n times).
+
+        The SDK also logs the synthetic `apify-default-dataset-item` event for every pushed item; the README tells
+        the publisher to remove that event, so it is left out here.
+        """
+        rows = [row for row in self._dataset('charging-log') if not row['event_name'].startswith('apify-')]
+        return [row for row in rows for _ in range(row.get('charged_count', 1))]
 
     @property
     def log(self) -> str:
