@@ -20,13 +20,14 @@ from src.client import CoinGlassClient, RetryPolicy, Timeouts
 from src.errors import ErrorType
 from src.fetch import Fetcher
 from src.inputs import InputError, given_parameters, parse_run_input
+from src.notify import notify
 from src.pipeline import execute
 from src.ratelimit import RateLimiter
 from src.result import QueryResult
 from src.run import BatchRunner, Outcome
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping, MutableSet
+    from collections.abc import Awaitable, Callable, Mapping, MutableSet, Sequence
 
     import httpx
 
@@ -80,9 +81,9 @@ async def run(
     count = len(run_input.queries)
     logger.info('Running %d quer%s.', count, 'y' if count == 1 else 'ies')
     async with _client(api_key, settings, transport, sleep) as client:
-        fetcher = Fetcher(client, now_ms=now_ms)
+        fetcher = Fetcher(client, now_ms=now_ms, read_mark=sink.read_mark, marks_store=run_input.marks_store)
         runner = BatchRunner(
-            lambda query, index: execute(fetcher, query, index),
+            lambda query, index: execute(fetcher, query, index, run_input.alerts),
             sink,
             done=done,
             batch=count > 1,
@@ -94,8 +95,24 @@ async def run(
             outcome = await runner.run(run_input.queries)
         finally:
             fetcher.close()
-    await sink.write_output(_output_record(outcome, client, sink.dataset_url()))
-    return final_status(outcome)
+    fired = [alert for result in outcome.results for alert in result.alerts or ()]
+    notification = None
+    if fired and run_input.notify_url is not None:
+        notification = await notify(run_input.notify_url.get_secret_value(), fired, sleep=sleep)
+        if not notification.sent:
+            logger.warning('The alert notification was not sent (%s); the alerts are in OUTPUT.', notification.error)
+    record = _output_record(outcome, client, sink.dataset_url())
+    if run_input.alerts:  # leading the record, as they lead the status
+        alerts = {'alerts': fired, 'notification': None if notification is None else notification.as_record()}
+        record = alerts | record
+    await sink.write_output(record)
+    report = final_status(outcome)
+    return RunReport(report.exit_code, _shortened(f'{alerts_line(fired)} {report.status}')) if fired else report
+
+
+def alerts_line(fired: Sequence[Mapping[str, Any]]) -> str:
+    """`2 alerts: <sentence> <sentence>`, what a run's status leads with when alerts fired."""
+    return f'{len(fired)} alert{"s" if len(fired) != 1 else ""}: ' + ' '.join(alert['text'] for alert in fired)
 
 
 def _client(

@@ -13,16 +13,23 @@ answered 1,080 rows to a request for 1,000, and 4,500 to one whose documented ma
 Before a query's data request, the exchanges it names are checked against CoinGlass's supported-exchanges lookup
 (case and punctuation aside): an exchange CoinGlass does not list fails the query, naming the closest ones, and
 no data request is made. When the lookup itself cannot be had, the check is skipped.
+
+A query with `since_last_run` reads its mark (the newest final row an earlier run delivered, in a named key-value
+store) first, asks CoinGlass only from the mark's time on, and keeps only the rows after it; the new mark goes with
+the result and is saved once the result is pushed, so a run that fails or stops never skips rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
+import json
 import math
 from typing import TYPE_CHECKING, Any, Final
 
 from src.errors import BadResponseError, CoinGlassError, InvalidParameterError
+from src.inputs import DEFAULT_MARKS_STORE
 from src.kinds import Fetched, ReferencePrice, Retrieval, spec_of
 from src.kinds.contracts import PriceCandle, Table, read_table
 from src.kinds.symbols import read_names, read_pairs
@@ -35,6 +42,7 @@ from src.modes import (
     SUPPORTED_EXCHANGES_PATH,
     SUPPORTED_PAIRS_PATH,
 )
+from src.result import Mark
 from src.symbols import closest, exchange_key, flatten_pairs, search
 from src.times import MS_PER, duration_ms, iso
 
@@ -44,6 +52,9 @@ if TYPE_CHECKING:
     from src.client import CoinGlassClient
     from src.inputs import Query
     from src.kinds import KindSpec
+
+    ReadMark = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
+    """Reads a mark: (store name, key) -> the record, or None."""
 
 ORDERS_HORIZON_MS: Final = 7 * MS_PER['d']
 MAX_ORDER_PAGES: Final = 500
@@ -63,9 +74,18 @@ class Retrieved:
 class Fetcher:
     """Fetches queries through one client, sharing lookups, reference prices and identical queries across the run."""
 
-    def __init__(self, client: CoinGlassClient, *, now_ms: int) -> None:
+    def __init__(
+        self,
+        client: CoinGlassClient,
+        *,
+        now_ms: int,
+        read_mark: ReadMark | None = None,
+        marks_store: str = DEFAULT_MARKS_STORE,
+    ) -> None:
         self.client = client
         self.now_ms = now_ms
+        self.marks_store = marks_store
+        self._read_mark = read_mark
         self._shared: dict[Hashable, asyncio.Future[Any]] = {}
 
     async def fetch(self, query: Query) -> Fetched[Any]:
@@ -81,6 +101,9 @@ class Fetcher:
     async def _fetch(self, query: Query) -> Fetched[Any]:
         spec = spec_of(query.mode)
         asked = await self._with_listed_exchanges(query)
+        previous = await self._previous_mark(query) if query.since_last_run else None
+        if previous is not None:  # ask CoinGlass only from the mark on
+            asked = dataclasses.replace(asked, start_time=max(asked.start_time or 0, int(previous['time'])))
         try:
             retrieved = await self._RETRIEVALS[spec.retrieval](self, asked, spec)
         except InvalidParameterError as error:
@@ -92,7 +115,43 @@ class Fetcher:
                 reference = await self.reference_price(asked)
             except CoinGlassError as error:
                 notes = (*notes, f'No reference price ({error.detail}): the summary has no sides.')
-        return Fetched(query, retrieved.data, notes, reference, self.now_ms, retrieved.empty_reason)
+        fetched = Fetched(query, retrieved.data, notes, reference, self.now_ms, retrieved.empty_reason)
+        return self._since(spec, fetched, previous) if query.since_last_run else fetched
+
+    async def _previous_mark(self, query: Query) -> Mapping[str, Any] | None:
+        """The mark an earlier run left for the query's stream, or None (a first run, or no mark store)."""
+        if self._read_mark is None:
+            return None
+        read = self._read_mark
+        mark: Mapping[str, Any] | None = await self._once(
+            ('mark', query.stream), lambda: read(self.marks_store, mark_key(query))
+        )
+        return mark if mark and isinstance(mark.get('time'), int) else None
+
+    def _since(self, spec: KindSpec[Any], fetched: Fetched[Any], previous: Mapping[str, Any] | None) -> Fetched[Any]:
+        """The rows after the previous mark, and the mark to save once they are pushed."""
+        table: Table[Any] = fetched.data
+        reason = fetched.empty_reason
+        if previous is not None:
+            since, seen = int(previous['time']), set(previous.get('keys') or ())
+            table = table.select(
+                [
+                    index
+                    for index, (row, record) in enumerate(zip(table.rows, table.records, strict=True))
+                    if record.time > since or (record.time == since and row_key(row) not in seen)
+                ]
+            )
+            reason = f'nothing new arrived since {iso(since)}, the newest row of the last run'
+        newer = dataclasses.replace(fetched, data=table, empty_reason=reason)
+        final = spec.final_until(newer) if spec.final_until is not None else None
+        mark = None
+        if final is not None:
+            keys = {row_key(row) for row, record in zip(table.rows, table.records, strict=True) if record.time == final}
+            if previous is not None and int(previous['time']) == final:
+                keys |= set(previous.get('keys') or ())
+            value = {'stream': fetched.query.stream, 'time': final, 'keys': sorted(keys), 'saved_at': self.now_ms}
+            mark = Mark(self.marks_store, mark_key(fetched.query), value)
+        return dataclasses.replace(newer, mark=mark)
 
     async def lookup(self, path: str) -> Any:
         """A lookup endpoint's data, fetched once per run however many queries ask."""
@@ -294,6 +353,16 @@ class Fetcher:
         Retrieval.TIME_WINDOWS: _time_windows,
         Retrieval.BACKWARD_PAGES: _backward_pages,
     }
+
+
+def mark_key(query: Query) -> str:
+    """The key of a query's mark: `mark-` and a hash of its stream (keys allow few characters)."""
+    return 'mark-' + hashlib.sha256(query.stream.encode()).hexdigest()[:32]
+
+
+def row_key(row: Mapping[str, Any]) -> str:
+    """A short, stable key of a row, to tell rows sharing the mark's time apart."""
+    return hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def history_windows(start: int, end: int, step_ms: int) -> list[tuple[int, int]]:

@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, SecretStr, ValidationError
 
+from src.alerts import AlertRule, AlertRuleError, parse_rules
 from src.modes import ENDPOINTS, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MODELS, Kind, Mode
 from src.symbols import SymbolError, canonical_code, canonical_exchange, parse_pair
 from src.times import ACCEPTED_FORMS, TimeFormatError, duration_ms, to_epoch_ms
@@ -37,12 +39,16 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     'min_liquidation_amount': 10_000,
     'output': 'full',
     'charts': False,
+    'since_last_run': False,
 }
 MAX_LIMIT: Final = 100_000
 MAX_QUERIES: Final = 1000
 RANGE_ALIASES: Final = {'24h': '1d', '1d': '24h', '365d': '1y', '1y': '365d'}
 _QUOTE_SUFFIXES: Final = ('FDUSD', 'USDT', 'USDC', 'BUSD', 'USD')
-_SECRET_FIELDS: Final = frozenset({'api_key'})
+_SECRET_FIELDS: Final = frozenset({'api_key', 'notify_url'})
+RUN_FIELDS: Final = frozenset({'queries', 'api_key', 'alerts', 'notify_url', 'since_last_run_store'})  # not per query
+DEFAULT_MARKS_STORE: Final = 'coinglass-liquidation-marks'
+
 ZERO_MEANS_UNSET: Final = frozenset({'limit', 'min_liquidation_amount'})
 
 
@@ -54,7 +60,7 @@ def given_parameters(raw: Any) -> dict[str, Any]:
     """The known input fields a raw input gave, for echoing in a failure envelope (never the key or the batch)."""
     if not isinstance(raw, dict):
         return {}
-    echoed = set(RawInput.model_fields) - {'mode', 'api_key', 'queries'}
+    echoed = set(RawInput.model_fields) - {'mode'} - RUN_FIELDS
     return {name: value for name, value in raw.items() if name in echoed}
 
 
@@ -80,6 +86,10 @@ class RawInput(BaseModel):
     charts: bool | None = None
     api_key: SecretStr | None = None
     queries: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=MAX_QUERIES)
+    since_last_run: bool | None = None
+    since_last_run_store: str | None = Field(default=None, pattern=r'^[a-zA-Z0-9-]{1,63}$')
+    alerts: list[Any] | None = None
+    notify_url: SecretStr | None = None
 
 
 _ALLOWED: Final[Mapping[str, str]] = {
@@ -100,6 +110,10 @@ _ALLOWED: Final[Mapping[str, str]] = {
     'charts': 'true or false',
     'api_key': 'a CoinGlass API key (text)',
     'queries': f'a list of up to {MAX_QUERIES} objects, each a partial input',
+    'since_last_run': 'true or false',
+    'since_last_run_store': 'a key-value store name: 1 to 63 letters, digits and hyphens',
+    'alerts': 'a list of rules such as {"mode": "liquidation_orders", "field": "largest_order.usd_value", "above": 1}',
+    'notify_url': 'an http(s) URL of a webhook (Slack, Discord, ...)',
 }
 
 
@@ -121,8 +135,15 @@ class Query:
     exchanges: tuple[str, ...] = ()
     min_liquidation_amount: int | float | None = None
     keyword: str = ''
+    since_last_run: bool = False
     output: Output = field(default='full', compare=False)
     charts: bool = field(default=False, compare=False)
+
+    @property
+    def stream(self) -> str:
+        """What `since_last_run` follows: the mode and the parameters that pick the rows, not the span or shape."""
+        parts = (self.mode, self.exchange, self.pair, self.coin, self.interval, ','.join(self.exchanges))
+        return '|'.join(str(part or '') for part in (*parts, self.min_liquidation_amount))
 
     @property
     def exchange_list(self) -> str | None:
@@ -136,6 +157,9 @@ class RunInput:
 
     queries: tuple[Query, ...]
     api_key: SecretStr | None
+    alerts: tuple[AlertRule, ...] = ()
+    notify_url: SecretStr | None = None
+    marks_store: str = DEFAULT_MARKS_STORE
 
 
 def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
@@ -150,16 +174,36 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
         raise InputError(f'The input must be a JSON object, got {_show(raw)}.')
     raw = given_fields(raw)
     top = _validate_shape(raw)
-    base = {name: value for name, value in raw.items() if name not in {'queries', 'api_key'}}
-    if top.queries is None:
-        return RunInput((_resolve(base, now_ms),), top.api_key)
+    base = {name: value for name, value in raw.items() if name not in RUN_FIELDS}
     queries = []
-    for index, entry in enumerate(top.queries):
+    for index, entry in enumerate(top.queries or [{}]):
         try:
             queries.append(_resolve({**base, **given_fields(entry)}, now_ms))
         except InputError as error:
-            raise InputError(f'queries[{index}]: {error}') from None
-    return RunInput(tuple(queries), top.api_key)
+            raise InputError(f'queries[{index}]: {error}' if top.queries else str(error)) from None
+    try:
+        rules = parse_rules(top.alerts)
+    except AlertRuleError as error:
+        raise InputError(str(error)) from None
+    return RunInput(
+        tuple(queries),
+        top.api_key,
+        alerts=rules,
+        notify_url=_webhook(top.notify_url),
+        marks_store=top.since_last_run_store or DEFAULT_MARKS_STORE,
+    )
+
+
+def _webhook(url: SecretStr | None) -> SecretStr | None:
+    """The notification URL, when it is an http(s) URL (the message never shows it)."""
+    if url is None:
+        return None
+    parsed = urlsplit(url.get_secret_value().strip())
+    if parsed.scheme not in {'http', 'https'} or not parsed.netloc:
+        raise InputError(
+            f"Input field 'notify_url' is (hidden), which is not allowed: it must be {_ALLOWED['notify_url']}."
+        )
+    return url
 
 
 def given_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -207,6 +251,12 @@ def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
     mode = _mode(raw.mode)
     endpoint = ENDPOINTS[mode]
     resolved: dict[str, Any] = {}
+    if raw.since_last_run and 'since_last_run' not in endpoint.fields:
+        followers = ', '.join(other for other, row in ENDPOINTS.items() if 'since_last_run' in row.fields)
+        raise InputError(
+            f"Input field 'since_last_run' is true, which {mode} does not take: only {followers} deliver new rows "
+            'since the last run.'
+        )
     for name in endpoint.fields:
         resolved.update(_RESOLVERS[name](raw, mode, now_ms))
     start, end = resolved.get('start_time'), resolved.get('end_time')
@@ -397,4 +447,5 @@ _RESOLVERS: Final[Mapping[str, Callable[[RawInput, Mode, int], dict[str, Any]]]]
     'exchanges': _exchanges,
     'min_liquidation_amount': _min_amount,
     'keyword': _keyword,
+    'since_last_run': lambda raw, _mode, _now: {'since_last_run': bool(raw.since_last_run)},
 }

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Final
 
+from src.alerts import evaluate
 from src.errors import BadResponseError, CoinGlassError, ErrorType, PlanError
 from src.kinds import spec_of
 from src.modes import ENDPOINTS
@@ -19,6 +20,9 @@ from src.present import draw_chart, present
 from src.result import Chart, QueryResult
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from src.alerts import AlertRule
     from src.fetch import Fetcher
     from src.inputs import Query
 
@@ -28,8 +32,13 @@ PRICING_URL: Final = 'https://www.coinglass.com/pricing'
 NOT_CHARGED: Final = 'Nothing was charged.'
 
 
-async def execute(fetcher: Fetcher, query: Query, index: int | None = None) -> QueryResult:
-    """Fetch, present and (when asked) chart one query; its failure of any kind as a failure result."""
+async def execute(
+    fetcher: Fetcher, query: Query, index: int | None = None, rules: Sequence[AlertRule] = ()
+) -> QueryResult:
+    """Fetch, present and (when asked) chart one query, and check the alert rules of its mode on its summary.
+
+    Its failure of any kind is a failure result.
+    """
     spec = spec_of(query.mode)
     endpoint = ENDPOINTS[query.mode]
     subject = spec.subject(query)
@@ -38,6 +47,9 @@ async def execute(fetcher: Fetcher, query: Query, index: int | None = None) -> Q
         fetched = await fetcher.fetch(query)
         stage = 'summarizing'
         presented = present(spec, fetched)
+        stage = 'checking the alert rules'
+        mine = [rule for rule in rules if rule.mode is query.mode]
+        fired = evaluate(mine, query.mode, presented.summary, subject=subject, index=index) if mine else None
     except CoinGlassError as error:
         return _failure(query, index, f'{endpoint.label} for {subject}', error.error_type, _reason(query, error))
     except Exception as error:
@@ -76,6 +88,8 @@ async def execute(fetcher: Fetcher, query: Query, index: int | None = None) -> Q
         chart=chart,
         chart_error=chart_error,
         event=None if empty else query.mode.event_name,
+        alerts=None if fired is None else tuple(alert.as_item() for alert in fired),
+        mark=fetched.mark,
     )
 
 

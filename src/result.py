@@ -1,7 +1,7 @@
 """One query's result, typed, and the one place its dataset item is rendered.
 
 Every dataset item has the shape `{"success", "message", "mode", <the query's parameters as given>, ..., "data"}`:
-a success may add `query_index` (in a batch), `summary` and `chart_url`; a failure adds `query_index`,
+a success may add `query_index` (in a batch), `summary`, `chart_url` and `alerts`; a failure adds `query_index`,
 `error_type` (an `ErrorType`) and `data: null`.
 """
 
@@ -14,6 +14,21 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from src.errors import ErrorType
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What `since_last_run` remembers of a query's rows, in a named key-value store, once they are pushed.
+
+    Attributes:
+        store: The key-value store's name (the input's `since_last_run_store`).
+        key: The record's key, derived from the query's stream (`Query.stream`).
+        value: `{"stream", "time": epoch ms of the newest final row delivered, "keys": row keys at that time}`.
+    """
+
+    store: str
+    key: str
+    value: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,9 @@ class QueryResult:
         chart_error: Why a chart that was asked for is missing.
         error_type: The kind of failure; None for a success.
         event: The pay-per-event event to charge for this result; None when it is free (failures, empty answers).
+        alerts: The alert rules of its mode that fired (`FiredAlert.as_item()`); None when the input set no rule
+            for its mode.
+        mark: What `since_last_run` is to remember once the result is pushed.
     """
 
     mode: str | None
@@ -53,6 +71,8 @@ class QueryResult:
     chart_error: str | None = None
     error_type: ErrorType | None = None
     event: str | None = None
+    alerts: tuple[Mapping[str, Any], ...] | None = None
+    mark: Mark | None = None
 
     def item(self, chart_url: str | None = None) -> dict[str, Any]:
         """The dataset item; `chart_url` is where the sink stored the chart."""
@@ -65,5 +85,7 @@ class QueryResult:
             item['summary'] = self.summary
         if self.chart is not None or self.chart_error is not None:
             item['chart_url'] = chart_url
+        if self.alerts is not None:
+            item['alerts'] = list(self.alerts)
         item['data'] = self.data
         return item

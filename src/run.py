@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, MutableSet, Sequence
 
     from src.inputs import Query
-    from src.result import QueryResult
+    from src.result import Mark, QueryResult
 
 DEFAULT_MAX_CONCURRENT_QUERIES: Final = 32
 DEFAULT_GROUP_SIZE: Final = 100
@@ -53,6 +53,12 @@ class Sink(Protocol):
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         """Store the run's `OUTPUT` record."""
+
+    async def read_mark(self, store: str, key: str) -> Mapping[str, Any] | None:
+        """A `since_last_run` mark, or None when there is none."""
+
+    async def save_marks(self, marks: Sequence[Mark]) -> None:
+        """Save `since_last_run` marks (after their results were pushed)."""
 
     def dataset_url(self) -> str:
         """Where the results can be read, for the `OUTPUT` record."""
@@ -161,4 +167,7 @@ class BatchRunner:
                 outcome.failed += not result.success
             outcome.charged += delivery.charged
             outcome.limit_reached = delivery.limit_reached
+            marks = [result.mark for result, _item in delivery.pushed if result.mark is not None]
+            if marks:  # only now: a run that fails or stops before pushing never skips rows
+                await self.sink.save_marks(marks)
             await self.sink.progress(outcome)

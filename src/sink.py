@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from apify.storages import KeyValueStore
 
-    from src.result import QueryResult
+    from src.result import Mark, QueryResult
     from src.run import Outcome
 
 PROGRESS_EVERY_S: Final = 2.0
@@ -81,6 +81,17 @@ class ActorSink:
     async def write_output(self, record: Mapping[str, Any]) -> None:
         """The `OUTPUT` record of the default key-value store."""
         await Actor.set_value(OUTPUT_KEY, dict(record))
+
+    async def read_mark(self, store: str, key: str) -> Mapping[str, Any] | None:
+        """A `since_last_run` mark from the named key-value store (it outlives runs: a task keeps its own)."""
+        value = await (await Actor.open_key_value_store(name=store)).get_value(key)
+        return value if isinstance(value, dict) else None
+
+    async def save_marks(self, marks: Sequence[Mark]) -> None:
+        """Save marks into their named key-value stores."""
+        for mark in marks:
+            store = await Actor.open_key_value_store(name=mark.store)
+            await store.set_value(mark.key, dict(mark.value))
 
     def dataset_url(self) -> str:
         """The default dataset's items URL on the platform; its name in local storage."""

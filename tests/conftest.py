@@ -34,7 +34,7 @@ from src.settings import ENV_PREFIX, Settings
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
-    from src.result import QueryResult
+    from src.result import Mark, QueryResult
     from src.run import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +70,7 @@ class MemorySink:
     charges: list[dict[str, Any]] = field(default_factory=list)
     records: dict[str, Any] = field(default_factory=dict)
     statuses: list[str] = field(default_factory=list)
+    marks: dict[tuple[str, str], Any] = field(default_factory=dict)  # named stores outlive runs: share to keep
     spent_usd: float = 0.0
 
     calls: int = 0  # push calls: one per event of a group, as the Apify sink calls push_data
@@ -108,6 +109,12 @@ class MemorySink:
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         self.records['OUTPUT'] = json.loads(json.dumps(record))
+
+    async def read_mark(self, store: str, key: str) -> Mapping[str, Any] | None:
+        return self.marks.get((store, key))
+
+    async def save_marks(self, marks: Sequence[Mark]) -> None:
+        self.marks.update(((mark.store, mark.key), json.loads(json.dumps(mark.value))) for mark in marks)
 
     def dataset_url(self) -> str:
         return 'dataset default in memory'
@@ -176,12 +183,16 @@ def run_in_process(
     max_total_charge_usd: float | None = None,
     done: set[int] | None = None,
     now_ms: int = NOW_MS,
+    sink: MemorySink | None = None,
 ) -> InProcessRun:
-    """Run `src.app.run` on `actor_input` against CoinGlass at `base_url`, with the settings `env` gives."""
+    """Run `src.app.run` on `actor_input` against CoinGlass at `base_url`, with the settings `env` gives.
+
+    A `sink` given keeps what outlives a run (its `marks`); else a fresh one, with `max_total_charge_usd`.
+    """
     settings, warnings = settings_from(env, base_url=base_url)
     if api_key is not None:
         settings = settings.model_copy(update={'api_key': SecretStr(api_key)})
-    sink = MemorySink(max_total_charge_usd=max_total_charge_usd)
+    sink = sink or MemorySink(max_total_charge_usd=max_total_charge_usd)
     capture = _Capture()
     package = logging.getLogger('src')
     level = package.level

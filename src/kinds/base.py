@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from src.inputs import Query
     from src.kinds.contracts import Table
+    from src.result import Mark
 
 D = TypeVar('D')
 Summary: TypeAlias = dict[str, Any]
@@ -52,6 +53,7 @@ class Fetched(Generic[D]):
         reference: The reference price, for kinds that need one; None when it could not be fetched.
         now_ms: The run's "now" (epoch ms), which relative times were read against.
         empty_reason: Why the data is empty when CoinGlass itself did send data (a filter of ours matched none).
+        mark: What `since_last_run` is to remember once the result is pushed (None without `since_last_run`).
     """
 
     query: Query
@@ -60,6 +62,7 @@ class Fetched(Generic[D]):
     reference: ReferencePrice | None = None
     now_ms: int = 0
     empty_reason: str | None = None
+    mark: Mark | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +84,11 @@ class KindSpec(Generic[D]):
         draw: Draws the chart on a 1200x700 figure and returns None, or returns why there is nothing to draw;
             None for kinds without a chart. It imports numpy and matplotlib itself, only when called.
         needs_reference_price: Whether the fetch stage also fetches the latest price of the query's pair.
+        alert_fields: The summary's figures an alert rule may name, as dotted paths (`cumulative_below_usd.2`,
+            `largest_order.usd_value`, `largest_below.0.level_usd`: list positions are numbers).
+        final_until: For kinds whose rows have times, which `since_last_run` can follow: the newest time up to
+            which the delivered rows are final (a history's open interval is not; an order is); None when no row
+            is. None for other kinds.
     """
 
     retrieval: Retrieval
@@ -94,6 +102,8 @@ class KindSpec(Generic[D]):
     rows: Callable[[Fetched[D]], list[Row]]
     draw: Callable[[Figure, Fetched[D], Mapping[str, Any] | None], str | None] | None
     needs_reference_price: bool = False
+    alert_fields: tuple[str, ...] = ()
+    final_until: Callable[[Fetched[D]], int | None] | None = None
 
 
 def default_subject(query: Query) -> str:

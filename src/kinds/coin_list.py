@@ -119,4 +119,5 @@ SPEC: Final = KindSpec[CoinTable](
     headline=headline,
     rows=rows_of_table,
     draw=draw,
+    alert_fields=('total_usd_24h', 'coins.0.liquidation_usd_24h', 'coins.0.share_pct', 'coins.0.long_share_pct'),
 )

@@ -112,4 +112,5 @@ SPEC: Final = KindSpec[ExchangeTable](
     headline=headline,
     rows=rows_of_table,
     draw=draw,
+    alert_fields=('total_usd', 'exchanges.0.liquidation_usd', 'exchanges.0.share_pct', 'exchanges.0.long_share_pct'),
 )

@@ -250,4 +250,15 @@ SPEC: Final = KindSpec[HeatmapData](
     headline=headline,
     rows=rows,
     draw=draw,
+    alert_fields=(
+        'last_close',
+        'candles',
+        'price_levels',
+        'cells',
+        'total',
+        'above_usd',
+        'below_usd',
+        'hotspots.0.total',
+        'hotspots.0.distance_pct',
+    ),
 )

@@ -77,6 +77,13 @@ def summarize(fetched: Fetched[History]) -> Summary:
     }
 
 
+def final_until(fetched: Fetched[History]) -> int | None:
+    """The newest interval that had closed at the run's "now" (the open one's figures still change)."""
+    step = duration_ms(fetched.query.interval or '1d')
+    closed = [record.time for record in fetched.data.records if record.time + step <= fetched.now_ms]
+    return max(closed, default=None)
+
+
 def headline(summary: Summary) -> str:
     """`Longs $1.2B and shorts $980M over 745 intervals (55% long); the most in one: $13.3M at 2025-10-11 06:00 UTC`."""
     if not summary['intervals']:
@@ -142,4 +149,16 @@ SPEC: Final = KindSpec[History](
     headline=headline,
     rows=rows_of_table,
     draw=draw,
+    alert_fields=(
+        'intervals',
+        'long_usd',
+        'short_usd',
+        'total_usd',
+        'net_long_minus_short_usd',
+        'long_share',
+        'largest_interval.total_usd',
+        'largest_interval.long_usd',
+        'largest_interval.short_usd',
+    ),
+    final_until=final_until,
 )

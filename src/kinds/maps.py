@@ -303,4 +303,15 @@ SPEC: Final = KindSpec[MapData](
     rows=rows,
     draw=draw,
     needs_reference_price=True,
+    alert_fields=(
+        'reference_price',
+        'levels',
+        'total_usd',
+        'long_below_usd',
+        'short_above_usd',
+        'at_price_usd',
+        'short_to_long_ratio',
+        *(f'cumulative_{side}_usd.{pct}' for side in ('below', 'above') for pct in CUMULATIVE_DISTANCES_PCT),
+        *(f'largest_{side}.0.{field}' for side in ('below', 'above') for field in ('level_usd', 'distance_pct')),
+    ),
 )

@@ -141,4 +141,5 @@ SPEC: Final = KindSpec[MaxPainTable](
     headline=headline,
     rows=rows_of_table,
     draw=draw,
+    alert_fields=('coins', 'rows.0.price', 'rows.0.long_distance_pct', 'rows.0.short_distance_pct'),
 )

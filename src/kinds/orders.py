@@ -192,4 +192,15 @@ SPEC: Final = KindSpec[Orders](
     headline=headline,
     rows=rows_of_table,
     draw=draw,
+    alert_fields=(
+        'count',
+        'total_usd',
+        'long_liquidated_usd',
+        'short_liquidated_usd',
+        'long_liquidated_count',
+        'short_liquidated_count',
+        'largest_order.usd_value',
+        'largest_order.price',
+    ),
+    final_until=lambda fetched: max((record.time for record in fetched.data.records), default=None),
 )

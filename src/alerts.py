@@ -1,0 +1,178 @@
+"""Alert rules: a summary figure of a mode, compared with a threshold after each successful query of that mode.
+
+A rule is `{"mode": "liquidation_map", "field": "cumulative_below_usd.2", "above": 50000000}` (or `"below"`): the
+field is a dotted path into the mode's summary (list positions are numbers: `largest_below.0.level_usd`), one of
+the figures its kind offers (`KindSpec.alert_fields`). Rules are validated with the input, before any request.
+A rule fires when its figure is known and strictly above (or below) the threshold; a rule that does not fire costs
+nothing, and alerts never change what is charged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from pydantic import BaseModel, ConfigDict, FiniteFloat, ValidationError, model_validator
+
+from src.kinds import spec_of
+from src.kinds.figures import format_exact_price, format_usd
+from src.modes import Mode
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+MAX_RULES: Final = 50
+RULE_FORM: Final = '{"mode": ..., "field": ..., "above" or "below": <number>}'
+
+
+class AlertRuleError(ValueError):
+    """A rule that cannot be checked; the message names the rule and what is allowed."""
+
+
+class AlertRule(BaseModel):
+    """One rule: fire when `field` of `mode`'s summary is above `above` or below `below` (exactly one is given)."""
+
+    model_config = ConfigDict(extra='forbid', frozen=True)
+
+    mode: Mode
+    field: str
+    above: int | FiniteFloat | None = None
+    below: int | FiniteFloat | None = None
+    name: str | None = None
+
+    @model_validator(mode='after')
+    def _one_comparison(self) -> AlertRule:
+        if (self.above is None) == (self.below is None):
+            raise ValueError('give exactly one of above or below, a number')
+        return self
+
+    def fires(self, value: float | None) -> bool:
+        """Whether the rule fires for the figure `value` (a missing figure never fires)."""
+        if value is None:
+            return False
+        return value > self.above if self.above is not None else value < (self.below or 0.0)
+
+    @property
+    def threshold(self) -> float:
+        """The number the figure is compared with."""
+        return self.above if self.above is not None else (self.below or 0.0)
+
+    @property
+    def comparison(self) -> str:
+        """`above` or `below`."""
+        return 'above' if self.above is not None else 'below'
+
+
+@dataclass(frozen=True)
+class FiredAlert:
+    """A rule that fired on one query's summary: the figure, and a sentence a person can read."""
+
+    rule: AlertRule
+    value: float
+    subject: str
+    query_index: int | None
+
+    @property
+    def text(self) -> str:
+        """`liquidation_map Binance_BTCUSDT (1d): cumulative_below_usd.2 is $63.2M, above $50M.`."""
+        label = f'{self.rule.name}: ' if self.rule.name else ''
+        return (
+            f'{label}{self.rule.mode} {self.subject}: {self.rule.field} is {_figure(self.rule.field, self.value)}, '
+            f'{self.rule.comparison} {_figure(self.rule.field, self.rule.threshold)}.'
+        )
+
+    def as_item(self) -> dict[str, Any]:
+        """The alert as it goes into the item, `OUTPUT` and the notification."""
+        return {
+            'mode': str(self.rule.mode),
+            'field': self.rule.field,
+            self.rule.comparison: self.rule.threshold,
+            'value': self.value,
+            'name': self.rule.name,
+            'query_index': self.query_index,
+            'subject': self.subject,
+            'text': self.text,
+        }
+
+
+def parse_rules(raw: Any) -> tuple[AlertRule, ...]:
+    """The input's `alerts` as rules.
+
+    Raises:
+        AlertRuleError: A rule names an unknown mode, a field its mode's summary lacks, or no number to compare
+            with; the message names the rule (`alerts[1]`) and what is allowed.
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_RULES:
+        raise AlertRuleError(f"Input field 'alerts' must be a list of up to {MAX_RULES} rules.")
+    return tuple(_rule(index, entry) for index, entry in enumerate(raw))
+
+
+def _rule(index: int, entry: Any) -> AlertRule:
+    where = f'alerts[{index}]'
+    if not isinstance(entry, dict):
+        raise AlertRuleError(f'{where} is not a rule: give {RULE_FORM}.')
+    mode = entry.get('mode')
+    if mode not in set(Mode):
+        raise AlertRuleError(f'{where}: mode {mode!r} is not a mode: use one of {", ".join(_alertable_modes())}.')
+    fields = spec_of(Mode(mode)).alert_fields
+    if not fields:
+        raise AlertRuleError(f'{where}: {mode} has no summary figures to alert on.')
+    if entry.get('field') not in fields:
+        raise AlertRuleError(
+            f'{where}: field {entry.get("field")!r} is not a figure of the {mode} summary: use one of '
+            f'{", ".join(fields)}.'
+        )
+    try:
+        return AlertRule.model_validate(entry)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = '.'.join(str(part) for part in problem['loc']) or 'rule'
+        reason = str(problem['msg']).removeprefix('Value error, ')
+        raise AlertRuleError(f'{where}: {name}: {reason} (got {entry!r:.120}).') from None
+
+
+def evaluate(
+    rules: Sequence[AlertRule], mode: Mode, summary: Mapping[str, Any] | None, *, subject: str, index: int | None
+) -> tuple[FiredAlert, ...]:
+    """The rules of `mode` that fire on `summary`, in the order given."""
+    if summary is None:
+        return ()
+    fired = []
+    for rule in rules:
+        if rule.mode is not mode:
+            continue
+        value = figure(summary, rule.field)
+        if rule.fires(value):
+            fired.append(FiredAlert(rule, float(value or 0.0), subject, index))
+    return tuple(fired)
+
+
+def figure(summary: Mapping[str, Any], path: str) -> float | None:
+    """The number at a dotted path of a summary (`largest_below.0.level_usd`); None when it is missing."""
+    node: Any = summary
+    for part in path.split('.'):
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        return None
+    return float(node)
+
+
+def _figure(path: str, value: float) -> str:
+    """A figure as people read it: `$13.7M` for USD, `95,000` for a price, `2.5` otherwise."""
+    name = next(part for part in reversed(path.split('.')) if not part.isdigit())
+    if name.endswith(('usd', 'usd_24h', 'usd_value')) or name == 'total':
+        return format_usd(value)
+    if name.endswith('price') or name == 'last_close':
+        return format_exact_price(value)
+    return f'{value:,.10g}'
+
+
+def _alertable_modes() -> list[str]:
+    return [str(mode) for mode in Mode if spec_of(mode).alert_fields]

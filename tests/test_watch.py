@@ -1,0 +1,327 @@
+"""Watching the market: alert rules, new-since-last-run, and the notification, against the fake CoinGlass and a
+webhook receiver on 127.0.0.1 (a real HTTP server, as Slack or Discord would be)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from conftest import MemorySink, run_in_process
+from fake_coinglass import NOW_MS, Reply
+
+from src.inputs import InputError, parse_run_input
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from conftest import ActorRun, InProcessRun
+    from fake_coinglass import FakeCoinGlass
+
+ORDERS = '/api/futures/liquidation/order'
+MINUTE = 60_000
+TASK: dict[str, Any] = {
+    'mode': 'liquidation_orders',
+    'exchange': 'Binance',
+    'coin': 'BTC',
+    'min_liquidation_amount': 10000,
+    'since_last_run': True,
+    'alerts': [{'mode': 'liquidation_orders', 'field': 'largest_order.usd_value', 'above': 1_000_000}],
+}
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver: records every POST's JSON body, answers with the scripted statuses (then 200)."""
+
+    statuses: list[int] = field(default_factory=list)
+    bodies: list[Any] = field(default_factory=list)
+    url: str = ''
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get('Content-Length') or 0)
+            state.bodies.append(json.loads(self.rfile.read(length)))
+            status = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(status)
+            self.send_header('Content-Length', '2')
+            self.end_headers()
+            self.wfile.write(b'ok')
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f'http://127.0.0.1:{server.server_address[1]}/hooks/T0-secret-path'
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def order(minutes_ago: int, usd: float, side: int = 2) -> dict[str, Any]:
+    return {
+        'exchange_name': 'BINANCE',
+        'symbol': 'BTCUSDT',
+        'base_asset': 'BTC',
+        'price': 95000.0 - minutes_ago,
+        'usd_value': usd,
+        'side': side,
+        'time': NOW_MS - minutes_ago * MINUTE,
+    }
+
+
+def ok(data: Any) -> Reply:
+    return Reply(200, {'code': '0', 'msg': 'success', 'data': data})
+
+
+# --- rules are validated before any request ----------------------------------------------------------------------
+
+BAD_RULES = [
+    pytest.param({'mode': 'liquidation_mapp', 'field': 'total_usd', 'above': 1}, ['alerts[0]', "'liquidation_mapp'", 'liquidation_map'], id='unknown-mode'),
+    pytest.param(
+        {'mode': 'liquidation_map', 'field': 'cumulative_below.2', 'above': 1},
+        ['alerts[0]', "'cumulative_below.2'", 'not a figure of the liquidation_map summary', 'cumulative_below_usd.2'],
+        id='unknown-field',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_orders', 'field': 'largest_order.usd_value', 'above': 'a million'},
+        ['alerts[0]', 'above', 'a million'],
+        id='not-a-number',
+    ),
+    pytest.param({'mode': 'liquidation_orders', 'field': 'count'}, ['alerts[0]', 'exactly one of above or below'], id='no-comparison'),
+    pytest.param(
+        {'mode': 'liquidation_orders', 'field': 'count', 'above': 1, 'below': 5},
+        ['alerts[0]', 'exactly one of above or below'],
+        id='both-comparisons',
+    ),
+    pytest.param({'mode': 'search_symbols', 'field': 'count', 'above': 1}, ['alerts[0]', 'search_symbols has no summary figures'], id='no-summary'),
+    pytest.param('count > 5', ['alerts[0] is not a rule'], id='not-an-object'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(('rule', 'fragments'), BAD_RULES)
+def test_a_bad_rule_is_refused_before_any_request(
+    actor: Any, fake: FakeCoinGlass, rule: Any, fragments: list[str]
+) -> None:
+    run = actor({'mode': 'liquidation_max_pain', 'alerts': [rule]})
+    assert (run.exit_code, run.item['error_type']) == (2, 'input')
+    for fragment in fragments:
+        assert fragment in run.item['message'], (fragment, run.item['message'])
+    assert fake.count() == 0
+    assert run.charges == []
+
+
+def test_the_second_rule_is_named_by_its_position() -> None:
+    rules = [TASK['alerts'][0], {'mode': 'liquidation_orders', 'field': 'largest', 'below': 3}]
+    with pytest.raises(InputError, match=r'alerts\[1\]: field .largest. is not a figure'):
+        parse_run_input({'mode': 'liquidation_max_pain', 'alerts': rules}, now_ms=NOW_MS)
+
+
+def test_since_last_run_is_refused_where_there_are_no_new_rows_to_follow(actor: Any, fake: FakeCoinGlass) -> None:
+    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'since_last_run': True})
+    assert run.item['error_type'] == 'input'
+    assert 'only pair_liquidation_history, coin_liquidation_history, liquidation_orders' in run.item['message']
+    assert fake.count() == 0
+
+
+def test_a_notify_url_that_is_no_url_is_refused_without_showing_it(actor: Any, fake: FakeCoinGlass) -> None:
+    run = actor({'mode': 'liquidation_max_pain', 'notify_url': 'ftp://secret-host/path-123'})
+    assert run.item['error_type'] == 'input'
+    assert "'notify_url' is (hidden)" in run.item['message']
+    assert 'secret-host' not in run.everything()
+    assert fake.count() == 0
+
+
+# --- rules fire on summaries --------------------------------------------------------------------------------------
+
+
+def test_a_rule_that_fires_leads_the_item_output_and_status_and_changes_no_charge(actor: Any) -> None:
+    rules = [
+        {'mode': 'liquidation_map', 'field': 'cumulative_below_usd.2', 'above': 10_000_000, 'name': 'BTC longs near'},
+        {'mode': 'liquidation_map', 'field': 'short_to_long_ratio', 'below': 0.5},  # 1.553: does not fire
+        {'mode': 'liquidation_max_pain', 'field': 'coins', 'above': 10_000},  # another mode's rule
+    ]
+    plain = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'})
+    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d', 'alerts': rules})
+    item = run.item
+    value = item['summary']['cumulative_below_usd']['2']
+    assert value > 10_000_000
+    assert item['alerts'] == [
+        {
+            'mode': 'liquidation_map',
+            'field': 'cumulative_below_usd.2',
+            'above': 10_000_000,
+            'value': value,
+            'name': 'BTC longs near',
+            'query_index': None,
+            'subject': 'Binance_BTCUSDT (1d)',
+            'text': 'BTC longs near: liquidation_map Binance_BTCUSDT (1d): cumulative_below_usd.2 is $13.7M, above $10M.',
+        }
+    ]
+    output = run.record('OUTPUT')
+    assert list(output)[:2] == ['alerts', 'notification']
+    assert output['alerts'] == item['alerts']
+    assert output['notification'] is None  # no notify_url
+    assert run.status.startswith(f'1 alert: {item["alerts"][0]["text"]} Fetched liquidation map')
+    assert run.charges == plain.charges
+    assert {key: value for key, value in item.items() if key != 'alerts'} == plain.item
+
+
+def test_rules_that_do_not_fire_cost_nothing_and_leave_an_empty_list(actor: Any) -> None:
+    rules = [{'mode': 'liquidation_exchange_list', 'field': 'total_usd', 'above': 1e15}]
+    run = actor({'mode': 'liquidation_exchange_list', 'range': '1h', 'alerts': rules})
+    assert run.item['alerts'] == []
+    assert run.record('OUTPUT')['alerts'] == []
+    assert not run.status.startswith('0 alerts')
+    assert len(run.charges) == 1
+
+
+@pytest.mark.parametrize('mode', ['liquidation_map', 'pair_liquidation_history', 'liquidation_orders',
+                                  'liquidation_exchange_list', 'liquidation_coin_list', 'liquidation_max_pain',
+                                  'pair_liquidation_heatmap'])  # fmt: skip
+def test_every_alert_field_is_a_number_of_its_summary(actor: Any, mode: str) -> None:
+    from test_readme import INPUTS  # noqa: PLC0415
+
+    from src.alerts import figure  # noqa: PLC0415
+    from src.kinds import spec_of  # noqa: PLC0415
+    from src.modes import Mode  # noqa: PLC0415
+
+    summary = actor(INPUTS[mode]).item['summary']
+    for path in spec_of(Mode(mode)).alert_fields:
+        assert figure(summary, path) is not None, path
+
+
+# --- new since the last run, and the notification --------------------------------------------------------------
+
+
+def test_a_scheduled_task_delivers_only_new_orders_and_notifies_once(fake: FakeCoinGlass, receiver: Receiver) -> None:
+    """Three runs of one task: the first delivers what it finds, the second only what is new (its big order fires
+    the alert, POSTed once), the third nothing (not charged, nothing sent)."""
+    sink_marks: dict[Any, Any] = {}
+    task = TASK | {'notify_url': receiver.url}
+    first_orders = [order(30, 20_000), order(40, 600_000, side=1), order(50, 15_000)]
+    new_orders = [order(5, 2_500_000), order(10, 40_000, side=1)]
+
+    def run(reply: list[dict[str, Any]], now: int) -> InProcessRun:
+        fake.script(ORDERS, ok(reply))
+        result = run_in_process(task, fake.url, now_ms=now, sink=MemorySink(marks=sink_marks))
+        assert fake.pending() == 0
+        return result
+
+    first = run(first_orders, NOW_MS - 20 * MINUTE)
+    assert [row['time'] for row in first.item['data']] == [row['time'] for row in first_orders]
+    assert first.item['alerts'] == []  # $600K is not above $1M
+    assert receiver.bodies == []
+    assert len(first.charges) == 1
+    (mark,) = sink_marks.values()
+    assert mark['time'] == NOW_MS - 30 * MINUTE
+
+    second = run(new_orders + first_orders, NOW_MS)
+    request = fake.requests[-1]
+    assert int(request.params['start_time']) == NOW_MS - 30 * MINUTE  # asked from the mark on
+    assert second.item['data'] == new_orders  # only what is new
+    assert len(second.charges) == 1
+    (alert,) = second.item['alerts']
+    assert alert['value'] == 2_500_000
+    assert len(receiver.bodies) == 1
+    body = receiver.bodies[0]
+    assert body['alerts'] == [alert]
+    assert body['text'] == body['content'] == f'🔔 {alert["text"]}'
+    assert second.record('OUTPUT')['notification'] == {'sent': True, 'attempts': 1, 'alerts': 1, 'error': None}
+    assert second.status.startswith('1 alert: liquidation_orders BTC on Binance: largest_order.usd_value is $2.5M')
+
+    third = run(new_orders + first_orders, NOW_MS + MINUTE)
+    assert third.item['success'] is True
+    assert third.item['data'] == []
+    assert 'nothing new arrived since 2025-11-20 23:55 UTC' in third.item['message']
+    assert third.charges == []
+    assert len(receiver.bodies) == 1  # nothing sent
+    for done in (first, second, third):
+        assert receiver.url not in done.everything()
+        assert 'secret-path' not in done.everything()
+
+
+def test_history_marks_stop_at_the_newest_closed_interval(fake: FakeCoinGlass) -> None:
+    """The open interval is delivered each run until it closes; then once more, with its final figures."""
+    marks: dict[Any, Any] = {}
+    query = {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h', 'since_last_run': True}
+    first = run_in_process(query | {'limit': 3}, fake.url, sink=MemorySink(marks=marks))
+    times = [row['time'] for row in first.item['data']]
+    assert times[-1] == NOW_MS  # open at NOW_MS
+    (mark,) = marks.values()
+    assert mark['time'] == times[-2]  # the newest closed interval
+    later = run_in_process(query, fake.url, sink=MemorySink(marks=marks), now_ms=NOW_MS + 30 * MINUTE)
+    assert [row['time'] for row in later.item['data']] == [NOW_MS]  # the still-open one again
+    assert later.item['summary']['last_interval_open'] is True
+
+
+def test_the_mark_moves_only_once_results_are_pushed(fake: FakeCoinGlass) -> None:
+    marks: dict[Any, Any] = {}
+    stopped = run_in_process(TASK, fake.url, sink=MemorySink(marks=marks, max_total_charge_usd=0.001))
+    assert stopped.items == []  # the spending limit stopped it before the push
+    assert marks == {}
+    fake.script(ORDERS, Reply(500, {'code': '500', 'msg': 'down'}), *[Reply(500, {'code': '500'})] * 5)
+    failed = run_in_process(TASK, fake.url, sink=MemorySink(marks=marks), env={'COINGLASS_RETRY_BASE_DELAY_S': '0.001'})
+    assert failed.item['error_type'] == 'server'
+    assert marks == {}
+
+
+def test_a_notification_that_fails_is_reported_and_fails_nothing(
+    fake: FakeCoinGlass, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr('src.notify.NOTIFY_BACKOFF_S', 0.001)
+    receiver.statuses = [500, 502, 503]
+    fake.script(ORDERS, ok([order(5, 2_500_000)]))
+    run = run_in_process(TASK | {'notify_url': receiver.url}, fake.url)
+    assert run.exit_code == 0
+    assert run.item['success'] is True
+    assert len(receiver.bodies) == 3
+    assert run.record('OUTPUT')['notification'] == {'sent': False, 'attempts': 3, 'alerts': 1, 'error': 'HTTP 503'}
+    assert 'The alert notification was not sent (HTTP 503)' in run.log
+    assert receiver.url not in run.everything()
+    assert len(run.charges) == 1
+
+
+def test_an_unreachable_webhook_does_not_leak_its_url(fake: FakeCoinGlass, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr('src.notify.NOTIFY_BACKOFF_S', 0.001)
+    fake.script(ORDERS, ok([order(5, 2_500_000)]))
+    url = 'http://127.0.0.1:9/hooks/secret-token-42'  # the discard port: nothing answers
+    run = run_in_process(TASK | {'notify_url': url}, fake.url)
+    notification = run.record('OUTPUT')['notification']
+    assert (notification['sent'], notification['attempts']) == (False, 3)
+    assert notification['error'].startswith('no answer (')
+    assert 'secret-token-42' not in run.everything()
+
+
+@pytest.mark.e2e
+def test_the_actor_remembers_in_a_named_store_across_runs(
+    fake: FakeCoinGlass, tmp_path: Any, receiver: Receiver
+) -> None:
+    from conftest import run_actor  # noqa: PLC0415
+
+    storage = tmp_path / 'storage'
+    task = TASK | {'notify_url': receiver.url, 'since_last_run_store': 'my-task-marks'}
+    fake.script(ORDERS, ok([order(30, 20_000)]))
+    first: ActorRun = run_actor(task, fake.url, storage, ppe=True)
+    assert first.exit_code == 0, first.log[-2000:]
+    assert list((storage / 'key_value_stores' / 'my-task-marks').glob('mark-*'))  # a named store: it outlives runs
+    fake.script(ORDERS, ok([order(5, 2_500_000), order(30, 20_000)]))
+    second = run_actor(task, fake.url, storage, ppe=True, extra={'CRAWLEE_PURGE_ON_START': 'true'})
+    assert second.exit_code == 0, second.log[-2000:]
+    assert [row['usd_value'] for row in second.item['data']] == [2_500_000]
+    assert [charge['event_name'] for charge in second.charges] == ['LIQUIDATION_ORDERS']
+    assert len(receiver.bodies) == 1
+    assert receiver.url not in second.everything()
+    assert 'secret-path' not in second.everything()
