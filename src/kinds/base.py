@@ -113,21 +113,29 @@ def default_subject(query: Query) -> str:
     return f'{target} ({detail})' if detail else target
 
 
-def table_size(table: Table[Any]) -> str:
-    """`12 rows`."""
-    return f'{len(table)} rows'
-
-
-def table_is_empty(table: Table[Any]) -> bool:
-    """No rows."""
-    return not table.rows
-
-
-def table_rows(table: Table[Any]) -> list[Row]:
-    """A list reply's rows as they go into the dataset (a new list)."""
-    return list(table.rows)
-
-
-def rows_of_table(fetched: Fetched[Table[Any]]) -> list[Row]:
-    """A list kind's flat rows are its rows, as they are."""
-    return list(fetched.data.rows)
+def table_spec(
+    *,
+    retrieval: Retrieval,
+    parse: Callable[[Any], Table[Any]],
+    summarize: Callable[[Fetched[Table[Any]]], Summary],
+    headline: Callable[[Summary], str],
+    draw: Callable[[Figure, Fetched[Table[Any]], Mapping[str, Any] | None], str | None],
+    alert_fields: tuple[str, ...],
+    subject: Callable[[Query], str] = default_subject,
+    final_until: Callable[[Fetched[Table[Any]]], int | None] | None = None,
+) -> KindSpec[Table[Any]]:
+    """The spec of a kind whose reply is a list of rows (a `Table`): its data, size and flat rows are its rows."""
+    return KindSpec(
+        retrieval=retrieval,
+        parse=parse,
+        full_data=lambda table: list(table.rows),
+        is_empty=lambda table: not table.rows,
+        size=lambda table: f'{len(table)} rows',
+        subject=subject,
+        summarize=summarize,
+        headline=headline,
+        rows=lambda fetched: list(fetched.data.rows),
+        draw=draw,
+        alert_fields=alert_fields,
+        final_until=final_until,
+    )

@@ -13,17 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from src.kinds.base import (
-    Fetched,
-    KindSpec,
-    Retrieval,
-    Summary,
-    default_subject,
-    rows_of_table,
-    table_is_empty,
-    table_rows,
-    table_size,
-)
+from src.kinds.base import Fetched, Retrieval, Summary, table_spec
 from src.kinds.contracts import Amount, Record, Table, read_table, spelled
 from src.kinds.figures import consistent_total, format_usd, row_total, share_entries, shares_text, usd
 
@@ -101,16 +91,11 @@ def draw(fig: Figure, fetched: Fetched[ExchangeTable], summary: Mapping[str, Any
     )
 
 
-SPEC: Final = KindSpec[ExchangeTable](
+SPEC: Final = table_spec(
     retrieval=Retrieval.ONE_CALL,
     parse=parse,
-    full_data=table_rows,
-    is_empty=table_is_empty,
-    size=table_size,
-    subject=default_subject,
     summarize=summarize,
     headline=headline,
-    rows=rows_of_table,
     draw=draw,
     alert_fields=('total_usd', 'exchanges.0.liquidation_usd', 'exchanges.0.share_pct', 'exchanges.0.long_share_pct'),
 )

@@ -12,17 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from src.kinds.base import (
-    Fetched,
-    KindSpec,
-    Retrieval,
-    Summary,
-    default_subject,
-    rows_of_table,
-    table_is_empty,
-    table_rows,
-    table_size,
-)
+from src.kinds.base import Fetched, Retrieval, Summary, table_spec
 from src.kinds.contracts import Amount, Record, Table, Whole, read_table, spelled
 from src.kinds.figures import format_usd, ratio, usd
 from src.times import duration_ms, iso
@@ -138,16 +128,11 @@ def draw(fig: Figure, fetched: Fetched[History], _summary: Mapping[str, Any] | N
     return None
 
 
-SPEC: Final = KindSpec[History](
+SPEC: Final = table_spec(
     retrieval=Retrieval.TIME_WINDOWS,
     parse=parse,
-    full_data=table_rows,
-    is_empty=table_is_empty,
-    size=table_size,
-    subject=default_subject,
     summarize=summarize,
     headline=headline,
-    rows=rows_of_table,
     draw=draw,
     alert_fields=(
         'intervals',

@@ -9,17 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from src.kinds.base import (
-    Fetched,
-    KindSpec,
-    Retrieval,
-    Summary,
-    default_subject,
-    rows_of_table,
-    table_is_empty,
-    table_rows,
-    table_size,
-)
+from src.kinds.base import Fetched, Retrieval, Summary, table_spec
 from src.kinds.contracts import Amount, Record, Table, read_table
 from src.kinds.figures import distance_pct, format_exact_price, format_pct
 
@@ -130,16 +120,11 @@ def draw(fig: Figure, fetched: Fetched[MaxPainTable], summary: Mapping[str, Any]
     return None
 
 
-SPEC: Final = KindSpec[MaxPainTable](
+SPEC: Final = table_spec(
     retrieval=Retrieval.ONE_CALL,
     parse=parse,
-    full_data=table_rows,
-    is_empty=table_is_empty,
-    size=table_size,
-    subject=default_subject,
     summarize=summarize,
     headline=headline,
-    rows=rows_of_table,
     draw=draw,
     alert_fields=('coins', 'rows.0.price', 'rows.0.long_distance_pct', 'rows.0.short_distance_pct'),
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from src.kinds.base import Fetched, KindSpec, Retrieval, Summary, rows_of_table, table_is_empty, table_rows, table_size
+from src.kinds.base import Fetched, Retrieval, Summary, table_spec
 from src.kinds.contracts import Amount, Record, Table, Whole, read_table
 from src.kinds.figures import format_exact_price, format_usd, usd
 from src.times import iso
@@ -181,16 +181,12 @@ def draw(fig: Figure, fetched: Fetched[Orders], _summary: Mapping[str, Any] | No
     return None
 
 
-SPEC: Final = KindSpec[Orders](
+SPEC: Final = table_spec(
     retrieval=Retrieval.BACKWARD_PAGES,
     parse=parse,
-    full_data=table_rows,
-    is_empty=table_is_empty,
-    size=table_size,
     subject=subject,
     summarize=summarize,
     headline=headline,
-    rows=rows_of_table,
     draw=draw,
     alert_fields=(
         'count',
