@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from src.inputs import RunInput
     from src.run import Sink
     from src.settings import Settings
 
@@ -95,19 +96,26 @@ async def run(
             outcome = await runner.run(run_input.queries)
         finally:
             fetcher.close()
-    fired = [alert for result in outcome.results for alert in result.alerts or ()]
-    notification = None
-    if fired and run_input.notify_url is not None:
-        notification = await notify(run_input.notify_url.get_secret_value(), fired, sleep=sleep)
-        if not notification.sent:
-            logger.warning('The alert notification was not sent (%s); the alerts are in OUTPUT.', notification.error)
     record = _output_record(outcome, client, sink.dataset_url())
+    fired = [alert for result in outcome.results for alert in result.alerts or ()]
     if run_input.alerts:  # leading the record, as they lead the status
-        alerts = {'alerts': fired, 'notification': None if notification is None else notification.as_record()}
-        record = alerts | record
+        notification = await _notify(run_input, fired, sleep)
+        record = {'alerts': fired, 'notification': notification} | record
     await sink.write_output(record)
     report = final_status(outcome)
     return RunReport(report.exit_code, _shortened(f'{alerts_line(fired)} {report.status}')) if fired else report
+
+
+async def _notify(
+    run_input: RunInput, fired: Sequence[Mapping[str, Any]], sleep: Callable[[float], Awaitable[None]]
+) -> dict[str, Any] | None:
+    """Tell the webhook about the fired alerts, if any fired and the input has one; how it went, for `OUTPUT`."""
+    if not fired or run_input.notify_url is None:
+        return None
+    notification = await notify(run_input.notify_url.get_secret_value(), fired, sleep=sleep)
+    if not notification.sent:
+        logger.warning('The alert notification was not sent (%s); the alerts are in OUTPUT.', notification.error)
+    return notification.as_record()
 
 
 def alerts_line(fired: Sequence[Mapping[str, Any]]) -> str:
