@@ -1,9 +1,11 @@
 // Build the MCP tool for this Actor exactly as @apify/actors-mcp-server does, from the local .actor/ files.
 //
-// Usage: node tests/mcp_convert.mjs [ACTOR_DIR] < inputs.json
+// Usage: [MCP_DEFAULT_RUN_MEMORY=512] node tests/mcp_convert.mjs [ACTOR_DIR] < inputs.json
 //   ACTOR_DIR: the folder holding actor.json and input_schema.json (default: <repo>/.actor)
 //   stdin: optional JSON array of tool inputs to validate with the tool's own AJV validator
-// Prints one JSON line: {name, description, inputSchema, validation: [{valid, errors, coerced}]}.
+// Prints one JSON line: {server, node, name, description, inputSchema, memoryMbytes, validation: [{valid, errors,
+// coerced}]}. `coerced` is the input after validation: the validator coerces in place (coerceTypes: 'array', so
+// an agent's null becomes "", 0, false or [""]) and that is what the server sends to the Actor.
 //
 // It imports getNormalActorsAsTools() from the pinned package in <repo>/.tools (scripts/install-tools.sh):
 // the function the server runs for every Actor it exposes (mark required, filter keywords, shorten, add
@@ -25,11 +27,15 @@ const examples = process.stdin.isTTY ? [] : JSON.parse(readFileSync(0, 'utf8').t
 const { getNormalActorsAsTools } = await import(pathToFileURL(factory).href);
 const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
 
+// The Actor's default run options are its Console settings, not actor.json: MCP_DEFAULT_RUN_MEMORY stands in for
+// the memory set there (unset: the Actor has none, as `apify push` leaves it unless its template sets one).
+const memory = Number(process.env.MCP_DEFAULT_RUN_MEMORY) || undefined;
 const definition = {
     id: 'local',
     actorFullName: `publisher/${actor.name}`,
     description: actor.description,
     input,
+    ...(memory && { defaultRunOptions: { memoryMbytes: memory } }),
 };
 const tools = await getNormalActorsAsTools([{ definition }]);
 if (tools.length !== 1) {
@@ -46,9 +52,11 @@ const validation = examples.map((example) => {
 process.stdout.write(
     `${JSON.stringify({
         server: version,
+        node: process.version,
         name: tool.name,
         description: tool.description,
         inputSchema: tool.inputSchema,
+        memoryMbytes: tool.memoryMbytes,
         validation,
     })}\n`,
 );
