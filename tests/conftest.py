@@ -26,6 +26,7 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_coinglass import NOW_MS, FakeCoinGlass
+from platform_checks import check_item, check_record
 
 from src import app
 from src.run import Delivery
@@ -59,7 +60,8 @@ def _no_coinglass_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 class MemorySink:
     """A `Sink` that keeps everything in memory and charges like the SDK: at most what `max_total_charge_usd` allows.
 
-    Pushing an item whose event no longer fits pushes nothing, charges nothing and reports the limit reached.
+    Pushing an item whose event no longer fits pushes nothing, charges nothing and reports the limit reached. Every
+    item and record must pass the .actor/ schemas, as the platform requires (tests/platform_checks.py).
     """
 
     max_total_charge_usd: float | None = None
@@ -82,9 +84,11 @@ class MemorySink:
             self.charges.append({'event_name': result.event, 'event_price_usd': price})
         chart_url = None
         if result.chart is not None:
+            check_record(result.chart.key, result.chart.png)
             self.records[result.chart.key] = result.chart.png
             chart_url = f'memory://key_value_stores/default/records/{result.chart.key}'
         self.items.append(json.loads(json.dumps(result.item(chart_url))))  # as JSON would store it
+        check_item(self.items[-1])  # what the platform checks before it stores an item
         reached = self.max_total_charge_usd is not None and self.spent_usd >= self.max_total_charge_usd - 1e-12
         return Delivery(pushed=True, charged=int(result.event is not None), limit_reached=reached)
 
@@ -93,6 +97,7 @@ class MemorySink:
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         self.records['OUTPUT'] = json.loads(json.dumps(record))
+        check_record('OUTPUT', self.records['OUTPUT'])
 
     def dataset_url(self) -> str:
         return 'dataset default in memory'

@@ -53,7 +53,7 @@ def test_validate_schema_accepts_every_actor_schema(tmp_path: Path) -> None:
     assert completed.returncode == 0, output_of(completed)
     assert 'Error' not in output, output
     schemas = referenced_schemas()
-    assert {'Input', 'Dataset', 'Output'} <= set(schemas), schemas
+    assert {'Input', 'Dataset', 'Output', 'Key-Value Store'} <= set(schemas), schemas
     for label, ref in schemas.items():
         assert (ACTOR_DIR / ref).is_file(), f'actor.json points {label} at {ref}, which does not exist'
         assert f'{label} schema is valid.' in output, f'the CLI did not validate the {label} schema ({ref}):\n{output}'
