@@ -40,9 +40,16 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 PAY_PER_EVENT = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())
+# What end-to-end runs start `python -m src` with: this interpreter, or the Docker image's Python (a venv of
+# requirements.txt alone) when `make test-image-python` sets IMAGE_PYTHON.
+ACTOR_PYTHON = os.environ.get('IMAGE_PYTHON') or sys.executable
 TEST_KEY = 'cg-test-key-7f3a9c1e5b'
 # As the README tells publishers: the synthetic per-item event is removed, i.e. dataset items cost nothing.
 FREE_ITEMS = {'apify-default-dataset-item': {'eventTitle': 'Dataset item', 'eventPriceUsd': 0}}
+
+
+def pytest_report_header() -> str:
+    return f'python -m src in end-to-end runs: {ACTOR_PYTHON}'
 
 
 @pytest.fixture(autouse=True)
@@ -308,7 +315,7 @@ def run_actor(
     storage: Path,
     *,
     timeout: float = 120,
-    python: str = sys.executable,
+    python: str = ACTOR_PYTHON,
     **env_options: Any,
 ) -> ActorRun:
     """Run `python -m src` with the input in a fresh local storage; return what it left."""
