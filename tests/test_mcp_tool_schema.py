@@ -428,3 +428,11 @@ def test_a_null_inside_a_batch_entry_arrives_as_null_and_means_not_set(converted
     assert verdict['coerced'] == NESTED_NULL  # entries are objects of any shape: nothing inside is coerced
     left_out = {**NESTED_NULL, 'queries': [{'symbol': 'Binance_BTCUSDT'}]}
     assert parsed(verdict['coerced']) == parsed(left_out)
+
+
+def test_the_server_runs_the_tool_with_the_consoles_default_memory(converted: dict[str, Any]) -> None:
+    """Not actor.json's defaultMemoryMbytes: the Actor's default run options (Console settings), else its 4 GB cap.
+    README.md's publisher notes say to set the Console default to actor.json's."""
+    assert converted['memoryMbytes'] == 4096
+    default = ACTOR['defaultMemoryMbytes']
+    assert convert([], MCP_DEFAULT_RUN_MEMORY=str(default))['memoryMbytes'] == default
