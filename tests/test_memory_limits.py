@@ -81,7 +81,11 @@ def test_limits_hold_the_documented_peaks() -> None:
 
 def test_readme_states_the_limits_and_agrees_with_the_benchmarks() -> None:
     for name in LIMITS:
-        assert f'{ACTOR[name]} MB' in README.split('**Memory.**', 1)[1].split('\n\n', 1)[0], f'README: {name}'
+        assert f'{ACTOR[name]} MB' in README.split('**Memory.** `.actor/actor.json`', 1)[1].split('\n\n', 1)[0], (
+            f'README: {name}'
+        )
+    # The publisher notes: the Console default the MCP server uses must be actor.json's default.
+    assert f'Default run options > Memory to {ACTOR["defaultMemoryMbytes"]} MB' in README
     section = BENCHMARKS.split('## Peak memory of the largest heatmap', 1)[1]
     measured = {
         'one query (max pain)': r'baseline \(max pain, 5 rows\) \| (\d+) MB',
