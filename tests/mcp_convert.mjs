@@ -4,14 +4,19 @@
 //   ACTOR_DIR: the folder holding actor.json and input_schema.json (default: <repo>/.actor)
 //   stdin: optional JSON array of tool inputs to validate with the tool's own AJV validator
 // Prints one JSON line: {server, node, name, description, inputSchema, memoryMbytes, validation: [{valid, errors,
-// coerced}]}. `coerced` is the input after validation: the validator coerces in place (coerceTypes: 'array', so
-// an agent's null becomes "", 0, false or [""]) and that is what the server sends to the Actor.
+// coerced, platform}]}. `coerced` is the input after the server's validation: its validator coerces in place
+// (coerceTypes: 'array', so an agent's null becomes "", 0, false or [""]); the server then drops its own `waitSecs`
+// and starts the run with the rest. `platform` is what the platform does next, when the server let the input through:
+// {valid, errors, input}, validated and with the schema's defaults filled in as the pinned apify-cli validates a run's
+// input (`apify run`), which mirrors apify-core: @apify/input_schema's validateInputUsingValidator over an AJV 2019
+// validator in which only required fields without a default are required.
 //
 // It imports getNormalActorsAsTools() from the pinned package in <repo>/.tools (scripts/install-tools.sh):
 // the function the server runs for every Actor it exposes (mark required, filter keywords, shorten, add
 // examples, inject waitSecs, compile with AJV). The function is not in the package's public exports, so the
 // dist file is imported by path. No network is used.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -43,10 +48,38 @@ if (tools.length !== 1) {
 }
 const [tool] = tools;
 
+// The platform's input validation, as apify-cli 1.10.0 runs it (its getAjvValidator, defaults, validateInputUsingValidator).
+const cliRequire = createRequire(join(root, '.tools', 'node_modules', 'apify-cli', 'package.json'));
+const { default: Ajv2019 } = cliRequire('ajv/dist/2019.js');
+const { validateInputSchema, validateInputUsingValidator } = cliRequire('@apify/input_schema');
+const platformAjv = new Ajv2019({ strict: false, unicodeRegExp: false });
+validateInputSchema(platformAjv, input);
+const defaults = Object.fromEntries(
+    Object.entries(input.properties)
+        .filter(([, property]) => property.default !== undefined)
+        .map(([name, property]) => [name, property.default]),
+);
+const platformSchema = structuredClone(input);
+platformSchema.required = (input.required ?? []).filter((name) => input.properties[name].default === undefined);
+for (const name of platformSchema.required) {
+    const property = platformSchema.properties[name];
+    if (property.type === 'array') property.minItems = Math.max(1, property.minItems ?? 0);
+}
+delete platformSchema.$schema;
+const platformValidator = platformAjv.compile(platformSchema);
+
+function platform(sent) {
+    const { waitSecs, ...actorInput } = sent; // the server keeps waitSecs for itself
+    const merged = { ...defaults, ...actorInput };
+    const errors = validateInputUsingValidator(platformValidator, input, merged);
+    return { valid: errors.length === 0, errors: errors.map((error) => error.message), input: merged };
+}
+
 const validation = examples.map((example) => {
     const coerced = structuredClone(example);
     const valid = tool.ajvValidate(coerced);
-    return { valid, errors: tool.ajvValidate.errors ?? null, coerced };
+    const errors = tool.ajvValidate.errors ?? null;
+    return { valid, errors, coerced, platform: valid ? platform(structuredClone(coerced)) : null };
 });
 
 process.stdout.write(

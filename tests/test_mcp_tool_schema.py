@@ -10,7 +10,9 @@ that survives. Apify's validators also take a field with a `default` out of `req
 getAjvValidator; the server's compileSchema).
 
 The validator coerces (AJV `coerceTypes: 'array'`): the `null` an agent sends for a field it does not use arrives
-as "", 0, false or [""]. README.md's table of what each field's `null` becomes is checked here field by field.
+as "", 0, false or [""]. The platform then validates that against the input schema and fills in its defaults (as
+the pinned apify-cli does for `apify run`), and the Actor reads the result. README.md's table of what each field's
+`null` becomes is checked here along that whole path, field by field and mode by mode.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ COVERED = {'nullable', 'unit'}
 GENERIC_FIELDS = {'mode', 'output', 'charts', 'queries', 'api_key'}
 WAIT_SECS = 'waitSecs'  # the server's own field, added to every Actor tool
 # Examples that would steer an agent to a slow or costly call: charts (rendering, memory), flat rows (the largest
-# items), long heatmap ranges and minute bars (the largest answers), a batch.
+# items), long heatmap ranges and minute bars (the largest answers).
 SLOW_OR_COSTLY: dict[str, tuple[Any, ...]] = {
     'charts': (True,),
     'output': ('rows',),
@@ -59,6 +61,8 @@ SLOW_OR_COSTLY: dict[str, tuple[Any, ...]] = {
     'interval': ('1m', '3m', '5m'),
 }
 README = (ROOT / 'README.md').read_text()
+# What the platform fills in for a field the input leaves out.
+DEFAULTS = {name: prop['default'] for name, prop in SOURCE['properties'].items() if 'default' in prop}
 
 
 def null_cases() -> list[tuple[str, Mode, dict[str, Any]]]:
@@ -291,10 +295,11 @@ def test_example_is_valid_for_the_tool_and_the_actor(tool_schema: dict[str, Any]
     assert {query.mode for query in queries} == {Mode(example['mode'])}
 
 
-def test_examples_pass_the_servers_own_validator_unchanged(converted: dict[str, Any]) -> None:
+def test_examples_pass_the_servers_own_validator_unchanged_and_the_platforms(converted: dict[str, Any]) -> None:
     for example, result in zip(ALL_EXAMPLES, converted['validation'][: len(ALL_EXAMPLES)], strict=True):
         assert result['valid'], (example, result['errors'])
         assert result['coerced'] == example, 'the server had to coerce or strip fields of this example'
+        assert result['platform']['valid'], (example, result['platform']['errors'])
 
 
 def test_actor_description_is_one_sentence_with_modes_and_pricing() -> None:
@@ -408,9 +413,14 @@ def test_a_null_argument_means_what_the_readme_says(
     if name == WAIT_SECS:
         assert meaning.startswith('the call returns at once')
         assert 'Set to 0 to fire-and-forget' in converted['inputSchema']['properties'][WAIT_SECS]['description']
+        assert WAIT_SECS not in verdict['platform']['input'], 'the server keeps waitSecs for itself'
         return
-    sent = {key: value for key, value in verdict['coerced'].items() if key != WAIT_SECS}
-    left_out = {key: value for key, value in EXAMPLES[mode].items() if key != name}
+    # Next the platform validates what the server sends and fills in the schema's defaults; the Actor gets the rest.
+    assert verdict['platform']['valid'], (
+        f'{mode}: the platform refuses {name}={arrives!r}: {verdict["platform"]["errors"]}'
+    )
+    sent = verdict['platform']['input']
+    left_out = DEFAULTS | {key: value for key, value in EXAMPLES[mode].items() if key != name}
     if meaning.startswith('not set'):
         assert parsed(sent) == parsed(left_out), f'{mode}: {name}={arrives!r} does not mean what leaving it out does'
     elif meaning.startswith('refused by the Actor'):
@@ -426,8 +436,9 @@ def test_a_null_inside_a_batch_entry_arrives_as_null_and_means_not_set(converted
     verdict = converted['validation'][-1]
     assert verdict['valid'], verdict['errors']
     assert verdict['coerced'] == NESTED_NULL  # entries are objects of any shape: nothing inside is coerced
-    left_out = {**NESTED_NULL, 'queries': [{'symbol': 'Binance_BTCUSDT'}]}
-    assert parsed(verdict['coerced']) == parsed(left_out)
+    assert verdict['platform']['valid'], verdict['platform']['errors']
+    left_out = DEFAULTS | {**NESTED_NULL, 'queries': [{'symbol': 'Binance_BTCUSDT'}]}
+    assert parsed(verdict['platform']['input']) == parsed(left_out)
 
 
 def test_the_server_runs_the_tool_with_the_consoles_default_memory(converted: dict[str, Any]) -> None:

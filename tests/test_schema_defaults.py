@@ -16,7 +16,16 @@ import pytest
 from fake_coinglass import NOW_MS
 from mode_examples import EXAMPLES
 
-from src.inputs import DEFAULTS, MAX_QUERIES, RANGE_ALIASES, InputError, Output, RawInput, parse_run_input
+from src.inputs import (
+    DEFAULTS,
+    MAX_QUERIES,
+    RANGE_ALIASES,
+    ZERO_MEANS_UNSET,
+    InputError,
+    Output,
+    RawInput,
+    parse_run_input,
+)
 from src.modes import ENDPOINTS, INTERVALS, MODELS, Mode, Plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +101,8 @@ def test_schema_defaults_are_the_actors_defaults() -> None:
 
 
 def test_schema_bounds_are_the_parsers_bounds() -> None:
+    """Where 0 means not set (ZERO_MEANS_UNSET: what the MCP server makes of an agent's null), the platform must let
+    0 through to the Actor: the schema's minimum is 0 whatever the parser's bound for a set value."""
     keywords = {'ge': 'minimum', 'le': 'maximum', 'gt': 'exclusiveMinimum', 'lt': 'exclusiveMaximum'}
     for name, field in RawInput.model_fields.items():
         prop = PROPERTIES.get(name, {})
@@ -103,6 +114,9 @@ def test_schema_bounds_are_the_parsers_bounds() -> None:
             for attribute, keyword in keywords.items()
             if hasattr(rule, attribute)
         }
+        if name in ZERO_MEANS_UNSET:
+            assert parser.get('minimum', 0) >= 0, name
+            parser['minimum'] = 0
         schema = {keyword: prop[keyword] for keyword in keywords.values() if keyword in prop}
         assert schema == parser, f'{name}: the input schema allows {schema}, the Actor {parser}'
 
