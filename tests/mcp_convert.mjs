@@ -4,12 +4,13 @@
 //   ACTOR_DIR: the folder holding actor.json and input_schema.json (default: <repo>/.actor)
 //   stdin: optional JSON array of tool inputs to validate with the tool's own AJV validator
 // Prints one JSON line: {server, node, name, description, inputSchema, memoryMbytes, validation: [{valid, errors,
-// coerced, platform}]}. `coerced` is the input after the server's validation: its validator coerces in place
+// coerced, platform, direct}]}. `coerced` is the input after the server's validation: its validator coerces in place
 // (coerceTypes: 'array', so an agent's null becomes "", 0, false or [""]); the server then drops its own `waitSecs`
 // and starts the run with the rest. `platform` is what the platform does next, when the server let the input through:
 // {valid, errors, input}, validated and with the schema's defaults filled in as the pinned apify-cli validates a run's
 // input (`apify run`), which mirrors apify-core: @apify/input_schema's validateInputUsingValidator over an AJV 2019
-// validator in which only required fields without a default are required.
+// validator in which only required fields without a default are required. `direct`: the same for the input as
+// given, as when an API caller sends it to the platform without the MCP server.
 //
 // It imports getNormalActorsAsTools() from the pinned package in <repo>/.tools (scripts/install-tools.sh):
 // the function the server runs for every Actor it exposes (mark required, filter keywords, shorten, add
@@ -79,7 +80,13 @@ const validation = examples.map((example) => {
     const coerced = structuredClone(example);
     const valid = tool.ajvValidate(coerced);
     const errors = tool.ajvValidate.errors ?? null;
-    return { valid, errors, coerced, platform: valid ? platform(structuredClone(coerced)) : null };
+    return {
+        valid,
+        errors,
+        coerced,
+        platform: valid ? platform(structuredClone(coerced)) : null,
+        direct: platform(structuredClone(example)), // the same input sent to the API directly, not through MCP
+    };
 });
 
 process.stdout.write(
