@@ -51,6 +51,18 @@ def test_make_check_runs_the_e2e_subset_on_the_image_python() -> None:
     recipe = MAKEFILE.split('\ntest-image-python:', 1)[1].split('\n\n', 1)[0]
     assert 'scripts/image-python.sh' in recipe
     assert re.search(r'IMAGE_PYTHON="\$\$python" \$\(VENV\)/bin/pytest -n auto -m e2e', recipe), recipe
+    # What the pass leaves out must be tests that start no Python: the CLI's schema checks alone.
+    skips = re.search(r'^IMAGE_PASS_SKIPS := not (\w+) and not (\w+)$', MAKEFILE, re.MULTILINE)
+    assert skips, 'IMAGE_PASS_SKIPS: keep it "not <word> and not <word>"'
+    names = re.findall(
+        r'^def (test_\w+)', '\n'.join(path.read_text() for path in ROOT.glob('tests/test_*.py')), re.MULTILINE
+    )
+    left_out = sorted(name for name in names if any(word in name for word in skips.groups()))
+    assert left_out == [
+        'test_actor_json_matches_apify_published_schema',
+        'test_validate_schema_accepts_every_actor_schema',
+        'test_validate_schema_fails_on_a_broken_schema',
+    ]
 
 
 def test_a_missing_image_python_is_said_plainly_and_fails_ci() -> None:
