@@ -1,16 +1,19 @@
 // Build the MCP tool for this Actor exactly as @apify/actors-mcp-server does, from the local .actor/ files.
 //
-// Usage: [MCP_DEFAULT_RUN_MEMORY=512] node tests/mcp_convert.mjs [ACTOR_DIR] < inputs.json
+// Usage: node tests/mcp_convert.mjs [ACTOR_DIR] < inputs.json
 //   ACTOR_DIR: the folder holding actor.json and input_schema.json (default: <repo>/.actor)
 //   stdin: optional JSON array of tool inputs to validate with the tool's own AJV validator
-// Prints one JSON line: {server, node, name, description, inputSchema, memoryMbytes, validation: [{valid, errors,
-// coerced, platform, direct}]}. `coerced` is the input after the server's validation: its validator coerces in place
-// (coerceTypes: 'array', so an agent's null becomes "", 0, false or [""]); the server then drops its own `waitSecs`
-// and starts the run with the rest. `platform` is what the platform does next, when the server let the input through:
-// {valid, errors, input}, validated and with the schema's defaults filled in as the pinned apify-cli validates a run's
-// input (`apify run`), which mirrors apify-core: @apify/input_schema's validateInputUsingValidator over an AJV 2019
-// validator in which only required fields without a default are required. `direct`: the same for the input as
-// given, as when an API caller sends it to the platform without the MCP server.
+// Prints one JSON line: {server, node, name, description, inputSchema, memoryMbytes, memoryMbytesWithConsoleDefault,
+// validation: [{valid, errors, coerced, platform, direct}]}.
+//   memoryMbytes: the memory the server starts runs with; ...WithConsoleDefault: the same once the Actor's Console
+//     default run memory is actor.json's defaultMemoryMbytes.
+//   coerced: the input after the server's validation, which coerces in place (coerceTypes: 'array', so an agent's
+//     null becomes "", 0, false or [""]); the server then drops its own `waitSecs` and starts the run with the rest.
+//   platform: what the platform does next, when the server let the input through: {valid, errors, input}, the input
+//     validated and its defaults filled in as the pinned apify-cli validates a run's input (`apify run`, its local
+//     stand-in for the platform's check): @apify/input_schema's validateInputUsingValidator over an AJV 2019
+//     validator in which only required fields without a default are required.
+//   direct: the same for the input as given, as when an API caller sends it to the platform without the server.
 //
 // It imports getNormalActorsAsTools() from the pinned package in <repo>/.tools (scripts/install-tools.sh):
 // the function the server runs for every Actor it exposes (mark required, filter keywords, shorten, add
@@ -33,21 +36,23 @@ const examples = process.stdin.isTTY ? [] : JSON.parse(readFileSync(0, 'utf8').t
 const { getNormalActorsAsTools } = await import(pathToFileURL(factory).href);
 const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
 
-// The Actor's default run options are its Console settings, not actor.json: MCP_DEFAULT_RUN_MEMORY stands in for
-// the memory set there (unset: the Actor has none, as `apify push` leaves it unless its template sets one).
-const memory = Number(process.env.MCP_DEFAULT_RUN_MEMORY) || undefined;
 const definition = {
     id: 'local',
     actorFullName: `publisher/${actor.name}`,
     description: actor.description,
     input,
-    ...(memory && { defaultRunOptions: { memoryMbytes: memory } }),
 };
 const tools = await getNormalActorsAsTools([{ definition }]);
 if (tools.length !== 1) {
     throw new Error(`expected one tool, got ${tools.length} (the server failed to compile the input schema)`);
 }
 const [tool] = tools;
+// The Actor's default run options are its Console settings, not actor.json: the same Actor once more, as if its
+// Console default memory were actor.json's defaultMemoryMbytes (above it has none, as `apify push` creates it).
+const consoleMemory = actor.defaultMemoryMbytes;
+const [withConsoleMemory] = await getNormalActorsAsTools([
+    { definition: { ...definition, defaultRunOptions: { memoryMbytes: consoleMemory } } },
+]);
 
 // The platform's input validation, as apify-cli 1.10.0 runs it (its getAjvValidator, defaults, validateInputUsingValidator).
 const cliRequire = createRequire(join(root, '.tools', 'node_modules', 'apify-cli', 'package.json'));
@@ -97,6 +102,7 @@ process.stdout.write(
         description: tool.description,
         inputSchema: tool.inputSchema,
         memoryMbytes: tool.memoryMbytes,
+        memoryMbytesWithConsoleDefault: withConsoleMemory.memoryMbytes,
         validation,
     })}\n`,
 );
