@@ -1,4 +1,5 @@
-# Apify's Python base image: Python 3.13 with the Apify SDK's system dependencies.
+# Apify's Python base image: Python 3.13 with the Apify SDK's system dependencies. `make check` runs the e2e subset on
+# this Python too (scripts/image-python.sh reads the version here); move up only to a version that run can prove.
 FROM apify/actor-python:3.13
 
 # The base image's own app folder, owned by its non-root user.

@@ -1,11 +1,12 @@
-# One command to set up and run, one to test. Needs python3 (3.11+), make, and node/npm for the Apify CLI checks.
+# One command to set up and run, one to test. Needs python3 (3.11+), make, and node/npm for the Apify CLI checks;
+# `make check` also runs the e2e subset on the Docker image's Python (3.13) when it is installed, and says so when not.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INPUT ?= {"mode": "search_symbols", "keyword": "btc"}
 STORAGE ?= storage
 FAKE_PORT ?= 8765
 
-.PHONY: setup tools run demo fake lint test check bench clean
+.PHONY: setup tools run demo fake lint test test-image-python check bench clean
 
 setup: $(VENV)/.installed
 
@@ -43,8 +44,19 @@ lint: setup
 test: setup tools
 	$(VENV)/bin/pytest -n auto
 
-## The whole test suite: lint, types, tests (what CI runs).
-check: lint test
+## The e2e subset again, `python -m src` on the Docker image's Python: scripts/image-python.sh prints a cached venv of
+## requirements.txt alone (as the image installs it), or nothing, saying why, when that Python is not installed here.
+## The CLI's schema checks run no Python: the first pass covers them.
+IMAGE_PASS_SKIPS := not validate_schema and not published_schema
+test-image-python: setup tools
+	@python="$$(bash scripts/image-python.sh)" || exit 1; \
+	if [ -n "$$python" ]; then \
+		echo "e2e subset on the image's Python: $$python"; \
+		IMAGE_PYTHON="$$python" $(VENV)/bin/pytest -n auto -m e2e -k "$(IMAGE_PASS_SKIPS)"; \
+	fi
+
+## The whole test suite: lint, types, tests, and the e2e subset on the image's Python (what CI runs).
+check: lint test test-image-python
 
 bench: setup
 	$(PY) bench/run_all.py

@@ -1,4 +1,5 @@
-"""The pinned Apify npm tools in .tools/ (installed by scripts/install-tools.sh), for the toolchain tests.
+"""The pinned Apify npm tools in .tools/ (installed by scripts/install-tools.sh), for the toolchain tests; and the
+node that runs the MCP server's code (the pinned Node.js 22 in .tools/node22 where npm ships it, else the system's).
 
 The tests fail, never skip, when the tools are missing: CI runs the install script first (`make test`).
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -20,6 +22,9 @@ TOOLS = ROOT / '.tools'
 NODE_MODULES = TOOLS / 'node_modules'
 APIFY = NODE_MODULES / '.bin' / 'apify'
 MCP_SERVER = NODE_MODULES / '@apify' / 'actors-mcp-server'
+NODE22 = TOOLS / 'node22' / 'node_modules' / '.bin' / 'node'
+# Where npm publishes Node.js as a plain binary package (scripts/install-tools.sh installs it there).
+NODE22_PLATFORMS = {('Linux', 'x86_64'), ('Linux', 'aarch64'), ('Linux', 'arm64')}
 INSTALL_HINT = (
     'run `bash scripts/install-tools.sh` (or `make tools`) first: it installs the pinned Apify npm tools into .tools/'
 )
@@ -45,6 +50,19 @@ def require_package(package: str, version_name: str) -> Path:
     if installed != wanted:
         pytest.fail(f'.tools/ has {package}@{installed}, but {wanted} is pinned: {INSTALL_HINT}')
     return folder
+
+
+def mcp_node() -> str:
+    """The node that runs the MCP server's code: the pinned Node.js 22 from npm where the platform has it (the
+    server declares node >= 22), else the system node."""
+    if (platform.system(), platform.machine()) in NODE22_PLATFORMS:
+        if not NODE22.exists():
+            pytest.fail(f'Node.js 22 is missing at {NODE22}: {INSTALL_HINT}')
+        return str(NODE22)
+    system_node = shutil.which('node')
+    if system_node is None:
+        pytest.fail('node is not on PATH: the Apify toolchain tests need Node.js 20+ (and ' + INSTALL_HINT + ')')
+    return system_node
 
 
 def require_cli() -> Path:

@@ -26,6 +26,7 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_coinglass import NOW_MS, FakeCoinGlass
+from platform_checks import check_item, check_record
 
 from src import app
 from src.run import Delivery
@@ -39,9 +40,16 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 PAY_PER_EVENT = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())
+# What end-to-end runs start `python -m src` with: this interpreter, or the Docker image's Python (a venv of
+# requirements.txt alone) when `make test-image-python` sets IMAGE_PYTHON.
+ACTOR_PYTHON = os.environ.get('IMAGE_PYTHON') or sys.executable
 TEST_KEY = 'cg-test-key-7f3a9c1e5b'
 # As the README tells publishers: the synthetic per-item event is removed, i.e. dataset items cost nothing.
 FREE_ITEMS = {'apify-default-dataset-item': {'eventTitle': 'Dataset item', 'eventPriceUsd': 0}}
+
+
+def pytest_report_header() -> str:
+    return f'python -m src in end-to-end runs: {ACTOR_PYTHON}'
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +67,8 @@ def _no_coinglass_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 class MemorySink:
     """A `Sink` that keeps everything in memory and charges like the SDK: at most what `max_total_charge_usd` allows.
 
-    Pushing an item whose event no longer fits pushes nothing, charges nothing and reports the limit reached.
+    Pushing an item whose event no longer fits pushes nothing, charges nothing and reports the limit reached. Every
+    item and record must pass the .actor/ schemas, as the platform requires (tests/platform_checks.py).
     """
 
     max_total_charge_usd: float | None = None
@@ -79,6 +88,7 @@ class MemorySink:
         """As the Apify sink: charts stored, one push per event of the group, at the limit only the paid items."""
         for result in results:
             if result.chart is not None:
+                check_record(result.chart.key, result.chart.png)
                 self.records[result.chart.key] = result.chart.png
         pushed: list[tuple[QueryResult, dict[str, Any]]] = []
         charged = 0
@@ -89,6 +99,7 @@ class MemorySink:
             for result in part[:paid]:
                 url = None if result.chart is None else f'memory://records/{result.chart.key}'
                 item = json.loads(json.dumps(result.item(url)))  # as JSON would store it
+                check_item(item)  # what the platform checks before it stores an item
                 self.items.append(item)
                 pushed.append((result, item))
             if event is not None:
@@ -109,6 +120,7 @@ class MemorySink:
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         self.records['OUTPUT'] = json.loads(json.dumps(record))
+        check_record('OUTPUT', self.records['OUTPUT'])
 
     async def read_mark(self, store: str, key: str) -> Mapping[str, Any] | None:
         return self.marks.get((store, key))
@@ -333,7 +345,7 @@ def run_actor(
     storage: Path,
     *,
     timeout: float = 120,
-    python: str = sys.executable,
+    python: str = ACTOR_PYTHON,
     **env_options: Any,
 ) -> ActorRun:
     """Run `python -m src` with the input in a fresh local storage; return what it left."""

@@ -3,8 +3,9 @@
 `apify validate-schema` (1.10.0) validates the input, dataset, output and key-value store schemas that
 .actor/actor.json references; actor.json itself is checked against Apify's published schema, which the CLI
 ships in @apify/json_schemas. The smoke test runs `apify run --input ...` in a temporary copy of the project
-(so no storage/ lands in the repo), with the project's virtualenv linked in as .venv (the CLI runs
-.venv/bin/python3 -m src when VIRTUAL_ENV is unset) and CoinGlass replaced by the fake. No network is needed.
+(so no storage/ lands in the repo), with the project's virtualenv (or the image's Python's, under `make
+test-image-python`) linked in as .venv (the CLI runs .venv/bin/python3 -m src when VIRTUAL_ENV is unset) and
+CoinGlass replaced by the fake. No network is needed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 from apify_tools import NODE_MODULES, ROOT, require_cli, require_package, run_cli
+from conftest import ACTOR_PYTHON
 from fake_coinglass import FakeCoinGlass
 
 ACTOR_DIR = ROOT / '.actor'
@@ -53,7 +55,7 @@ def test_validate_schema_accepts_every_actor_schema(tmp_path: Path) -> None:
     assert completed.returncode == 0, output_of(completed)
     assert 'Error' not in output, output
     schemas = referenced_schemas()
-    assert {'Input', 'Dataset', 'Output'} <= set(schemas), schemas
+    assert {'Input', 'Dataset', 'Output', 'Key-Value Store'} <= set(schemas), schemas
     for label, ref in schemas.items():
         assert (ACTOR_DIR / ref).is_file(), f'actor.json points {label} at {ref}, which does not exist'
         assert f'{label} schema is valid.' in output, f'the CLI did not validate the {label} schema ({ref}):\n{output}'
@@ -96,7 +98,10 @@ def test_actor_json_matches_apify_published_schema() -> None:
 
 
 def project_venv() -> Path:
-    """The virtualenv running these tests (the project's .venv), which the CLI must use too."""
+    """The virtualenv the CLI must run the Actor with: the one `python -m src` uses in end-to-end runs (the image's
+    Python under `make test-image-python`), else the one running these tests (the project's .venv)."""
+    if sys.executable != ACTOR_PYTHON:
+        return Path(ACTOR_PYTHON).parent.parent
     venv = Path(sys.prefix) if sys.prefix != sys.base_prefix else ROOT / '.venv'
     if not (venv / 'bin' / 'python3').exists():
         pytest.fail(f'no virtualenv with bin/python3 at {venv}: run the tests with the project .venv (make setup)')

@@ -3,14 +3,22 @@
 tests/mcp_convert.mjs runs the real conversion of the pinned @apify/actors-mcp-server (getNormalActorsAsTools:
 prefix **REQUIRED**, keep only title/description/type/enum/default/prefill/properties/items/required, cut
 descriptions over 500 characters, drop enums over 2000 characters, append "Example values", add `waitSecs`,
-compile with AJV). Everything else (`enumTitles`, `minimum`/`maximum`, `pattern`, `isSecret`, `editor`, ...) is
-gone, so whatever an agent needs must be in the text that survives. Apify's validators also take a field
-with a `default` out of `required` (apify-core's getAjvValidator; the server's compileSchema).
+compile with AJV) and its validator on arguments, under the pinned Node.js 22 from npm where npm has it (the
+server declares node >= 22) and the system node elsewhere. Everything else (`enumTitles`, `minimum`/`maximum`,
+`pattern`, `isSecret`, `nullable`, `unit`, `editor`, ...) is gone, so whatever an agent needs must be in the text
+that survives. Apify's validators also take a field with a `default` out of `required` (apify-core's
+getAjvValidator; the server's compileSchema).
+
+The validator coerces (AJV `coerceTypes: 'array'`): the `null` an agent sends for a field it does not use arrives
+as "", 0, false or [""]. The platform then validates that against the input schema and fills in its defaults (as
+the pinned apify-cli does for `apify run`), and the Actor reads the result. README.md's table of what each field's
+`null` becomes is checked here along that whole path, field by field and mode by mode.
 """
 
 from __future__ import annotations
 
 import json
+import platform
 import re
 import subprocess
 from pathlib import Path
@@ -18,11 +26,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from apify_tools import ROOT, pinned_version, require_package
+from apify_tools import NODE22_PLATFORMS, ROOT, mcp_node, pinned_version, require_package
 from fake_coinglass import NOW_MS
 from mode_examples import ALL_EXAMPLES, EXAMPLES
 
-from src.inputs import parse_run_input
+from src.inputs import InputError, parse_run_input
 from src.modes import ENDPOINTS, Mode, Plan
 
 ACTOR = json.loads((ROOT / '.actor' / 'actor.json').read_text())
@@ -33,20 +41,58 @@ REQUIRED_MARK = '**REQUIRED** '  # prefixed to required fields' descriptions bef
 TRUNCATED = '[Description truncated]'
 # The keywords the conversion keeps for each property (filterSchemaProperties) and the ones it adds.
 KEPT = {'title', 'description', 'type', 'enum', 'default', 'prefill', 'properties', 'items', 'required'}
-# Dropped keywords that only shape the Console form: an agent needs none of them.
+# Dropped keywords that only shape the Console form: an agent needs none of them. (`isSecret`: what it means for an
+# agent is in the api_key description, test_api_key_description_warns_agents.)
 FORM_ONLY = {'editor', 'sectionCaption', 'sectionDescription', 'placeholderKey', 'placeholderValue', 'isSecret'}
 BOUNDS = ('minimum', 'maximum', 'minItems', 'maxItems', 'minLength', 'maxLength')
+# Dropped, and covered here another way: `nullable` (what the server does with a null instead: the null tests
+# below), `unit` (stated in the description: test_nothing_agents_need_lives_only_in_a_dropped_keyword).
+COVERED = {'nullable', 'unit'}
 # Fields every mode reads; their descriptions need not list the modes.
 GENERIC_FIELDS = {'mode', 'output', 'charts', 'queries', 'api_key'}
+WAIT_SECS = 'waitSecs'  # the server's own field, added to every Actor tool
+# Examples that would steer an agent to a slow or costly call: charts (rendering, memory), flat rows (the largest
+# items), long heatmap ranges and minute bars (the largest answers).
+SLOW_OR_COSTLY: dict[str, tuple[Any, ...]] = {
+    'charts': (True,),
+    'output': ('rows',),
+    'range': ('90d', '180d', '1y', '365d'),
+    'interval': ('1m', '3m', '5m'),
+}
+README = (ROOT / 'README.md').read_text()
+# What the platform fills in for a field the input leaves out.
+DEFAULTS = {name: prop['default'] for name, prop in SOURCE['properties'].items() if 'default' in prop}
 
 
-@pytest.fixture(scope='module')
-def converted() -> dict[str, Any]:
-    """{server, name, description, inputSchema, validation} from the real MCP server code (validation: ALL_EXAMPLES)."""
+def null_cases() -> list[tuple[str, Mode, dict[str, Any]]]:
+    """(field, mode, arguments): a mode's example with one field it reads sent as `null`, for every such pair."""
+    return [
+        (name, mode, {**example, name: None})
+        for mode, example in EXAMPLES.items()
+        for name in sorted({*ENDPOINTS[mode].fields, *GENERIC_FIELDS, WAIT_SECS} - {'mode'})
+    ]
+
+
+NULL_CASES = null_cases()
+NESTED_NULL = {'mode': 'liquidation_map', 'range': '1d', 'queries': [{'symbol': 'Binance_BTCUSDT', 'range': None}]}
+CHOICES = sorted(
+    name for name, prop in SOURCE['properties'].items() if 'enum' in prop and name not in SOURCE['required']
+)
+MAP = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT'}
+# Further inputs, by name: a null inside a batch entry; every optional field but the choices null; each choice null.
+EXTRA: dict[str, dict[str, Any]] = {
+    'nested null': NESTED_NULL,
+    'all null': MAP | {name: None for name in SOURCE['properties'] if name not in {*MAP, *CHOICES}},
+    **{f'{name} null': MAP | {name: None} for name in CHOICES},
+}
+
+
+def convert(inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tool as the real MCP server code builds it, and its verdicts on `inputs` (see mcp_convert.mjs)."""
     require_package('@apify/actors-mcp-server', 'MCP_SERVER_VERSION')
     completed = subprocess.run(
-        ['node', str(CONVERTER), str(ROOT / '.actor')],
-        input=json.dumps(ALL_EXAMPLES),
+        [mcp_node(), str(CONVERTER), str(ROOT / '.actor')],
+        input=json.dumps(inputs),
         capture_output=True,
         text=True,
         timeout=60,
@@ -55,6 +101,23 @@ def converted() -> dict[str, Any]:
     assert completed.returncode == 0, f'{CONVERTER.name} failed:\n{completed.stdout}\n{completed.stderr}'
     result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
+
+
+@pytest.fixture(scope='module')
+def converted() -> dict[str, Any]:
+    """The tool, with `validation` holding the verdicts on ALL_EXAMPLES, NULL_CASES and EXTRA, in that order."""
+    return convert([*ALL_EXAMPLES, *(arguments for _, _, arguments in NULL_CASES), *EXTRA.values()])
+
+
+@pytest.fixture(scope='module')
+def null_verdicts(converted: dict[str, Any]) -> list[dict[str, Any]]:
+    verdicts: list[dict[str, Any]] = converted['validation'][len(ALL_EXAMPLES) : len(ALL_EXAMPLES) + len(NULL_CASES)]
+    return verdicts
+
+
+def extra(converted: dict[str, Any], name: str) -> dict[str, Any]:
+    verdict: dict[str, Any] = converted['validation'][len(ALL_EXAMPLES) + len(NULL_CASES) + list(EXTRA).index(name)]
+    return verdict
 
 
 @pytest.fixture(scope='module')
@@ -85,6 +148,22 @@ def all_descriptions(schema: dict[str, Any]) -> list[str]:
 def test_converter_is_the_pinned_server(converted: dict[str, Any]) -> None:
     assert converted['server'] == pinned_version('MCP_SERVER_VERSION')
     assert converted['name'].endswith(ACTOR['name'])
+
+
+def test_the_server_runs_on_the_node_it_declares(converted: dict[str, Any]) -> None:
+    """The server declares node >= 22: its code runs on the pinned Node.js 22 where npm ships it as a binary."""
+    engines = json.loads((ROOT / '.tools/node_modules/@apify/actors-mcp-server/package.json').read_text())['engines']
+    assert engines['node'] == '>=22.0.0', f'the server now declares node {engines["node"]}: update NODE22_VERSION'
+
+    def version(node: str) -> str:
+        return subprocess.run([node, '--version'], capture_output=True, text=True, check=True).stdout.strip()
+
+    assert converted['node'] == version(mcp_node())
+    if (platform.system(), platform.machine()) in NODE22_PLATFORMS:
+        assert version(mcp_node()) == f'v{pinned_version("NODE22_VERSION")}'
+        assert int(pinned_version('NODE22_VERSION').split('.')[0]) >= 22
+    else:  # no npm binary for this platform: the system node, whatever it is
+        assert version(mcp_node()) == version('node')
 
 
 def test_every_property_survives_under_its_own_name(tool_schema: dict[str, Any]) -> None:
@@ -153,12 +232,14 @@ def test_bounds_are_stated(tool_schema: dict[str, Any], name: str) -> None:
 
 
 def test_nothing_agents_need_lives_only_in_a_dropped_keyword(tool_schema: dict[str, Any]) -> None:
-    handled = KEPT | FORM_ONLY | set(BOUNDS) | {'enumTitles', 'pattern'}
+    handled = KEPT | FORM_ONLY | COVERED | set(BOUNDS) | {'enumTitles', 'pattern'}
     for name, source in SOURCE['properties'].items():
         unknown = set(source) - handled
         assert not unknown, f'{name}: decide whether agents need {sorted(unknown)} and test it here'
         converted = tool_schema['properties'][name]
         assert not (set(converted) - KEPT - {'examples'}), f'{name}: the conversion kept {sorted(converted)}'
+        if 'unit' in source:
+            assert mentions(converted['description'], source['unit']), f'{name}: say it is in {source["unit"]}'
         if 'pattern' in source:
             shown = [
                 source.get('prefill'),
@@ -227,10 +308,11 @@ def test_example_is_valid_for_the_tool_and_the_actor(tool_schema: dict[str, Any]
     assert {query.mode for query in queries} == {Mode(example['mode'])}
 
 
-def test_examples_pass_the_servers_own_validator_unchanged(converted: dict[str, Any]) -> None:
-    for example, result in zip(ALL_EXAMPLES, converted['validation'], strict=True):
+def test_examples_pass_the_servers_own_validator_unchanged_and_the_platforms(converted: dict[str, Any]) -> None:
+    for example, result in zip(ALL_EXAMPLES, converted['validation'][: len(ALL_EXAMPLES)], strict=True):
         assert result['valid'], (example, result['errors'])
         assert result['coerced'] == example, 'the server had to coerce or strip fields of this example'
+        assert result['platform']['valid'], (example, result['platform']['errors'])
 
 
 def test_actor_description_is_one_sentence_with_modes_and_pricing() -> None:
@@ -245,3 +327,151 @@ def test_actor_description_is_one_sentence_with_modes_and_pricing() -> None:
             f'the description does not mention the {" ".join(family)} family ({mode})'
         )
     assert re.search(r'\bcharge[sd]?\b.*\bper\b.*\bresult\b', description.lower()), 'say that it charges per result'
+
+
+def test_no_example_steers_to_a_slow_or_costly_call(tool_schema: dict[str, Any]) -> None:
+    """The server shows a field's prefill (else its default) as "Example values" and in `examples`."""
+    for name, prop in tool_schema['properties'].items():
+        shown = [prop.get('prefill', prop.get('default')), *prop.get('examples', [])]
+        costly = [value for value in shown if any(value == bad for bad in SLOW_OR_COSTLY.get(name, ()))]
+        assert not costly, f'{name}: the tool suggests {costly}, which makes calls slow or costly'
+        examples = re.findall(r'\nExample values: (.*)$', prop['description'])
+        assert [json.loads(value) for value in examples] == ([] if not prop.get('examples') else [shown[0]])
+
+
+def test_charts_example_is_false(tool_schema: dict[str, Any]) -> None:
+    """`charts` shows its default, false, and nothing else (a falsy value gets no "Example values" line)."""
+    charts = tool_schema['properties']['charts']
+    assert charts['default'] is False
+    assert charts.get('prefill', False) is False
+    assert 'prefill' not in SOURCE['properties']['charts'], 'a Console prefill is what agents see as the example'
+    assert charts.get('examples', [False]) == [False]
+    assert 'Example values: true' not in charts['description']
+
+
+def test_api_key_description_warns_agents(tool_schema: dict[str, Any]) -> None:
+    description = tool_schema['properties']['api_key']['description']
+    assert 'isSecret' not in tool_schema['properties']['api_key']  # the server drops it: the text must say it
+    for fragment in ('MCP', 'context', 'log', 'Leave it out when the publisher configured a key'):
+        assert fragment in description, f'the api_key description should say {fragment!r}'
+
+
+def test_schema_description_tells_agents_to_leave_out_unused_fields(tool_schema: dict[str, Any]) -> None:
+    description = tool_schema['description']
+    assert 'Leave out every field you do not use' in description
+    for name in ('limit', 'min_liquidation_amount'):
+        assert mentions(description, name), f'say what a coerced 0 means for {name}'
+        assert re.search(r'\b0\b', tool_schema['properties'][name]['description'])
+
+
+# --- null arguments --------------------------------------------------------------------------------------------
+
+
+def readme_null_table() -> dict[str, tuple[Any, str]]:
+    """README.md's table of what an agent's `null` becomes: field -> (the value that arrives, its meaning)."""
+    header = "| field | an agent's `null` arrives as | meaning |"
+    assert header in README, f'README.md has no table starting {header!r}'
+    rows: dict[str, tuple[Any, str]] = {}
+    for line in README.split(header, 1)[1].splitlines()[2:]:
+        if not line.startswith('|'):
+            break
+        names, arrives, meaning = (cell.strip() for cell in line.strip().strip('|').split('|'))
+        for name in re.findall(r'`(\w+)`', names):
+            assert name not in rows, f'README.md null table: {name} has two rows'
+            rows[name] = (json.loads(arrives.strip('`')), meaning)
+    return rows
+
+
+NULL_TABLE = readme_null_table()
+
+
+def parsed(arguments: dict[str, Any]) -> Any:
+    """What the Actor makes of the arguments: its queries (with echo, output, charts) and key, or its refusal."""
+    try:
+        run_input = parse_run_input(arguments, now_ms=NOW_MS)
+    except InputError as error:
+        return ('refused', str(error))
+    queries = [(query, dict(query.echo), query.output, query.charts) for query in run_input.queries]
+    return ('runs', queries, run_input.api_key.get_secret_value() if run_input.api_key else None)
+
+
+def quoted(meaning: str) -> str:
+    match = re.search(r'"([^"]+)"', meaning)
+    assert match, f'README.md null table: quote the message in {meaning!r}'
+    return match.group(1)
+
+
+def test_the_null_table_covers_every_optional_field(tool_schema: dict[str, Any]) -> None:
+    assert set(NULL_TABLE) == set(tool_schema['properties']) - set(SOURCE['required'])
+
+
+@pytest.mark.parametrize(
+    ('index', 'case'), list(enumerate(NULL_CASES)), ids=[f'{name}-{mode}' for name, mode, _ in NULL_CASES]
+)
+def test_a_null_argument_means_what_the_readme_says(
+    null_verdicts: list[dict[str, Any]], converted: dict[str, Any], index: int, case: tuple[str, Mode, dict[str, Any]]
+) -> None:
+    """Accepted and read as not set (exactly as if left out), or refused with a message naming the field."""
+    name, mode, _ = case
+    verdict = null_verdicts[index]
+    arrives, meaning = NULL_TABLE[name]
+    assert verdict['coerced'][name] == arrives, f'{name}: null arrives as {verdict["coerced"][name]!r}'
+    if meaning.startswith('refused by the MCP server'):
+        assert not verdict['valid'], f'{name}: the server accepted {arrives!r}; README.md says it refuses it'
+        paths = {error['instancePath'] for error in verdict['errors']}
+        assert all(path.startswith(f'/{name}') for path in paths), verdict['errors']
+        assert quoted(meaning) in {error['message'] for error in verdict['errors']}
+        return
+    assert verdict['valid'], (name, verdict['errors'])
+    if name == WAIT_SECS:
+        assert meaning.startswith('the call returns at once')
+        assert 'Set to 0 to fire-and-forget' in converted['inputSchema']['properties'][WAIT_SECS]['description']
+        assert WAIT_SECS not in verdict['platform']['input'], 'the server keeps waitSecs for itself'
+        return
+    # Next the platform validates what the server sends and fills in the schema's defaults; the Actor gets the rest.
+    assert verdict['platform']['valid'], (
+        f'{mode}: the platform refuses {name}={arrives!r}: {verdict["platform"]["errors"]}'
+    )
+    sent = verdict['platform']['input']
+    left_out = DEFAULTS | {key: value for key, value in EXAMPLES[mode].items() if key != name}
+    if meaning.startswith('not set'):
+        assert parsed(sent) == parsed(left_out), f'{mode}: {name}={arrives!r} does not mean what leaving it out does'
+    elif meaning.startswith('refused by the Actor'):
+        outcome = parsed(sent)
+        assert outcome[0] == 'refused', f'{mode}: the Actor accepted {name}={arrives!r}; README.md says it refuses it'
+        assert f"Input field '{name}'" in outcome[1]
+        assert quoted(meaning) in outcome[1]
+    else:
+        pytest.fail(f'README.md null table: {name}: unknown meaning {meaning!r}')
+
+
+def test_a_null_inside_a_batch_entry_arrives_as_null_and_means_not_set(converted: dict[str, Any]) -> None:
+    verdict = extra(converted, 'nested null')
+    assert verdict['valid'], verdict['errors']
+    assert verdict['coerced'] == NESTED_NULL  # entries are objects of any shape: nothing inside is coerced
+    assert verdict['platform']['valid'], verdict['platform']['errors']
+    left_out = DEFAULTS | {**NESTED_NULL, 'queries': [{'symbol': 'Binance_BTCUSDT'}]}
+    assert parsed(verdict['platform']['input']) == parsed(left_out)
+
+
+def test_the_server_runs_the_tool_with_the_consoles_default_memory(converted: dict[str, Any]) -> None:
+    """Not actor.json's defaultMemoryMbytes: the Actor's default run options (Console settings), else its 4 GB cap.
+    README.md's publisher notes say to set the Console default to actor.json's."""
+    assert converted['memoryMbytes'] == 4096
+    assert converted['memoryMbytesWithConsoleDefault'] == ACTOR['defaultMemoryMbytes']
+
+
+def test_an_api_caller_may_send_null_for_every_optional_field_but_the_choices(converted: dict[str, Any]) -> None:
+    """Not through MCP: the platform takes a null for a `nullable` field and the Actor reads it as not set; but a
+    null choice (`enum`) fails the platform's enum check all the same (@apify/input_schema lets a nullable null past
+    the type check only). README.md says so in Input."""
+    direct = extra(converted, 'all null')['direct']
+    assert direct['valid'], direct['errors']
+    assert parsed(direct['input']) == parsed(DEFAULTS | MAP)
+    input_section = README.split('\n## Input', 1)[1].split('\n## ', 1)[0]
+    for name in CHOICES:
+        errors = extra(converted, f'{name} null')['direct']['errors']
+        assert len(errors) == 1, errors
+        assert errors[0].startswith(f'Field input.{name} must be equal to one of the allowed values'), errors
+        assert f'`{name}`' in input_section.split('except for the choices', 1)[1], f'README Input: {name}'
+        assert 'refused' in SOURCE['properties'][name]['description'], f'{name}: say an empty value is refused'

@@ -16,7 +16,16 @@ import pytest
 from fake_coinglass import NOW_MS
 from mode_examples import EXAMPLES
 
-from src.inputs import DEFAULTS, RANGE_ALIASES, InputError, Output, RawInput, parse_run_input
+from src.inputs import (
+    DEFAULTS,
+    MAX_QUERIES,
+    RANGE_ALIASES,
+    ZERO_MEANS_UNSET,
+    InputError,
+    Output,
+    RawInput,
+    parse_run_input,
+)
 from src.modes import ENDPOINTS, INTERVALS, MODELS, Mode, Plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +101,8 @@ def test_schema_defaults_are_the_actors_defaults() -> None:
 
 
 def test_schema_bounds_are_the_parsers_bounds() -> None:
+    """Where 0 means not set (ZERO_MEANS_UNSET: what the MCP server makes of an agent's null), the platform must let
+    0 through to the Actor: the schema's minimum is 0 whatever the parser's bound for a set value."""
     keywords = {'ge': 'minimum', 'le': 'maximum', 'gt': 'exclusiveMinimum', 'lt': 'exclusiveMaximum'}
     for name, field in RawInput.model_fields.items():
         prop = PROPERTIES.get(name, {})
@@ -103,8 +114,38 @@ def test_schema_bounds_are_the_parsers_bounds() -> None:
             for attribute, keyword in keywords.items()
             if hasattr(rule, attribute)
         }
+        if name in ZERO_MEANS_UNSET:
+            assert parser.get('minimum', 0) >= 0, name
+            parser['minimum'] = 0
         schema = {keyword: prop[keyword] for keyword in keywords.values() if keyword in prop}
         assert schema == parser, f'{name}: the input schema allows {schema}, the Actor {parser}'
+
+
+def test_optional_fields_are_nullable_and_null_means_not_set() -> None:
+    """An API caller's `null` passes the platform's check (`nullable`) and means what leaving the field out means."""
+    required = set(SCHEMA['required'])
+    for name, prop in PROPERTIES.items():
+        assert prop.get('nullable', False) is (name not in required), f'{name}: nullable exactly when optional'
+
+    def outcome(actor_input: dict[str, Any]) -> Any:
+        try:
+            run_input = parse_run_input(actor_input, now_ms=NOW_MS)
+        except InputError as error:
+            return str(error)
+        return run_input, [(dict(query.echo), query.output, query.charts) for query in run_input.queries]
+
+    for mode, example in EXAMPLES.items():
+        for name in set(PROPERTIES) - required:
+            left_out = {key: value for key, value in example.items() if key != name}
+            assert outcome({**example, name: None}) == outcome(left_out), (mode, name)
+
+
+def test_queries_are_bounded_objects() -> None:
+    """The platform refuses an oversized batch before the run starts, at the Actor's own limit."""
+    queries = PROPERTIES['queries']
+    assert queries['items'] == {'type': 'object'}
+    assert queries['maxItems'] == MAX_QUERIES
+    assert RawInput.model_fields['queries'].metadata[-1].max_length == MAX_QUERIES
 
 
 def test_choice_enums_match_the_endpoint_table() -> None:
