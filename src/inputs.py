@@ -1,7 +1,7 @@
 """Validate the Actor input into queries, before any request is made.
 
 `parse_run_input` turns the raw input (one query, or a batch in `queries` whose entries override the top-level
-fields) into `Query` objects. A field that is `null`, empty (`""`, `[]`) or, for `limit` and
+fields) into `Query` objects. A field that is `null`, empty (`""`, `[]`, `[""]`) or, for `limit` and
 `min_liquidation_amount`, `0` counts as not given: the Apify MCP server turns an agent's `null` into `0`, `""` or
 `false` before the Actor sees it, and none of those may silently change what a query means.
 
@@ -212,9 +212,13 @@ def given_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _unset(name: str, value: Any) -> bool:
-    if value is None or value == [] or (isinstance(value, str) and not value.strip()):
+    if value is None or _blank(value) or (isinstance(value, list) and all(_blank(entry) for entry in value)):
         return True
     return name in ZERO_MEANS_UNSET and not isinstance(value, bool) and value == 0
+
+
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 def _validate_shape(raw: Mapping[str, Any]) -> RawInput:

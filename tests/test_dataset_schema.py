@@ -38,7 +38,7 @@ MAX_PAIN_INPUT = {'mode': 'liquidation_max_pain', 'range': '24h'}
 ENVELOPE = ('success', 'message', 'mode', 'query_index', 'summary', 'chart_url', 'error_type', 'data', 'alerts')
 ECHOED = (
     'symbol', 'coin', 'exchange', 'exchanges', 'range', 'interval', 'model', 'limit', 'start_time', 'end_time',
-    'min_liquidation_amount', 'keyword', 'output', 'charts',
+    'min_liquidation_amount', 'keyword', 'output', 'charts', 'since_last_run',
 )  # fmt: skip
 
 
@@ -153,7 +153,7 @@ def test_an_internal_failure_in_a_batch(actor: Callable[..., InProcessRun], monk
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise ZeroDivisionError('a bug of ours')
 
-    monkeypatch.setattr('src.kinds.exchange_list.shares', boom)
+    monkeypatch.setattr('src.kinds.exchange_list.share_entries', boom)
     queries = [EXAMPLES[Mode.LIQUIDATION_EXCHANGE_LIST], EXAMPLES[Mode.LIQUIDATION_MAX_PAIN]]
     items = checked(actor({'queries': queries}))
     assert sorted((item['query_index'], item.get('error_type')) for item in items) == [(0, 'internal'), (1, None)]
