@@ -11,7 +11,6 @@ failed, 2 when the input cannot run (nothing was requested or charged).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -24,7 +23,7 @@ from src.notify import notify
 from src.pipeline import execute
 from src.ratelimit import RateLimiter
 from src.result import QueryResult
-from src.run import BatchRunner, Outcome
+from src.run import BatchRunner, Outcome, json_size
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, MutableSet, Sequence
@@ -90,6 +89,7 @@ async def run(
             batch=count > 1,
             group_size=settings.push_group_size,
             flush_every_s=settings.push_every_s,
+            items_budget=OUTPUT_RESULTS_BYTES,
             sleep=sleep,
         )
         try:
@@ -166,7 +166,7 @@ def final_status(outcome: Outcome) -> RunReport:
     A one-query run's status is its message with the summary's headline (what an AI agent reads first); a batch's
     counts the queries and names the first failure.
     """
-    total, delivered = outcome.total, len(outcome.delivered)
+    total, delivered = outcome.total, len(outcome.results)
     if outcome.limit_reached:
         return RunReport(
             EXIT_OK,
@@ -204,7 +204,7 @@ def _shortened(text: str) -> str:
 def _output_record(outcome: Outcome, client: CoinGlassClient, dataset_url: str) -> dict[str, Any]:
     """The `OUTPUT` record, what a `run-sync` caller gets: the run's counts and the results themselves.
 
-    `results` holds each delivered query's dataset item, whole when all of them fit OUTPUT_RESULTS_BYTES of JSON
+    `results` holds each delivered query's dataset item, whole when all of them fit `Outcome.items_budget` of JSON
     (`results_complete` true); else each query's index, mode, success, message, summary and error type (and only
     its headline when even the summaries do not fit), with the data in the dataset at `dataset_url`.
     """
@@ -226,14 +226,13 @@ def _output_record(outcome: Outcome, client: CoinGlassClient, dataset_url: str) 
 
 
 def _results(outcome: Outcome) -> tuple[list[Mapping[str, Any]], bool]:
-    delivered = sorted(outcome.delivered, key=lambda pair: pair[0].index or 0)
-    items = [item for _result, item in delivered]
-    if _json_size(items) <= OUTPUT_RESULTS_BYTES:
-        return items, True
-    briefs: list[Mapping[str, Any]] = [_brief(result, summary=True) for result, _item in delivered]
-    if _json_size(briefs) <= OUTPUT_RESULTS_BYTES:
+    if outcome.items is not None:
+        return [item for _index, item in sorted(outcome.items, key=lambda pair: pair[0])], True
+    results = sorted(outcome.results, key=lambda result: result.index or 0)
+    briefs: list[Mapping[str, Any]] = [_brief(result, summary=True) for result in results]
+    if json_size(briefs) <= outcome.items_budget:
         return briefs, False
-    return [_brief(result, summary=False) for result, _item in delivered], False
+    return [_brief(result, summary=False) for result in results], False
 
 
 def _brief(result: QueryResult, *, summary: bool) -> dict[str, Any]:
@@ -249,7 +248,3 @@ def _brief(result: QueryResult, *, summary: bool) -> dict[str, Any]:
     else:
         brief['headline'] = (result.summary or {}).get('headline')
     return brief
-
-
-def _json_size(value: Any) -> int:
-    return len(json.dumps(value, separators=(',', ':'), ensure_ascii=False).encode())

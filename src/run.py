@@ -13,6 +13,8 @@ at the spending limit it pushes only as many as are paid for, and the run stops.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_CONCURRENT_QUERIES: Final = 32
 DEFAULT_GROUP_SIZE: Final = 100
 DEFAULT_FLUSH_EVERY_S: Final = 1.0
+DEFAULT_ITEMS_BUDGET: Final = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,15 @@ class Sink(Protocol):
 
 @dataclass
 class Outcome:
-    """What a run delivered, for the run's summary and its final status.
+    """What a run delivered, for the run's summary, its `OUTPUT` record and its final status.
+
+    It keeps no data: `results` are the delivered results without their data and charts (their summaries, messages
+    and alerts stay), and `items` their dataset items only while all of them fit `items_budget` bytes of JSON
+    (None past it), so a batch of heatmaps does not hold every heatmap until the end.
 
     Attributes:
-        delivered: The results pushed, in delivery order, each with its dataset item.
+        results: The results delivered, in delivery order, without data or chart.
+        items: The delivered items, each with its query index, while they fit `items_budget`; else None.
     """
 
     total: int
@@ -78,18 +86,33 @@ class Outcome:
     charged: int = 0
     skipped: int = 0
     limit_reached: bool = False
-    delivered: list[tuple[QueryResult, Mapping[str, Any]]] = field(default_factory=list)
+    items_budget: int = DEFAULT_ITEMS_BUDGET
+    results: list[QueryResult] = field(default_factory=list)
+    items: list[tuple[int, Mapping[str, Any]]] | None = field(default_factory=list)
+    _items_bytes: int = 0
 
-    @property
-    def results(self) -> list[QueryResult]:
-        """The results delivered, in delivery order."""
-        return [result for result, _item in self.delivered]
+    def add(self, index: int, result: QueryResult, item: Mapping[str, Any]) -> None:
+        """Count a delivered result, keeping what the run's summary needs of it."""
+        self.results.append(dataclasses.replace(result, data=None, chart=None))
+        self.succeeded += result.success
+        self.failed += not result.success
+        if self.items is not None:
+            self._items_bytes += json_size(item)
+            if self._items_bytes <= self.items_budget:
+                self.items.append((index, item))
+            else:
+                self.items = None
 
     @property
     def first_failure(self) -> QueryResult | None:
         """The first failure delivered, by query index (delivery order in a one-query run)."""
         failures = [result for result in self.results if not result.success]
         return min(failures, key=lambda result: result.index or 0, default=None)
+
+
+def json_size(value: Any) -> int:
+    """Bytes of `value` as compact JSON."""
+    return len(json.dumps(value, separators=(',', ':'), ensure_ascii=False).encode())
 
 
 class BatchRunner:
@@ -105,6 +128,7 @@ class BatchRunner:
         max_concurrent_queries: int = DEFAULT_MAX_CONCURRENT_QUERIES,
         group_size: int = DEFAULT_GROUP_SIZE,
         flush_every_s: float = DEFAULT_FLUSH_EVERY_S,
+        items_budget: int = DEFAULT_ITEMS_BUDGET,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._execute = execute
@@ -113,6 +137,7 @@ class BatchRunner:
         self.batch = batch
         self.group_size = max(1, group_size)
         self.flush_every_s = flush_every_s
+        self.items_budget = items_budget
         self._sleep = sleep
         self._slots = asyncio.Semaphore(max_concurrent_queries)
         self._ready: list[tuple[int, QueryResult]] = []
@@ -120,7 +145,8 @@ class BatchRunner:
 
     async def run(self, queries: Sequence[Query]) -> Outcome:
         """Run every query not yet done; stop early when the spending limit is reached."""
-        outcome = Outcome(total=len(queries), skipped=sum(1 for index in range(len(queries)) if index in self.done))
+        skipped = sum(1 for index in range(len(queries)) if index in self.done)
+        outcome = Outcome(total=len(queries), skipped=skipped, items_budget=self.items_budget)
         pending = [
             asyncio.create_task(self._one(index, query))
             for index, query in enumerate(queries)
@@ -162,9 +188,7 @@ class BatchRunner:
             index_of = {id(result): index for index, result in group}
             for result, item in delivery.pushed:
                 self.done.add(index_of[id(result)])
-                outcome.delivered.append((result, item))
-                outcome.succeeded += result.success
-                outcome.failed += not result.success
+                outcome.add(index_of[id(result)], result, item)
             outcome.charged += delivery.charged
             outcome.limit_reached = delivery.limit_reached
             marks = [result.mark for result, _item in delivery.pushed if result.mark is not None]

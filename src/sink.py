@@ -71,7 +71,7 @@ class ActorSink:
         """
         store = await Actor.open_key_value_store()
         await store.persist_autosaved_values()  # a migration right after this push must not deliver it twice
-        done = len(outcome.delivered) + outcome.skipped
+        done = len(outcome.results) + outcome.skipped
         now = time.monotonic()
         if done < outcome.total and now - self._last_progress < PROGRESS_EVERY_S:
             return

@@ -116,7 +116,7 @@ class MemorySink:
         return int((self.max_total_charge_usd - self.spent_usd) / price + 1e-9)
 
     async def progress(self, outcome: Outcome) -> None:
-        self.statuses.append(f'{len(outcome.delivered) + outcome.skipped}/{outcome.total} queries done')
+        self.statuses.append(f'{len(outcome.results) + outcome.skipped}/{outcome.total} queries done')
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         self.records['OUTPUT'] = json.loads(json.dumps(record))

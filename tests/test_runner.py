@@ -112,7 +112,7 @@ async def test_results_finishing_during_a_push_are_not_lost() -> None:
     )
     outcome = await run(runner, 40)
     assert sorted(item['query_index'] for item in sink.items) == list(range(40))
-    assert len(outcome.delivered) == 40
+    assert len(outcome.results) == 40
 
 
 @pytest.mark.parametrize(('limit_usd', 'delivered'), [(0.035, 3), (0.01, 1), (0.0, 0)])
@@ -122,7 +122,7 @@ async def test_the_spending_limit_stops_within_a_group(limit_usd: float, deliver
     runner = BatchRunner(lambda _q, index: asyncio.sleep(0, result(index)), sink, done=done, batch=True, group_size=5)
     outcome = await run(runner, 10)
     assert outcome.limit_reached is True
-    assert len(sink.items) == len(sink.charges) == delivered == len(outcome.delivered)
+    assert len(sink.items) == len(sink.charges) == delivered == len(outcome.results)
     assert done == {item['query_index'] for item in sink.items}
 
 
@@ -154,3 +154,21 @@ async def test_queries_done_before_a_restart_are_skipped() -> None:
     assert sorted(index for index in seen if index is not None) == [1, 3]
     assert outcome.skipped == 2
     assert done == {0, 1, 2, 3}
+
+
+async def test_the_outcome_keeps_no_data_and_items_only_within_the_budget() -> None:
+    """A batch of big results must not stay in memory until the end: the outcome keeps summaries, not data."""
+
+    async def big(_query: Query, index: int | None) -> QueryResult:
+        return QueryResult(
+            mode='liquidation_map', success=True, message='m', index=index, data=['x' * 1000], event='LIQUIDATION_MAP'
+        )
+
+    small = await BatchRunner(big, MemorySink(), done=set(), batch=True, items_budget=100_000).run([MAP] * 5)
+    assert small.items is not None
+    assert [index for index, _item in small.items] == sorted(index for index, _item in small.items)
+    assert all(result.data is None for result in small.results)
+    large = await BatchRunner(big, MemorySink(), done=set(), batch=True, items_budget=3_000).run([MAP] * 5)
+    assert large.items is None  # past 3 KB: none kept
+    assert len(large.results) == 5
+    assert all(result.data is None and result.chart is None for result in large.results)
