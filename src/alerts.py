@@ -9,6 +9,7 @@ nothing, and alerts never change what is charged.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -112,25 +113,59 @@ def parse_rules(raw: Any) -> tuple[AlertRule, ...]:
 def _rule(index: int, entry: Any) -> AlertRule:
     where = f'alerts[{index}]'
     if not isinstance(entry, dict):
-        raise AlertRuleError(f'{where} is not a rule: give {RULE_FORM}.')
-    mode = entry.get('mode')
-    if mode not in set(Mode):
-        raise AlertRuleError(f'{where}: mode {mode!r} is not a mode: use one of {", ".join(_alertable_modes())}.')
-    fields = spec_of(Mode(mode)).alert_fields
+        raise AlertRuleError(f'{where} is {_shown(entry)}, not a rule: give {RULE_FORM}.')
+    mode = _rule_mode(where, entry.get('mode'))
+    fields = spec_of(mode).alert_fields
     if not fields:
         raise AlertRuleError(f'{where}: {mode} has no summary figures to alert on.')
     if entry.get('field') not in fields:
         raise AlertRuleError(
-            f'{where}: field {entry.get("field")!r} is not a figure of the {mode} summary: use one of '
+            f'{where}: field {_shown(entry.get("field"))} is not a figure of the {mode} summary: use one of '
             f'{", ".join(fields)}.'
         )
+    for comparison in ('above', 'below'):
+        value = entry.get(comparison)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise AlertRuleError(
+                f'{where}: {comparison} is {_shown(value)}, not a number: give a number such as 1000000.'
+            )
     try:
-        return AlertRule.model_validate(entry)
+        return AlertRule.model_validate({**entry, 'mode': mode})
     except ValidationError as error:
         problem = error.errors()[0]
         name = '.'.join(str(part) for part in problem['loc']) or 'rule'
         reason = str(problem['msg']).removeprefix('Value error, ')
-        raise AlertRuleError(f'{where}: {name}: {reason} (got {entry!r:.120}).') from None
+        raise AlertRuleError(f'{where}: {name}: {reason} (got {_shown(entry)}).') from None
+
+
+def _rule_mode(where: str, value: Any) -> Mode:
+    """The rule's mode, read as the input's `mode` is (any case, blanks around it ignored)."""
+    allowed = f'use one of {", ".join(_alertable_modes())}'
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise AlertRuleError(f'{where}: mode is missing: {allowed}.')
+    try:
+        return Mode(value.strip().lower() if isinstance(value, str) else value)
+    except ValueError:
+        raise AlertRuleError(f'{where}: mode {_shown(value)} is not a mode: {allowed}.') from None
+
+
+def check_rule_modes(rules: Sequence[AlertRule], modes: Sequence[Mode]) -> None:
+    """Refuse a rule for a mode no query of the run has: it could never fire (a typo, or a forgotten query).
+
+    Raises:
+        AlertRuleError: Naming the rule, its mode and the run's modes.
+    """
+    for index, rule in enumerate(rules):
+        if rule.mode not in modes:
+            raise AlertRuleError(
+                f'alerts[{index}] is for {rule.mode}, which no query of this run has (they are '
+                f'{", ".join(dict.fromkeys(str(mode) for mode in modes))}): it could never fire.'
+            )
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 120 else text[:117] + '...'
 
 
 def evaluate(

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal, get_args
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, SecretStr, ValidationError
+import httpx
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, FiniteFloat, SecretStr, ValidationError
 
-from src.alerts import AlertRule, AlertRuleError, parse_rules
+from src.alerts import AlertRule, AlertRuleError, check_rule_modes, parse_rules
 from src.modes import ENDPOINTS, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MODELS, Kind, Mode
 from src.symbols import SymbolError, canonical_code, canonical_exchange, parse_pair
-from src.times import ACCEPTED_FORMS, TimeFormatError, duration_ms, to_epoch_ms
+from src.times import ACCEPTED_FORMS, TimeFormatError, duration_ms, iso, to_epoch_ms
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -64,6 +64,16 @@ def given_parameters(raw: Any) -> dict[str, Any]:
     return {name: value for name, value in raw.items() if name in echoed}
 
 
+def _no_bool(value: Any) -> Any:
+    """Refuse `true`/`false` where a number or a time belongs (pydantic would read `true` as 1)."""
+    if isinstance(value, bool):
+        raise ValueError('a number, not true or false')  # noqa: TRY004 - pydantic turns ValueError into its error
+    return value
+
+
+NotBool = BeforeValidator(_no_bool)
+
+
 class RawInput(BaseModel):
     """The input's shape: types and bounds only; what each mode needs is checked by `_resolve`."""
 
@@ -77,10 +87,10 @@ class RawInput(BaseModel):
     interval: str | None = None
     range: str | None = None
     model: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=MAX_LIMIT)
-    start_time: int | float | str | None = None
-    end_time: int | float | str | None = None
-    min_liquidation_amount: int | FiniteFloat | None = Field(default=None, ge=0)
+    limit: Annotated[int | None, NotBool] = Field(default=None, ge=1, le=MAX_LIMIT)
+    start_time: Annotated[int | float | str | None, NotBool] = None
+    end_time: Annotated[int | float | str | None, NotBool] = None
+    min_liquidation_amount: Annotated[int | FiniteFloat | None, NotBool] = Field(default=None, ge=0)
     keyword: str | None = None
     output: Output | None = None
     charts: bool | None = None
@@ -178,11 +188,13 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
     queries = []
     for index, entry in enumerate(top.queries or [{}]):
         try:
+            _check_query_fields(entry)
             queries.append(_resolve({**base, **given_fields(entry)}, now_ms))
         except InputError as error:
             raise InputError(f'queries[{index}]: {error}' if top.queries else str(error)) from None
     try:
         rules = parse_rules(top.alerts)
+        check_rule_modes(rules, [query.mode for query in queries])
     except AlertRuleError as error:
         raise InputError(str(error)) from None
     return RunInput(
@@ -194,16 +206,30 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
     )
 
 
+def _check_query_fields(entry: Mapping[str, Any]) -> None:
+    """Refuse a run field (`api_key`, `alerts`, ...) set inside a query, where it would be silently ignored."""
+    inside = sorted(name for name in given_fields(entry) if name in RUN_FIELDS)
+    if inside:
+        raise InputError(
+            f"Input field '{inside[0]}' is set inside a query, where it does not apply: it is a field of the whole "
+            f'run; set it once at the top level of the input, next to queries.'
+        )
+
+
 def _webhook(url: SecretStr | None) -> SecretStr | None:
-    """The notification URL, when it is an http(s) URL (the message never shows it)."""
+    """The notification URL, when httpx can send to it: http(s), a host, a port that exists (never shown)."""
     if url is None:
         return None
-    parsed = urlsplit(url.get_secret_value().strip())
-    if parsed.scheme not in {'http', 'https'} or not parsed.netloc:
+    try:
+        parsed = httpx.URL(url.get_secret_value().strip())
+        usable = parsed.scheme in {'http', 'https'} and bool(parsed.host) and 0 < (parsed.port or 443) < 65536
+    except (httpx.InvalidURL, ValueError):
+        usable = False
+    if not usable:
         raise InputError(
             f"Input field 'notify_url' is (hidden), which is not allowed: it must be {_ALLOWED['notify_url']}."
         )
-    return url
+    return SecretStr(url.get_secret_value().strip())
 
 
 def given_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -264,6 +290,11 @@ def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
     for name in endpoint.fields:
         resolved.update(_RESOLVERS[name](raw, mode, now_ms))
     start, end = resolved.get('start_time'), resolved.get('end_time')
+    if start is not None and start > now_ms:
+        raise InputError(
+            f"Input field 'start_time' is {_show(given['start_time'])}, which is in the future "
+            f'(it is {iso(start)}, now is {iso(now_ms)}): CoinGlass has no rows after now.'
+        )
     if start is not None and end is not None and start >= end:
         raise InputError(
             f"Input field 'start_time' is {_show(given['start_time'])}, which is not before 'end_time' "

@@ -207,6 +207,43 @@ BAD_INPUTS = [
         ["'queries'", 'up to 1000'],
         id='batch-too-long',
     ),
+    # true/false where a number or a time belongs (pydantic alone reads true as 1)
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'limit': True},
+        ["'limit' is true", 'a whole number from 1 to 100000'],
+        id='limit-true',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': True},
+        ["'start_time' is true", 'epoch milliseconds'],
+        id='start-time-true',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_orders', 'coin': 'BTC', 'exchange': 'Binance', 'min_liquidation_amount': False},
+        ["'min_liquidation_amount' is false", 'a USD amount'],
+        id='amount-false',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': '2027-01-01'},
+        ['\'start_time\' is "2027-01-01", which is in the future', 'now is 2025-11-21 00:00 UTC'],
+        id='start-time-in-the-future',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_orders', 'coin': 'BTC', 'exchange': 'OKX', 'start_time': NOW + 60_000},
+        ["'start_time' is 1763683260000, which is in the future"],
+        id='start-time-in-the-future-ms',
+    ),
+    # a run field inside a query would be silently ignored
+    pytest.param(
+        {'mode': 'liquidation_max_pain', 'queries': [{}, {'api_key': 'k-123'}]},
+        ["queries[1]: Input field 'api_key' is set inside a query", 'set it once at the top level'],
+        id='key-inside-a-query',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_max_pain', 'queries': [{'alerts': [{'mode': 'liquidation_max_pain'}]}]},
+        ["queries[0]: Input field 'alerts' is set inside a query"],
+        id='alerts-inside-a-query',
+    ),
 ]
 
 

@@ -89,16 +89,28 @@ def ok(data: Any) -> Reply:
 # --- rules are validated before any request ----------------------------------------------------------------------
 
 BAD_RULES = [
-    pytest.param({'mode': 'liquidation_mapp', 'field': 'total_usd', 'above': 1}, ['alerts[0]', "'liquidation_mapp'", 'liquidation_map'], id='unknown-mode'),
+    pytest.param({'mode': 'liquidation_mapp', 'field': 'total_usd', 'above': 1}, ['alerts[0]', '"liquidation_mapp" is not a mode', 'liquidation_map'], id='unknown-mode'),
+    pytest.param({'field': 'total_usd', 'above': 1}, ['alerts[0]: mode is missing: use one of', 'liquidation_max_pain'], id='no-mode'),
     pytest.param(
         {'mode': 'liquidation_map', 'field': 'cumulative_below.2', 'above': 1},
-        ['alerts[0]', "'cumulative_below.2'", 'not a figure of the liquidation_map summary', 'cumulative_below_usd.2'],
+        ['alerts[0]', '"cumulative_below.2"', 'not a figure of the liquidation_map summary', 'cumulative_below_usd.2'],
         id='unknown-field',
     ),
     pytest.param(
         {'mode': 'liquidation_orders', 'field': 'largest_order.usd_value', 'above': 'a million'},
-        ['alerts[0]', 'above', 'a million'],
+        ['alerts[0]: above is "a million", not a number'],
         id='not-a-number',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_orders', 'field': 'largest_order.usd_value', 'below': True},  # would read as 1
+        ['alerts[0]: below is true, not a number'],
+        id='true-is-no-number',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_exchange_list', 'field': 'total_usd', 'above': 1},
+        ['alerts[0] is for liquidation_exchange_list, which no query of this run has (they are liquidation_max_pain)',
+         'could never fire'],
+        id='mode-not-in-the-run',
     ),
     pytest.param({'mode': 'liquidation_orders', 'field': 'count'}, ['alerts[0]', 'exactly one of above or below'], id='no-comparison'),
     pytest.param(
@@ -107,7 +119,7 @@ BAD_RULES = [
         id='both-comparisons',
     ),
     pytest.param({'mode': 'search_symbols', 'field': 'count', 'above': 1}, ['alerts[0]', 'search_symbols has no summary figures'], id='no-summary'),
-    pytest.param('count > 5', ['alerts[0] is not a rule'], id='not-an-object'),
+    pytest.param('count > 5', ['alerts[0] is "count > 5", not a rule'], id='not-an-object'),
 ]  # fmt: skip
 
 
@@ -136,8 +148,22 @@ def test_since_last_run_is_refused_where_there_are_no_new_rows_to_follow(actor: 
     assert fake.count() == 0
 
 
-def test_a_notify_url_that_is_no_url_is_refused_without_showing_it(actor: Any, fake: FakeCoinGlass) -> None:
-    run = actor({'mode': 'liquidation_max_pain', 'notify_url': 'ftp://secret-host/path-123'})
+@pytest.mark.parametrize(
+    'url',
+    [
+        'ftp://secret-host/path-123',  # not http(s)
+        'https://secret-host:443a/path-123',  # a port that is no number
+        'https://secret-host:99999/path-123',  # a port that does not exist
+        'https://[::1/secret-host/path-123',  # an unclosed IPv6 address
+        'https://secret-host/path-123\x00',  # a control character
+        'https:///secret-host/path-123',  # no host
+    ],
+)
+def test_a_notify_url_that_cannot_be_sent_to_is_refused_without_showing_it(
+    actor: Any, fake: FakeCoinGlass, url: str
+) -> None:
+    run = actor({'mode': 'liquidation_max_pain', 'notify_url': url})
+    assert run.exit_code == 2
     assert run.item['error_type'] == 'input'
     assert "'notify_url' is (hidden)" in run.item['message']
     assert 'secret-host' not in run.everything()
@@ -151,7 +177,7 @@ def test_a_rule_that_fires_leads_the_item_output_and_status_and_changes_no_charg
     rules = [
         {'mode': 'liquidation_map', 'field': 'cumulative_below_usd.2', 'above': 10_000_000, 'name': 'BTC longs near'},
         {'mode': 'liquidation_map', 'field': 'short_to_long_ratio', 'below': 0.5},  # 1.553: does not fire
-        {'mode': 'liquidation_max_pain', 'field': 'coins', 'above': 10_000},  # another mode's rule
+        {'mode': ' LIQUIDATION_MAP', 'field': 'total_usd', 'below': 1},  # the mode read as the input's mode is
     ]
     plain = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'})
     run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d', 'alerts': rules})
