@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fake_coinglass import BODY_KEY_MISSING, NOW_MS, Reply
 
+from src.fetch import WINDOWS_AT_ONCE, _history_starts
 from src.inputs import parse_run_input
+from src.kinds.contracts import PriceCandle, Table
 from src.pipeline import sentences
 
 if TYPE_CHECKING:
@@ -195,10 +197,43 @@ def test_a_lagging_feed_still_gives_the_latest_rows_asked_for(actor: RunActor, f
     item = run.item
     assert item['success'] is True
     assert item['data'] == everything[-2000:]
-    assert item['message'] == 'Fetched coin liquidation history for BTC (1h): 2000 rows.'
+    assert item['message'] == 'Fetched coin liquidation history for BTC (1h): 2,000 rows.'
     window = fake.requests[-1].params
     assert (int(window['start_time']), int(window['end_time'])) == (newest - 1999 * HOUR, newest - 1079 * HOUR - 1)
     assert item['summary']['last_interval_open'] is False
+
+
+@pytest.mark.parametrize(
+    ('query', 'requests'),
+    [
+        # the latest 100,000 rows: a first page, then older windows until one is empty
+        ({'limit': 100_000}, 1 + WINDOWS_AT_ONCE),
+        # a span from long before the pair's listing: 61 windows, newest first, until one is empty (the 5th)
+        ({'start_time': NOW_MS - 60_000 * HOUR, 'end_time': NOW_MS}, 2 * WINDOWS_AT_ONCE),
+    ],
+    ids=['limit', 'start_time'],
+)
+def test_paging_back_stops_where_the_pairs_history_starts(
+    actor: RunActor, fake: FakeCoinGlass, monkeypatch: pytest.MonkeyPatch, query: dict[str, Any], requests: int
+) -> None:
+    """A pair listed 2,500 hours ago: 100 windows of 1,000 rows would reach 11 years back, 97 of them empty."""
+    monkeypatch.setattr('fake_coinglass.ZERO_ROWS_FROM_MS', NOW_MS - 2500 * HOUR)
+    run = actor({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h'} | query)
+    item = run.item
+    assert item['success'] is True
+    assert len(item['data']) == 2501
+    assert item['data'][0]['time'] == NOW_MS - 2500 * HOUR
+    assert 'CoinGlass returned history from 2025-08-08' in item['message']
+    assert fake.count(PAIR_HISTORY) == requests
+
+
+def test_the_history_start_is_an_empty_window_older_than_rows() -> None:
+    rows = Table([{'time': 1}], [PriceCandle(time=1, close=1.0)])
+    empty: Table[PriceCandle] = Table([], [])
+    assert _history_starts([rows, empty]) is True
+    assert _history_starts([empty, rows]) is False  # a delisted pair: newest windows empty, older ones not
+    assert _history_starts([empty, rows, empty]) is True
+    assert _history_starts([empty, empty]) is False
 
 
 def test_a_delisted_pair_gives_what_coinglass_has_and_says_so(actor: RunActor, fake: FakeCoinGlass) -> None:
