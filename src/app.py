@@ -41,6 +41,10 @@ MAX_STATUS_CHARS: Final = 600
 EXIT_OK: Final = 0
 EXIT_ALL_FAILED: Final = 1
 EXIT_INPUT_ERROR: Final = 2
+BAD_KEY_MESSAGE: Final = (
+    'The CoinGlass API key has characters no key has (a space, a line break or a non-ASCII letter): paste it again, '
+    'whole, into the input field api_key or the environment variable COINGLASS_API_KEY. No request was made.'
+)
 NO_KEY_MESSAGE: Final = (
     'No CoinGlass API key: set the input field api_key (it is stored encrypted) or the environment variable '
     'COINGLASS_API_KEY. Get a key at https://www.coinglass.com/pricing. No request was made.'
@@ -78,6 +82,8 @@ async def run(
     api_key = key.get_secret_value().strip() if key else ''
     if not api_key:
         return await _refuse(sink, raw_input, NO_KEY_MESSAGE, ErrorType.AUTH)
+    if not (api_key.isascii() and api_key.isprintable() and not any(character.isspace() for character in api_key)):
+        return await _refuse(sink, raw_input, BAD_KEY_MESSAGE, ErrorType.AUTH)
     count = len(run_input.queries)
     logger.info('Running %d quer%s.', count, 'y' if count == 1 else 'ies')
     async with _client(api_key, settings, transport, sleep) as client:
@@ -154,10 +160,14 @@ def refusal(raw_input: Any, message: str, error_type: ErrorType) -> QueryResult:
 
 
 async def _refuse(sink: Sink, raw_input: Any, message: str, error_type: ErrorType) -> RunReport:
-    """One failure item for an input that cannot run; nothing is requested or charged."""
-    await sink.deliver([refusal(raw_input, message, error_type)])
+    """One failure item and its `OUTPUT` for an input that cannot run; nothing is requested or charged."""
+    delivery = await sink.deliver([refusal(raw_input, message, error_type)])
+    outcome = Outcome(total=0)
+    for result, item in delivery.pushed:
+        outcome.add(0, result, item)
+    await sink.write_output(_output_record(outcome, None, sink.dataset_url()))
     logger.error(message)
-    return RunReport(EXIT_INPUT_ERROR, message)
+    return RunReport(EXIT_INPUT_ERROR, _shortened(message))
 
 
 def final_status(outcome: Outcome) -> RunReport:
@@ -201,7 +211,7 @@ def _shortened(text: str) -> str:
     return text if len(text) <= MAX_STATUS_CHARS else text[: MAX_STATUS_CHARS - 1] + '…'
 
 
-def _output_record(outcome: Outcome, client: CoinGlassClient, dataset_url: str) -> dict[str, Any]:
+def _output_record(outcome: Outcome, client: CoinGlassClient | None, dataset_url: str) -> dict[str, Any]:
     """The `OUTPUT` record, what a `run-sync` caller gets: the run's counts and the results themselves.
 
     `results` holds each delivered query's dataset item, whole when all of them fit `Outcome.items_budget` of JSON
@@ -216,9 +226,9 @@ def _output_record(outcome: Outcome, client: CoinGlassClient, dataset_url: str) 
         'charged_events': outcome.charged,
         'delivered_before_restart': outcome.skipped,
         'spending_limit_reached': outcome.limit_reached,
-        'requests': client.request_count,
-        'retries': client.retry_count,
-        'rate_limited_responses': client.rate_limited_count,
+        'requests': client.request_count if client else 0,
+        'retries': client.retry_count if client else 0,
+        'rate_limited_responses': client.rate_limited_count if client else 0,
         'dataset_url': dataset_url,
         'results_complete': complete,
         'results': results,

@@ -56,7 +56,7 @@ async def notify(
     transport: httpx.AsyncBaseTransport | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Notification:
-    """POST the alerts to `url` once, retrying briefly what can recover; never raises."""
+    """POST the alerts to `url` once, retrying briefly what can recover; never raises (but on cancellation)."""
     body = message(alerts)
     error = None
     async with httpx.AsyncClient(
@@ -65,7 +65,7 @@ async def notify(
         for attempt in range(1, NOTIFY_ATTEMPTS + 1):
             try:
                 response = await client.post(url, json=body)
-            except httpx.HTTPError as failure:  # its text may hold the URL: only its kind is kept
+            except Exception as failure:  # noqa: BLE001 - any failure is reported; its text may hold the URL
                 error = f'no answer ({type(failure).__name__})'
             else:
                 if response.is_success:

@@ -18,6 +18,7 @@ from src.kinds import spec_of
 from src.modes import ENDPOINTS
 from src.present import draw_chart, present
 from src.result import Chart, QueryResult
+from src.run import json_size
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 PRICING_URL: Final = 'https://www.coinglass.com/pricing'
 NOT_CHARGED: Final = 'Nothing was charged.'
+MAX_ITEM_BYTES: Final = 9_000_000  # the platform refuses a dataset item over 9 MB (less a margin) of JSON
 
 
 async def execute(
@@ -59,6 +61,13 @@ async def execute(
             'This is a bug in the Actor; please report it.'
         )
         return _failure(query, index, f'{endpoint.label} for {subject}', ErrorType.INTERNAL, reason)
+    size = json_size(presented.data)
+    if size > MAX_ITEM_BYTES:
+        reason = (
+            f'the answer is {size / 1e6:.1f} MB of JSON, more than the {MAX_ITEM_BYTES / 1e6:g} MB a dataset item '
+            f'holds. {NOT_CHARGED} Ask for less: output "summary" (or "rows"), a shorter span or a smaller limit.'
+        )
+        return _failure(query, index, f'{endpoint.label} for {subject}', ErrorType.INPUT, reason)
     notes = list(fetched.notes)
     chart, chart_error = None, None
     if query.charts and spec.draw is not None:

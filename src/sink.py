@@ -95,7 +95,7 @@ class ActorSink:
 
     def dataset_url(self) -> str:
         """The default dataset's items URL on the platform; its name in local storage."""
-        dataset_id = Actor.configuration.default_dataset_id
+        dataset_id = Actor.configuration.default_dataset_id or 'default'
         if Actor.is_at_home():
             return f'https://api.apify.com/v2/datasets/{dataset_id}/items?format=json&clean=true'
         return f'dataset {dataset_id} in local storage'

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import ROOT
-from fake_coinglass import Reply
+from fake_coinglass import NOW_MS, Reply
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -136,7 +136,7 @@ def test_history_capture_of_1080_rows_keeps_the_limit(actor: RunActor, fake: Fak
     assert item['data'] == kept
     assert without_headline(item['summary']) == history_summary(kept, now, 4 * HOUR)
     assert item['summary']['last_interval_open'] is True
-    assert item['message'] == f'Fetched coin liquidation history for BTC (4h): {len(kept)} rows.'
+    assert item['message'] == f'Fetched coin liquidation history for BTC (4h): {len(kept):,} rows.'
     assert len(run.charges) == 1
 
 
@@ -180,6 +180,23 @@ def test_price_history_capture_gives_the_reference_price(actor: RunActor, fake: 
     levels = [entry for entries in run.item['data'].values() for entry in entries]
     below = sum(entry[1] for entry in levels if entry[0] < float(newest['close']))
     assert summary['long_below_usd'] == round(below, 2)
+
+
+@pytest.mark.parametrize('closes', [['0'], ['0.0', None]], ids=['zero', 'zero-and-null'])
+def test_a_close_of_zero_is_no_reference_price(actor: RunActor, fake: FakeCoinGlass, closes: list[Any]) -> None:
+    candles = [
+        {'time': NOW_MS - index * 60_000, 'open': '1', 'high': '1', 'low': '0', 'close': close, 'volume_usd': '0'}
+        for index, close in enumerate(closes)
+    ]
+    fake.script(PRICE, ok(candles, msg=False))
+    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'})
+    item = run.item
+    assert item['success'] is True
+    assert item['summary']['reference_price'] is None  # not 0.0, from which every level would be "short above"
+    assert item['summary']['long_below_usd'] is None
+    assert item['summary']['total_usd'] > 0
+    assert 'No reference price (no 1m close above 0 in the price history of Binance BTCUSDT)' in item['message']
+    assert len(run.charges) == 1
 
 
 # --- heatmaps: schema dumps, `update_time` -----------------------------------------------------------------------

@@ -290,6 +290,30 @@ FAULTS = [
     ),
     pytest.param(
         Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            error_type='auth',
+            fragments=('characters no key has', 'No request was made'),
+            requests=0,
+            exit_code=2,
+            api_key='abc\ndef',  # pasted with a line break
+        ),
+        id='key-with-a-line-break',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            error_type='auth',
+            fragments=('characters no key has', 'No request was made'),
+            requests=0,
+            exit_code=2,
+            api_key='clé-abc',  # httpx could not even put it into a header
+        ),
+        id='key-with-a-non-ascii-letter',
+    ),
+    pytest.param(
+        Fault(
             {**MAP_INPUT, 'symbol': 'Binance_BTCUSDTT'},
             MAP,
             error_type='invalid_parameter',
@@ -387,8 +411,10 @@ def check(run: InProcessRun, fake: FakeCoinGlass, fault: Fault, key: str) -> Non
     for path, count in fault.other_requests.items():
         assert fake.count(path) == count, path
     assert fake.pending() == 0, 'a scripted reply was not used'
-    if fault.requests:
-        assert run.record('OUTPUT')['requests'] == fake.count()
+    output = run.record('OUTPUT')  # written also for an input that cannot run: run-sync callers read it
+    assert output['requests'] == fake.count()
+    assert output['failed'] == (0 if fault.success else 1)
+    assert output['results'][0]['message'] == item['message']
     assert key not in run.everything()
     assert all(key not in request.raw_target for request in fake.requests)
     assert 'Traceback' not in run.log

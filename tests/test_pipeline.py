@@ -195,6 +195,22 @@ def test_a_chart_that_fails_leaves_the_query_a_success(
     assert run.exit_code == 0
 
 
+def test_an_answer_too_large_for_a_dataset_item_fails_uncharged_and_the_others_go_on(
+    actor: Callable[..., InProcessRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr('src.pipeline.MAX_ITEM_BYTES', 30_000)  # the map and the exchange list are smaller
+    run = actor(ISOLATION_BATCH)
+    items = {item['query_index']: item for item in run.items}
+    assert len(json.dumps(items[0]['data'])) < 30_000
+    too_large = items[2]  # the fake's 563 max pain coins
+    assert too_large['success'] is False
+    assert too_large['error_type'] == 'input'
+    assert 'MB of JSON, more than the 0.03 MB a dataset item holds. Nothing was charged.' in too_large['message']
+    assert 'output "summary"' in too_large['message']
+    assert [item['success'] for index, item in sorted(items.items())] == [True, True, False]
+    assert sorted(charge['event_name'] for charge in run.charges) == ['LIQUIDATION_EXCHANGE_LIST', 'LIQUIDATION_MAP']
+
+
 def test_reference_prices_are_fetched_once_per_pair(actor: Callable[..., InProcessRun], fake: FakeCoinGlass) -> None:
     queries = [
         {'symbol': 'Binance_BTCUSDT', 'range': '1d'},
