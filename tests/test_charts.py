@@ -26,7 +26,7 @@ from liquidation_fixtures import (
 )
 
 from src.kinds import spec_of
-from src.kinds.figures import format_exact_price, format_usd
+from src.kinds.figures import format_exact_price, format_usd, plural
 from src.modes import Mode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,6 +174,14 @@ def test_label_formatters() -> None:
     assert format_usd(1_250_000_000) == '$1.25B'
     assert format_usd(350_000) == '$350K'
     assert format_usd(-12) == '-$12'
+    assert format_usd(999_500) == '$1M'  # rounds up into the next unit, not '$1e+03K'
+    assert format_usd(999_999_999) == '$1B'
+    assert format_usd(-999.7) == '-$1K'
+    assert format_usd(0.5) == '$0.5'
+    assert format_usd(2.5e15) == '$2,500T'
+    assert plural(1, 'row') == '1 row'
+    assert plural(1193, 'row') == '1,193 rows'
+    assert plural(0, 'order') == '0 orders'
     assert format_exact_price(110625.1) == '110,625.1'
     assert format_exact_price(0.0000101) == '0.0000101'
     assert format_exact_price(0.2613) == '0.2613'

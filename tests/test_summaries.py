@@ -460,7 +460,7 @@ def test_an_all_row_that_contradicts_the_exchanges_gives_way_to_their_sum(all_ro
     assert s is not None
     assert s['total_usd'] == 1000.0  # 500 + 300 + 200
     assert [e['share_pct'] for e in s['exchanges']] == [50.0, 30.0, 20.0]
-    shown = 'nothing' if all_row_total is None else f'${all_row_total:,.2f}'
+    shown = 'no total' if all_row_total is None else f'${all_row_total:,.2f}'
     assert f"CoinGlass's All row says {shown} while the exchanges add up to $1,000.00" in s['note']
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
+from src.kinds.figures import plural
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -130,7 +132,7 @@ def table_spec(
         parse=parse,
         full_data=lambda table: list(table.rows),
         is_empty=lambda table: not table.rows,
-        size=lambda table: f'{len(table)} rows',
+        size=lambda table: plural(len(table), 'row'),
         subject=subject,
         summarize=summarize,
         headline=headline,

@@ -163,17 +163,29 @@ def share_entries(
 
 
 def _money(value: float | None) -> str:
-    return 'nothing' if value is None else f'${value:,.2f}'
+    if value is None:
+        return 'no total'
+    return f'-${-value:,.2f}' if value < 0 else f'${value:,.2f}'
 
 
 def format_usd(value: float) -> str:
-    """A USD amount, compactly: `$1.25B`, `$350K`, `$12`."""
+    """A USD amount, compactly, three significant digits: `$1.25B`, `$350K`, `$12`, `$1M` (for 999,999)."""
     sign = '-' if value < 0 else ''
     size = abs(value)
-    for limit, suffix in ((1e12, 'T'), (1e9, 'B'), (1e6, 'M'), (1e3, 'K')):
-        if size >= limit:
-            return f'{sign}${size / limit:.3g}{suffix}'
-    return f'{sign}${size:.3g}'
+    units = ((1e12, 'T'), (1e9, 'B'), (1e6, 'M'), (1e3, 'K'), (1.0, ''))
+    index = next((index for index, (limit, _suffix) in enumerate(units) if size >= limit), len(units) - 1)
+    text = f'{size / units[index][0]:.3g}'
+    if float(text) >= 1000:  # rounded up into the next unit: 999.7K is $1M
+        if index == 0:
+            return f'{sign}${size / units[0][0]:,.0f}T'
+        index -= 1
+        text = f'{size / units[index][0]:.3g}'
+    return f'{sign}${text}{units[index][1]}'
+
+
+def plural(count: int, word: str) -> str:
+    """`1 row`, `1,193 rows`: a count and its noun."""
+    return f'{count:,} {word}' + ('' if count == 1 else 's')
 
 
 def format_exact_price(value: float) -> str:

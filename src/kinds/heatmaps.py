@@ -17,7 +17,7 @@ from pydantic import model_validator
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
 from src.kinds.contracts import Amount, Record, Whole, bad, padded, validate
-from src.kinds.figures import distance_pct, format_exact_price, format_pct, format_usd, usd
+from src.kinds.figures import distance_pct, format_exact_price, format_pct, format_usd, plural, usd
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -170,7 +170,7 @@ def summarize(fetched: Fetched[HeatmapData]) -> Summary:
 def headline(summary: Summary) -> str:
     """`Last close 95,000; top hotspot $7.44B at 99,869-104,834 (+5.33%, not swept); $26.8B above, $27.5B below.`."""
     if summary['last_close'] is None:
-        return f'{summary["cells"]} cells, no candles.'
+        return f'{plural(summary["cells"], "cell")}, no candles.'
     text = f'Last close {format_exact_price(summary["last_close"])}'
     if summary['hotspots']:
         top = summary['hotspots'][0]
@@ -244,7 +244,9 @@ SPEC: Final = KindSpec[HeatmapData](
     parse=parse,
     full_data=lambda data: data,
     is_empty=lambda data: not data['liquidation_leverage_data'] and not data['price_candlesticks'],
-    size=lambda data: f'{len(data["price_candlesticks"])} candles, {len(data["liquidation_leverage_data"])} cells',
+    size=lambda data: (
+        f'{plural(len(data["price_candlesticks"]), "candle")}, {plural(len(data["liquidation_leverage_data"]), "cell")}'
+    ),
     subject=default_subject,
     summarize=summarize,
     headline=headline,

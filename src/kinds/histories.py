@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from src.kinds.base import Fetched, Retrieval, Summary, table_spec
 from src.kinds.contracts import Amount, Record, Table, Whole, read_table, spelled
-from src.kinds.figures import format_usd, ratio, usd
+from src.kinds.figures import format_usd, plural, ratio, usd
 from src.times import duration_ms, iso
 
 if TYPE_CHECKING:
@@ -80,9 +80,11 @@ def headline(summary: Summary) -> str:
         return 'No intervals.'
     text = (
         f'Longs {format_usd(summary["long_usd"] or 0.0)} and shorts {format_usd(summary["short_usd"] or 0.0)} over '
-        f'{summary["intervals"]} intervals'
+        f'{plural(summary["intervals"], "interval")}'
     )
-    if summary['long_share'] is not None:
+    if summary['missing_figures']:
+        text += f' ({plural(summary["missing_figures"], "figure")} missing)'
+    elif summary['long_share'] is not None:
         text += f' ({summary["long_share"] * 100:.0f}% long)'
     largest = summary['largest_interval']
     text += f'; the most in one: {format_usd(largest["total_usd"] or 0.0)} at {iso(largest["time"])}'

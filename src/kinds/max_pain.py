@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from src.kinds.base import Fetched, Retrieval, Summary, table_spec
 from src.kinds.contracts import Amount, Record, Table, read_table
-from src.kinds.figures import distance_pct, format_exact_price, format_pct
+from src.kinds.figures import distance_pct, format_exact_price, format_pct, plural
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -83,7 +83,7 @@ def headline(summary: Summary) -> str:
         for row in summary['rows'][:HEADLINE_COINS]
         if None not in (row['price'], row['long_max_pain_price'], row['short_max_pain_price'])
     ]
-    return '; '.join([f'{summary["coins"]} coins', *parts]) + '.'
+    return '; '.join([plural(summary['coins'], 'coin'), *parts]) + '.'
 
 
 def draw(fig: Figure, fetched: Fetched[MaxPainTable], summary: Mapping[str, Any] | None) -> str | None:

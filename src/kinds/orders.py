@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from src.kinds.base import Fetched, Retrieval, Summary, table_spec
 from src.kinds.contracts import Amount, Record, Table, Whole, read_table
-from src.kinds.figures import format_exact_price, format_usd, usd
+from src.kinds.figures import format_exact_price, format_usd, plural, usd
 from src.times import iso
 
 if TYPE_CHECKING:
@@ -95,18 +95,18 @@ def summarize(fetched: Fetched[Orders]) -> Summary:
 def headline(summary: Summary) -> str:
     """`1210 orders, $310M: longs $160M (610), shorts $150M (600); largest $2.1M, a long at 87,535.9 on ...`."""
     text = (
-        f'{summary["count"]} orders, {format_usd(summary["total_usd"] or 0.0)}: longs liquidated '
+        f'{plural(summary["count"], "order")}, {format_usd(summary["total_usd"] or 0.0)}: longs liquidated '
         f'{format_usd(summary["long_liquidated_usd"] or 0.0)} ({summary["long_liquidated_count"]}), shorts '
         f'{format_usd(summary["short_liquidated_usd"] or 0.0)} ({summary["short_liquidated_count"]})'
     )
     largest = summary['largest_order']
     if largest is None:
         return f'{text}.'
-    side = position_side(largest.get('side')) or 'an unknown side'
+    side = {'long': 'a long', 'short': 'a short'}.get(position_side(largest.get('side')) or '', 'of an unknown side')
     where = f' at {format_exact_price(largest["price"])}' if isinstance(largest.get('price'), int | float) else ''
     when = f' on {iso(largest["time"])}' if isinstance(largest.get('time'), int) else ''
     value = largest.get('usd_value')
-    return f'{text}; largest {format_usd(value if isinstance(value, int | float) else 0.0)}, a {side}{where}{when}.'
+    return f'{text}; largest {format_usd(value if isinstance(value, int | float) else 0.0)}, {side}{where}{when}.'
 
 
 def subject(query: Query) -> str:

@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from src.kinds.base import KindSpec, Retrieval, Row
 from src.kinds.contracts import Record, bad, from_validation
+from src.kinds.figures import plural
 
 if TYPE_CHECKING:
     from src.inputs import Query
@@ -65,8 +66,8 @@ def parse(data: Any) -> list[Row]:
 
 
 def subject(query: Query) -> str:
-    """`'btc'`, or `all symbols`."""
-    return f"'{query.keyword}'" if query.keyword else 'all symbols'
+    """`'btc'`, or `any keyword`."""
+    return f"'{query.keyword}'" if query.keyword else 'any keyword'
 
 
 SPEC: Final = KindSpec[list[Row]](
@@ -74,7 +75,7 @@ SPEC: Final = KindSpec[list[Row]](
     parse=parse,
     full_data=lambda rows: rows,
     is_empty=lambda rows: not rows,
-    size=lambda rows: f'{len(rows)} rows',
+    size=lambda rows: plural(len(rows), 'row'),
     subject=subject,
     summarize=None,
     headline=None,
