@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,39 @@ def test_example_runs_as_documented(actor: Any, name: str) -> None:
         assert list(documented) == [key for key in item if key in documented]  # same keys, same order
         assert set(documented) == set(item)
         assert set(documented.get('summary') or {}) <= set(item.get('summary') or {})
+        assert shown_in(documented, item) == [], 'the README shows what the fake CoinGlass does not answer'
+
+
+def shown_in(documented: Any, actual: Any, path: str = '') -> list[str]:
+    """Where a documented example differs from the actual item (empty when it matches).
+
+    An example may leave parts out: an object shows some of its keys (a `"...": "..."` key says so), a list its first
+    entries (a `"..."` entry stands for the entries up to those after it), a text ending in `...` its beginning.
+    Numbers match to 1e-6 (relative), so CoinGlass's raw decimals may be shown rounded.
+    """
+    if isinstance(documented, str) and documented.endswith('...') and isinstance(actual, str):
+        return [] if actual.startswith(documented[:-3]) else [f'{path}: {actual!r}']
+    if isinstance(documented, dict) and isinstance(actual, dict):
+        return [
+            difference
+            for key, value in documented.items()
+            if key != '...'
+            for difference in (shown_in(value, actual[key], f'{path}.{key}') if key in actual else [f'{path}.{key}?'])
+        ]
+    if isinstance(documented, list) and isinstance(actual, list):
+        cut = documented.index('...') if '...' in documented else len(documented)
+        head, tail = documented[:cut], documented[cut + 1 :]
+        if len(head) + len(tail) > len(actual):
+            return [f'{path}: {len(actual)} entries, fewer than shown']
+        pairs = [*zip(head, actual, strict=False), *zip(tail, actual[len(actual) - len(tail) :], strict=True)]
+        return [
+            difference
+            for index, (one, other) in enumerate(pairs)
+            for difference in shown_in(one, other, f'{path}[{index}]')
+        ]
+    if isinstance(documented, float | int) and isinstance(actual, float | int) and not isinstance(actual, bool):
+        return [] if math.isclose(documented, actual, rel_tol=1e-6) else [f'{path}: {actual!r}, not {documented!r}']
+    return [] if documented == actual else [f'{path}: {actual!r}, not {documented!r}']
 
 
 def test_modes_table_names_plan_and_price_of_every_mode() -> None:
