@@ -1,9 +1,11 @@
 """The CoinGlass HTTP client: every request goes through `CoinGlassClient.get`.
 
 One `httpx.AsyncClient` per run carries the base URL, the key header, the User-Agent and the timeouts; tests
-pass `transport=httpx.MockTransport(...)`. `get` paces with the shared `RateLimiter`, classifies failures into
+pass `transport=httpx.MockTransport(...)`. `get` paces with the run's `RateLimiter`, classifies failures into
 the `errors` family, retries what can recover with capped exponential backoff and jitter (honouring
-`Retry-After`), and returns CoinGlass's `data`. This module knows nothing of Apify.
+`Retry-After`; a 429 holds every request until the key's window rolls when its budget is spent, and only that
+request for seconds when the key still shows room), and returns CoinGlass's `data`. This module knows nothing of
+Apify.
 """
 
 from __future__ import annotations

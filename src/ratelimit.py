@@ -11,13 +11,15 @@ alone has sent:
   never expects a roll before one happens, and learns the roll within a round trip when it has a request out
   across it. Until the window it knows can have rolled, the key's use is the highest U seen in it; after that
   nothing of the new window is known but that it began empty.
-- Its share of what is left. A run keeps at most `share` x (B - U) requests in flight. A run that has seen no use
-  but its own takes all of it (a lone run paces exactly as before). On a crowded key a run's share is half the
-  part of the key's use that was its own, over this window and the last, plus 1/32 so that a run that has had
-  little so far is not starved: each run leaves the others a margin of (1 - share) of what is left, none when
-  alone and most of it in a crowd. The shares of all runs add up to less than one (for up to about 16 runs), so
-  their claims cannot overrun the budget however they interleave; as answers come back each claims again on a
-  fresher, smaller remainder, and the window fills within a few round trips rather than being left idle.
+- Its share of what is left. A run keeps at most `share` x (B - U) requests in flight. A run alone takes all of
+  it, and a lone run paces exactly as before: alone means that its own answered requests account for all the use
+  it saw, or that its last 3 answers each found the use just one higher than the one before (the others have
+  stopped). On a crowded key a run's share is half the part of the key's use that its answers account for, over
+  this window and the last, plus 1/32 so that a run that has had little so far is not starved: each run leaves
+  the others a margin of (1 - share) of what is left, none when alone and most of it in a crowd. The shares of
+  all runs add up to less than one (for up to about 16 runs), so their claims cannot overrun the budget however
+  they interleave; as answers come back each claims again on a fresher, smaller remainder, and the window fills
+  within a few round trips rather than being left idle.
 - The last requests of a window. Where a run's share of what is left is a fraction f of one request, it sends one
   with probability f, so that the runs together fill the last requests of the window instead of each waiting
   for a whole one. A view that has not changed for a while is trusted less (the probability halves every 2 s):
@@ -28,8 +30,8 @@ alone has sent:
   run until the window it knows can have rolled: at most a window, less when it knows when the window began. A
   429 while the key shows plenty of room is a hiccup: that request alone backs off for seconds (`CoinGlassClient`).
 - The start. Until the first answer tells the budget, one request goes alone: a burst sized on an assumed budget
-  would overrun a smaller one. After it, a run that has seen n < 16 answers takes at most n/16 of its share, so
-  runs started together see each other in the key's use before any of them claims much.
+  would overrun a smaller one. After it, a run that has seen n < 32 answers takes at most n/32 of what is left,
+  so runs started together see each other in the key's use before any of them claims much.
 - Its own requests. Whatever the key shows, no window-long interval may hold more of the run's own requests than
   the budget less a 1 % margin. A request holds one slot from when it is sent until one window after its answer
   came back: CoinGlass counted it at some moment in between, so two requests whose slots never overlap are at
@@ -61,7 +63,8 @@ RECHECK_S: Final = 0.05  # how soon to look again when only an answer or others'
 CROWD_FACTOR: Final = 0.5  # on a crowded key, a run claims this part of its own share of the key's use ...
 STARVE_GUARD: Final = 1 / 32  # ... plus this much of what is left, so that a run that has had little is not starved
 MIN_SHARE: Final = 1 / 64  # the floor of a run's share, however many 429s it drew
-RAMP_ANSWERS: Final = 16  # a run claims its full share once it has seen this many answers
+RAMP_ANSWERS: Final = 32  # a run claims its full share once it has seen this many answers
+QUIET_ANSWERS: Final = 3  # this many answers in a row that find only the run's own request counted: it is alone
 STALE_HALF_LIFE_S: Final = 2.0  # the chance of claiming on a view that has not changed halves this often
 SPENT_SHARE: Final = 0.9  # a 429 while the key's use is at least this part of its budget: the budget is spent
 LONG_WAIT_S: Final = 25.0  # a wait this long is announced: an MCP tool call waits 30 s by default, 45 s at most
@@ -91,13 +94,15 @@ class _Window:
         generation: Counts the windows the run has seen opening.
         start_by: The window began at or before this moment (None: no window seen yet).
         used: The highest use by everyone seen in it.
-        own: The run's requests it counted.
+        own: The run's answered requests it counted.
+        quiet: The run's answers in a row that found the use one higher than the answer before.
     """
 
     generation: int = 0
     start_by: float | None = None
     used: int = 0
     own: int = 0
+    quiet: int = 0
 
 
 class RateLimiter:
@@ -139,7 +144,7 @@ class RateLimiter:
     def share(self) -> float:
         """The part of what is left of the key's budget this run may have in flight (1.0 when it is alone)."""
         used, own = self._use()
-        base = 1.0 if used <= own else CROWD_FACTOR * own / used + STARVE_GUARD
+        base = 1.0 if self._alone() else CROWD_FACTOR * own / used + STARVE_GUARD
         ramp = min(1.0, self._observations / RAMP_ANSWERS)
         return max(MIN_SHARE, min(base, ramp) * self._backoff)
 
@@ -222,6 +227,8 @@ class RateLimiter:
             self._window = _Window(window.generation + 1, now, used, int(counted))
             self._backoff = min(1.0, self._backoff * 2)
             return
+        if counted:
+            window.quiet = window.quiet + 1 if used == window.used + 1 else 0
         window.used = max(window.used, used)
         window.own += counted
 
@@ -235,9 +242,18 @@ class RateLimiter:
     # -- deciding
 
     def _use(self) -> tuple[int, int]:
-        """The key's use by everyone and by this run (its requests in flight included), this window and the last."""
+        """The key's use by everyone this window and the last, and the part of it the run's answers account for."""
         window, previous = self._window, self._previous
-        return window.used + previous.used, window.own + previous.own + len(self._in_flight)
+        return window.used + previous.used, window.own + previous.own
+
+    def _alone(self) -> bool:
+        """Whether nobody else spends the key as far as the run can tell.
+
+        All of the use it saw is its own, or its last `QUIET_ANSWERS` answers each found the use one higher than the
+        answer before.
+        """
+        used, own = self._use()
+        return used <= own or self._window.quiet >= QUIET_ANSWERS
 
     def _roll_at(self, now: float) -> float:
         """When the window the run knows rolls at the latest; a whole window from now when it knows none."""
@@ -285,8 +301,7 @@ class RateLimiter:
 
     def _trust(self, now: float) -> float:
         """How far to trust the view: 1 alone, or right after an answer or a roll; halving every `STALE_HALF_LIFE_S`."""
-        used, own = self._use()
-        if used <= own:
+        if self._alone():
             return 1.0  # nobody else takes what the view shows
         changed = self._last_answer_at
         start = self._window.start_by
@@ -298,9 +313,11 @@ class RateLimiter:
         """Sleep `seconds`, or less when an answer arrives first."""
         sleeper = asyncio.ensure_future(self._sleep(seconds))
         waker = asyncio.ensure_future(self._observed.wait())
-        _, pending = await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when the waiting request is cancelled
+            sleeper.cancel()
+            waker.cancel()
 
     async def _announce(self, delay: float) -> None:
         """Tell `on_long_wait` once when a wait of `LONG_WAIT_S` or more begins; a failing callback is only logged."""

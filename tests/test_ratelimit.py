@@ -253,25 +253,28 @@ async def test_usage_falling_tells_the_run_a_new_window_began() -> None:
     assert clock.now == pytest.approx(17.0)  # the new window's roll, not the old one's at 10
 
 
-async def test_others_use_shrinks_the_share_and_alone_a_run_takes_all() -> None:
+async def test_others_use_shrinks_the_share_and_a_run_alone_takes_all() -> None:
     clock = Clock()
     alone = limiter_on(clock)
-    for used in range(1, 20):
+    for used in range(1, 41):  # past the ramp of a run's first 32 answers
         await answered(alone, clock, 1000, used)
     assert alone.share == 1.0
     crowded = limiter_on(clock)
-    for step in range(1, 20):
+    for step in range(1, 41):
         await answered(crowded, clock, 1000, 100 + 4 * step)  # three others' requests for each of ours
-    assert crowded.share == pytest.approx(0.5 * 19 / 176 + 1 / 32)
+    assert crowded.share == pytest.approx(0.5 * 40 / 260 + 1 / 32)
+    for step in range(1, 4):
+        await answered(crowded, clock, 1000, 260 + step)  # three answers in a row with only ours counted
+    assert crowded.share == 1.0
 
 
 async def test_a_429_halves_the_share_and_a_new_window_doubles_it_back() -> None:
     clock = Clock()
     limiter = limiter_on(clock)
-    for used in range(1, 20):
+    for used in range(1, 41):
         await answered(limiter, clock, 100, used)
     assert limiter.share == 1.0
-    await answered(limiter, clock, 100, 19, counted=False)
+    await answered(limiter, clock, 100, 40, counted=False)
     assert limiter.share == 0.5
     clock.now = 10.5
     await answered(limiter, clock, 100, 1)  # a new window
