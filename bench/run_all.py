@@ -46,8 +46,9 @@ def interpretation(results: dict[str, Any]) -> list[str]:
         ratios = ', '.join(f'{run["span_ratio"]:.2f}' for run in scaled)
         allowance = scaled_case.budget - max(1, scaled_case.budget // 100)
         notes.append(
-            f'**Throughput.** Under a budget of {scaled_case.budget} per {scaled_case.window_s:g} s the 254 requests '
-            f'took three windows, and the request span was {ratios} times the shortest the budget allows: the '
+            f'**Throughput.** Under a budget of {scaled_case.budget} per {scaled_case.window_s:g} s the '
+            f'{scaled[0]["requests"]} requests took {len(scaled[0]["windows"])} windows, and the request span was '
+            f'{ratios} times the shortest the budget allows: the '
             'limiter keeps the budget busy. Wall time beyond the span is the cold start before the first request '
             "and, after the last answer, the pushes still queued and the SDK's exit."
         )
@@ -85,7 +86,8 @@ def interpretation(results: dict[str, Any]) -> list[str]:
         notes.append(
             f'**Real window.** With {real_case.budget} per {real_case.window_s:g} s every request fits one window, '
             f'so the batch is not budget-bound: the requests took {real[0]["span_s"]:.2f} s (16 connections at 50 ms '
-            "allow about 0.8 s; the rest is mostly the Actor process's CPU: httpx per request, normalizing, JSON), "
+            f"allow about {real[0]['requests'] / 16 * 0.05:.1f} s; the rest is mostly the Actor process's CPU: httpx "
+            'per request, normalizing, JSON), '
             f'and the run {real[0]["wall_s"]:.2f} s in all, of which {real[0]["after_last_answer_s"]:.2f} s after the '
             'last answer: pushes are serialized (one push-and-charge at a time: about 9 ms each to local storage '
             'with pay-per-event when the process is idle, two to three times that while it is busy fetching; on the '
