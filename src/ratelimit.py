@@ -10,21 +10,24 @@ alone has sent:
   belongs to a new window. The run puts the new window's start at that answer, the latest it can have been: it
   never expects a roll before one happens, and learns the roll within a round trip when it has a request out
   across it. Until the window it knows can have rolled, the key's use is the highest U seen in it; after that
-  nothing of the new window is known but that it began empty.
+  nothing of the new window is known but that it began empty, and on a crowded key one request goes first to
+  look (others may have spent it since it rolled).
 - Its share of what is left. A run keeps at most `share` x (B - U) requests in flight. A run alone takes all of
   it, and a lone run paces exactly as before: alone means that its own answered requests account for all the use
-  it saw, or that its last 3 answers each found the use just one higher than the one before (the others have
-  stopped). On a crowded key a run's share is half the part of the key's use that its answers account for, over
-  this window and the last, plus 1/32 so that a run that has had little so far is not starved: each run leaves
-  the others a margin of (1 - share) of what is left, none when alone and most of it in a crowd. The shares of
-  all runs add up to less than one (for up to about 16 runs), so their claims cannot overrun the budget however
-  they interleave; as answers come back each claims again on a fresher, smaller remainder, and the window fills
+  it saw, or that for a second and 3 answers the use grew by nothing but its own requests (the others have
+  stopped). On a
+  crowded key a run's share is 0.35 of the part of the key's use that its answers account for, over this window
+  and the last, plus 1/32 so that a run that has had little so far is not starved: each run leaves the others a
+  margin of (1 - share) of what is left, none when alone and most of it in a crowd. The shares of all runs add
+  up to less than one (for up to about 20 runs), so their claims cannot overrun the budget however they
+  interleave; as answers come back each claims again on a fresher, smaller remainder, and the window fills
   within a few round trips rather than being left idle.
-- The last requests of a window. Where a run's share of what is left is a fraction f of one request, it sends one
-  with probability f, so that the runs together fill the last requests of the window instead of each waiting
-  for a whole one. A view that has not changed for a while is trusted less (the probability halves every 2 s):
-  others will have taken what it shows. A collision there costs a 429 now and then; leaving the last requests
-  idle would cost a whole window whenever a load just fits the windows it needs.
+- Old views and the last requests of a window. On a crowded key a view that has not changed for a while is
+  trusted less: what it shows left is halved every 2 s, since others will have taken part of it. Where a run's
+  share of what is left is a fraction f of one request, it sends one with probability f, so that the runs
+  together fill the last requests of the window instead of each waiting for a whole one. A collision there costs
+  a 429 now and then; leaving the last requests idle would cost a whole window whenever a load just fits the
+  windows it needs.
 - 429s. A 429 halves the run's share (multiplicative backoff); every new window it sees doubles it back, up to
   what its use says. A 429 whose headers show the budget spent, or that carries none, holds every request of the
   run until the window it knows can have rolled: at most a window, less when it knows when the window began. A
@@ -60,11 +63,12 @@ MAX_LIMIT_HEADER: Final = 'API-KEY-MAX-LIMIT'
 USE_LIMIT_HEADER: Final = 'API-KEY-USE-LIMIT'
 CHEAPEST_PLAN_BUDGET: Final = 30  # Hobbyist: assumed until the first response tells the real budget
 RECHECK_S: Final = 0.05  # how soon to look again when only an answer or others' progress can change the picture
-CROWD_FACTOR: Final = 0.5  # on a crowded key, a run claims this part of its own share of the key's use ...
+CROWD_FACTOR: Final = 0.35  # on a crowded key, a run claims this part of its own share of the key's use ...
 STARVE_GUARD: Final = 1 / 32  # ... plus this much of what is left, so that a run that has had little is not starved
 MIN_SHARE: Final = 1 / 64  # the floor of a run's share, however many 429s it drew
 RAMP_ANSWERS: Final = 32  # a run claims its full share once it has seen this many answers
-QUIET_ANSWERS: Final = 3  # this many answers in a row that find only the run's own request counted: it is alone
+QUIET_S: Final = 1.0  # a run whose answers show only its own requests counted for this long ...
+QUIET_ANSWERS: Final = 3  # ... and this many answers is alone
 STALE_HALF_LIFE_S: Final = 2.0  # the chance of claiming on a view that has not changed halves this often
 SPENT_SHARE: Final = 0.9  # a 429 while the key's use is at least this part of its budget: the budget is spent
 LONG_WAIT_S: Final = 25.0  # a wait this long is announced: an MCP tool call waits 30 s by default, 45 s at most
@@ -95,13 +99,15 @@ class _Window:
         start_by: The window began at or before this moment (None: no window seen yet).
         used: The highest use by everyone seen in it.
         own: The run's answered requests it counted.
-        quiet: The run's answers in a row that found the use one higher than the answer before.
+        crowded_at: When an answer last showed requests counted that were not the run's answered ones.
+        quiet: The run's answers since then, each of which found only its own request counted.
     """
 
     generation: int = 0
     start_by: float | None = None
     used: int = 0
     own: int = 0
+    crowded_at: float = 0.0
     quiet: int = 0
 
 
@@ -224,11 +230,13 @@ class RateLimiter:
         window = self._window
         if self._opens_window(ticket, used, counted=counted):
             self._previous = window
-            self._window = _Window(window.generation + 1, now, used, int(counted))
+            self._window = _Window(window.generation + 1, now, used, int(counted), now)
             self._backoff = min(1.0, self._backoff * 2)
             return
-        if counted:
-            window.quiet = window.quiet + 1 if used == window.used + 1 else 0
+        if used > window.used + counted:  # others' requests were counted since the run last looked
+            window.crowded_at, window.quiet = now, 0
+        else:
+            window.quiet += counted
         window.used = max(window.used, used)
         window.own += counted
 
@@ -249,11 +257,17 @@ class RateLimiter:
     def _alone(self) -> bool:
         """Whether nobody else spends the key as far as the run can tell.
 
-        All of the use it saw is its own, or its last `QUIET_ANSWERS` answers each found the use one higher than the
-        answer before.
+        Its answers account for all the use it saw, or for `QUIET_S` and `QUIET_ANSWERS` answers the use grew by
+        nothing but its own requests.
         """
         used, own = self._use()
-        return used <= own or self._window.quiet >= QUIET_ANSWERS
+        window = self._window
+        return used <= own or (window.quiet >= QUIET_ANSWERS and self._clock() - window.crowded_at >= QUIET_S)
+
+    def _rolled(self, now: float) -> bool:
+        """Whether the window the run knows can have rolled (or it knows none)."""
+        start = self._window.start_by
+        return start is None or now >= start + self.window_s
 
     def _roll_at(self, now: float) -> float:
         """When the window the run knows rolls at the latest; a whole window from now when it knows none."""
@@ -280,10 +294,13 @@ class RateLimiter:
         in_flight = len(self._in_flight)
         if used + in_flight >= self.budget:
             return RECHECK_S if in_flight else max(RECHECK_S, self._roll_at(now) - now)
-        room = self.share * (self.budget - used) - in_flight
-        if used == 0 and in_flight == 0:
-            room = max(room, 1.0)  # a window the run has seen nothing of: one request may go to look
-        if room >= 1 or (room > 0 and self._rng.random() < room * self._trust(now)):
+        if self._rolled(now) and not self._alone():
+            room = 1.0 - in_flight  # a window the run has seen nothing of, on a crowded key: one request looks first
+        else:  # others will have taken part of what an old view shows
+            room = (self.share * (self.budget - used) - in_flight) * self._trust(now)
+            if used == 0 and in_flight == 0:
+                room = max(room, 1.0)
+        if room >= 1 or (room > 0 and self._rng.random() < room):
             return 0.0
         return RECHECK_S
 

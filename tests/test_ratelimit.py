@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from src.client import CoinGlassClient
-from src.ratelimit import BUDGET_SPENT, LONG_WAIT_S, RateLimiter, Ticket
+from src.ratelimit import BUDGET_SPENT, CROWD_FACTOR, LONG_WAIT_S, STARVE_GUARD, RateLimiter, Ticket
 
 # --- virtual time ---------------------------------------------------------------------------------------------------
 
@@ -246,11 +246,13 @@ async def test_usage_falling_tells_the_run_a_new_window_began() -> None:
     limiter = limiter_on(clock)
     await answered(limiter, clock, 100, 40)  # the window began at 0 at the latest
     clock.now = 7.0
-    await answered(limiter, clock, 100, 20)  # less than seen before this request went: a window began by 7
+    await answered(limiter, clock, 100, 20)  # less than seen before this request went: a window began by now
+    began_by = clock.now  # a little after 7: a crowded key's old view is trusted less, so the request waited
     clock.now = 8.0
     await answered(limiter, clock, 100, 100)  # spent
     await limiter.acquire()
-    assert clock.now == pytest.approx(17.0)  # the new window's roll, not the old one's at 10
+    assert 7 < began_by < 8
+    assert clock.now == pytest.approx(began_by + 10)  # the new window's roll, not the old one's at 10
 
 
 async def test_others_use_shrinks_the_share_and_a_run_alone_takes_all() -> None:
@@ -262,9 +264,10 @@ async def test_others_use_shrinks_the_share_and_a_run_alone_takes_all() -> None:
     crowded = limiter_on(clock)
     for step in range(1, 41):
         await answered(crowded, clock, 1000, 100 + 4 * step)  # three others' requests for each of ours
-    assert crowded.share == pytest.approx(0.5 * 40 / 260 + 1 / 32)
+    assert crowded.share == pytest.approx(CROWD_FACTOR * 40 / 260 + STARVE_GUARD)
     for step in range(1, 4):
-        await answered(crowded, clock, 1000, 260 + step)  # three answers in a row with only ours counted
+        clock.now += 0.4
+        await answered(crowded, clock, 1000, 260 + step)  # only ours counted, three times in 1.2 s
     assert crowded.share == 1.0
 
 
@@ -304,8 +307,10 @@ async def test_a_long_wait_is_announced_once_with_its_reason() -> None:
     await answered(limiter, clock, 30, 1)
     clock.now = 2.0
     await answered(limiter, clock, 30, 30)  # spent: the next requests wait until 60
-    await asyncio.gather(limiter.acquire(), limiter.acquire())
-    assert clock.now == pytest.approx(60.0)
+    first, second = asyncio.ensure_future(limiter.acquire()), asyncio.ensure_future(limiter.acquire())
+    limiter.observe(await first, '30', '1')  # the window that rolled at 60
+    await second
+    assert clock.now == pytest.approx(60.0, abs=0.1)
     assert calls == [(58.0, f'{BUDGET_SPENT}; waiting 58 s for its window to roll')]
 
 
