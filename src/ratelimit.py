@@ -13,15 +13,14 @@ alone has sent:
   nothing of the new window is known but that it began empty, and on a crowded key one request goes first to
   look (others may have spent it since it rolled).
 - Its share of what is left. A run keeps at most `share` x (B - U) requests in flight. A run alone takes all of
-  it, and a lone run paces exactly as before: alone means that its own answered requests account for all the use
-  it saw, or that for a second and 3 answers the use grew by nothing but its own requests (the others have
-  stopped). On a
-  crowded key a run's share is 0.35 of the part of the key's use that its answers account for, over this window
-  and the last, plus 1/32 so that a run that has had little so far is not starved: each run leaves the others a
-  margin of (1 - share) of what is left, none when alone and most of it in a crowd. The shares of all runs add
-  up to less than one (for up to about 20 runs), so their claims cannot overrun the budget however they
-  interleave; as answers come back each claims again on a fresher, smaller remainder, and the window fills
-  within a few round trips rather than being left idle.
+  it (past its start, a lone run paces as it did before runs shared): alone means that its own answered requests
+  account for all the use it saw, or that for a second and 3 answers the use grew by nothing but its own
+  requests (the others have stopped). On a crowded key a run's share is 0.35 of the part of the key's use that
+  its answers account for, over this window and the last, plus 1/32 so that a run that has had little so far is
+  not starved: each run leaves the others a margin of (1 - share) of what is left, none when alone and most of
+  it in a crowd. The shares of all runs add up to less than one (for up to about 20 runs), so their claims
+  cannot overrun the budget however they interleave; as answers come back each claims again on a fresher,
+  smaller remainder, and the window fills within a few round trips rather than being left idle.
 - Old views and the last requests of a window. On a crowded key a view that has not changed for a while is
   trusted less: what it shows left is halved every 2 s, since others will have taken part of it. Where a run's
   share of what is left is a fraction f of one request, it sends one with probability f, so that the runs
@@ -69,7 +68,7 @@ MIN_SHARE: Final = 1 / 64  # the floor of a run's share, however many 429s it dr
 RAMP_ANSWERS: Final = 32  # a run claims its full share once it has seen this many answers
 QUIET_S: Final = 1.0  # a run whose answers show only its own requests counted for this long ...
 QUIET_ANSWERS: Final = 3  # ... and this many answers is alone
-STALE_HALF_LIFE_S: Final = 2.0  # the chance of claiming on a view that has not changed halves this often
+STALE_HALF_LIFE_S: Final = 2.0  # on a crowded key, what an unchanged view shows left halves this often
 SPENT_SHARE: Final = 0.9  # a 429 while the key's use is at least this part of its budget: the budget is spent
 LONG_WAIT_S: Final = 25.0  # a wait this long is announced: an MCP tool call waits 30 s by default, 45 s at most
 BUDGET_SPENT: Final = "the CoinGlass key's request budget is spent"
