@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent / 'tests'), str(Path(__file__).resolve().parent.parent)]
 
 from fake_coinglass import default_response  # noqa: E402
 
@@ -36,7 +36,7 @@ def measure_all(repeats: int = REPEATS) -> dict[str, Any]:
     results: dict[str, dict[str, Any]] = {}
     with TimedFake(latency_s=LATENCY_S) as fake:
         cases = [
-            ('baseline (max pain, 5 rows)', BASELINE_QUERY),
+            ('baseline (max pain, all coins)', BASELINE_QUERY),
             *((output, QUERY | {'output': output}) for output in OUTPUTS),
         ]
         samples: dict[str, list[Any]] = {name: [] for name, _ in cases}
@@ -86,7 +86,7 @@ def section(result: dict[str, Any]) -> Section:
                 ),
             )
         )
-    baseline = cases['baseline (max pain, 5 rows)']['max_rss_mb']
+    baseline = cases['baseline (max pain, all coins)']['max_rss_mb']
     full = cases['full']
     section.figures.append(
         (

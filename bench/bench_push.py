@@ -90,12 +90,18 @@ def restart(base_url: str, delay_s: float) -> dict[str, Any]:
     }
 
 
-def run() -> tuple[Section, dict[str, Any]]:
+def measure_all() -> dict[str, Any]:
+    """Both push modes with and without the platform's per-call delay, and the restart case."""
     results: dict[str, Any] = {}
     with TimedFake() as fake:
         for name, delay in (('platform', PLATFORM_DELAY_S), ('local', 0.0)):
             results[name] = {'one_by_one': measure(fake.url, 1, delay), 'grouped': measure(fake.url, None, delay)}
         results['restart'] = restart(fake.url, PLATFORM_DELAY_S)
+    return results
+
+
+def section(results: dict[str, Any]) -> Section:
+    """The figures and checks of `measure_all`'s results."""
     section = Section(
         title='Pushing results',
         command=COMMAND,
@@ -150,8 +156,8 @@ def run() -> tuple[Section, dict[str, Any]]:
             again['first_exited'] and again['twice'] == 0 and again['missing'] == 0 and again['charges'] == QUERIES,
         ),
     ]
-    return section, results
+    return section
 
 
 if __name__ == '__main__':
-    run()[0].show()
+    section(measure_all()).show()

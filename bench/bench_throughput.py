@@ -2,7 +2,7 @@
 
 Two cases: a real 60 s window with 1200 requests per window, which a 200-query batch never fills (the budget allows
 the whole batch at once), and a budget-bound case with time scaled down, 100 requests per 5 s window on both the
-fake and the Actor (`COINGLASS_RATE_WINDOW_S`), so the batch's 254 requests take three windows. The fake records
+fake and the Actor (`COINGLASS_RATE_WINDOW_S`), so the batch's requests take three windows. The fake records
 when it counted each request against its budget; the figures are requests served per window, 429s, the request
 span against the shortest span the budget allows, and the charges (pay-per-event on): one per query.
 """

@@ -23,7 +23,7 @@ from src.notify import notify
 from src.pipeline import execute
 from src.ratelimit import RateLimiter
 from src.result import QueryResult
-from src.run import BatchRunner, Outcome, json_size
+from src.run import BatchRunner, Outcome, json_size, waiting_message
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, MutableSet, Sequence
@@ -86,7 +86,11 @@ async def run(
         return await _refuse(sink, raw_input, BAD_KEY_MESSAGE, ErrorType.AUTH)
     count = len(run_input.queries)
     logger.info('Running %d quer%s.', count, 'y' if count == 1 else 'ies')
-    async with _client(api_key, settings, transport, sleep) as client:
+    async def announce_wait(seconds: float, reason: str) -> None:
+        logger.info(waiting_message(seconds, reason))
+        await sink.waiting(seconds, reason)
+
+    async with _client(api_key, settings, transport, sleep, announce_wait) as client:
         fetcher = Fetcher(client, now_ms=now_ms, read_mark=sink.read_mark, marks_store=run_input.marks_store)
         runner = BatchRunner(
             lambda query, index: execute(fetcher, query, index, run_input.alerts),
@@ -134,6 +138,7 @@ def _client(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None,
     sleep: Callable[[float], Awaitable[None]],
+    on_long_wait: Callable[[float, str], Awaitable[None]],
 ) -> CoinGlassClient:
     return CoinGlassClient(
         api_key,
@@ -145,7 +150,7 @@ def _client(
             max_delay_s=settings.retry_max_delay_s,
             max_total_wait_s=settings.retry_max_wait_s,
         ),
-        limiter=RateLimiter(window_s=settings.rate_window_s, sleep=sleep),
+        limiter=RateLimiter(window_s=settings.rate_window_s, sleep=sleep, on_long_wait=on_long_wait),
         transport=transport,
         sleep=sleep,
     )

@@ -1,9 +1,11 @@
 """The CoinGlass HTTP client: every request goes through `CoinGlassClient.get`.
 
 One `httpx.AsyncClient` per run carries the base URL, the key header, the User-Agent and the timeouts; tests
-pass `transport=httpx.MockTransport(...)`. `get` paces with the shared `RateLimiter`, classifies failures into
+pass `transport=httpx.MockTransport(...)`. `get` paces with the run's `RateLimiter`, classifies failures into
 the `errors` family, retries what can recover with capped exponential backoff and jitter (honouring
-`Retry-After`), and returns CoinGlass's `data`. This module knows nothing of Apify.
+`Retry-After`; a 429 holds every request until the key's window rolls when its budget is spent, and only that
+request for seconds when the key still shows room), and returns CoinGlass's `data`. This module knows nothing of
+Apify.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 import httpx
 
 from src.errors import BadResponseError, CoinGlassError, NetworkError, RateLimitedError, ServerError, classify
-from src.ratelimit import MAX_LIMIT_HEADER, USE_LIMIT_HEADER, RateLimiter
+from src.ratelimit import BUDGET_SPENT, MAX_LIMIT_HEADER, USE_LIMIT_HEADER, RateLimiter
 from src.settings import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT: Final = 'apify-coinglass-liquidation-actor/1.0 (+https://apify.com)'
 KEY_HEADER: Final = 'CG-API-KEY'
+RETRY_AFTER: Final = 'CoinGlass asked to wait (Retry-After)'
 
 
 @dataclass(frozen=True)
@@ -128,28 +131,35 @@ class CoinGlassClient:
                 error.hide(self._api_key)  # a server that echoes the key header in its message must not leak it
                 if isinstance(error, RateLimitedError):
                     self.rate_limited_count += 1
-                wait = self._wait_before_retry(error, attempt)
+                wait, hold_all = self._wait_before_retry(error, attempt)
                 if wait is None or waited + wait > self.retry.max_total_wait_s:
                     raise
                 waited += wait
                 self.retry_count += 1
                 logger.debug('Retrying %s in %.1f s (attempt %d): %s', path, wait, attempt + 1, error.detail)
-                if isinstance(error, RateLimitedError):
-                    self.limiter.penalize(wait)  # holds every request of the run, this one included
+                if hold_all is not None:
+                    self.limiter.penalize(wait, hold_all)  # holds every request of the run, this one included
                 else:
                     await self._sleep(wait)
 
-    def _wait_before_retry(self, error: CoinGlassError, attempt: int) -> float | None:
+    def _wait_before_retry(self, error: CoinGlassError, attempt: int) -> tuple[float | None, str | None]:
+        """The wait before the next attempt (None: give up), and why every request must wait it (None: this one).
+
+        A 429 holds every request until the key's window rolls when its budget is spent, and is a hiccup backed
+        off in seconds when the key shows plenty of room; CoinGlass's Retry-After overrides both.
+        """
         if not error.retryable or attempt >= self.retry.max_attempts:
-            return None
+            return None, None
         if error.retry_after_s is not None:
-            return error.retry_after_s
+            return error.retry_after_s, RETRY_AFTER if isinstance(error, RateLimitedError) else None
         if isinstance(error, RateLimitedError):
-            return self.limiter.window_s
-        return self.retry.backoff(attempt, self._rng)
+            wait = self.limiter.rate_limited_wait()
+            if wait is not None:
+                return wait, BUDGET_SPENT
+        return self.retry.backoff(attempt, self._rng), None
 
     async def _attempt(self, path: str, query: Mapping[str, str]) -> Any:
-        await self.limiter.acquire()
+        ticket = await self.limiter.acquire()
         self.request_count += 1
         started = time.monotonic()
         response: httpx.Response | None = None
@@ -161,9 +171,14 @@ class CoinGlassClient:
             raise NetworkError(f'connection failed ({type(error).__name__})') from None
         finally:
             if response is None:  # no answer (or cancelled): nothing to learn, but stop holding the others back
-                self.limiter.observe(None, None)
+                self.limiter.release(ticket)
         logger.debug('GET %s -> %d in %.0f ms', path, response.status_code, (time.monotonic() - started) * 1000)
-        self.limiter.observe(response.headers.get(MAX_LIMIT_HEADER), response.headers.get(USE_LIMIT_HEADER))
+        self.limiter.observe(
+            ticket,
+            response.headers.get(MAX_LIMIT_HEADER),
+            response.headers.get(USE_LIMIT_HEADER),
+            counted=response.status_code != 429,
+        )
         return _data_of(response)
 
 

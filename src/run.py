@@ -45,6 +45,11 @@ class Delivery:
     limit_reached: bool
 
 
+def waiting_message(seconds: float, reason: str) -> str:
+    """The status while the key's budget holds the run (`Waiting 58 s: <why>. The run goes on by itself.`)."""
+    return f'Waiting {seconds:.0f} s: {reason}. The run goes on by itself.'
+
+
 class Sink(Protocol):
     """Where results go: the default dataset (charging each result's event), the key-value store, the status."""
 
@@ -53,6 +58,9 @@ class Sink(Protocol):
 
     async def progress(self, outcome: Outcome) -> None:
         """Report progress (`12/40 queries done`) and make the `done` marks durable."""
+
+    async def waiting(self, seconds: float, reason: str) -> None:
+        """Say that the run waits `seconds` for the key's budget (`reason` says why, never the key)."""
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         """Store the run's `OUTPUT` record."""

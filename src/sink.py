@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from apify import Actor
 
-from src.run import Delivery
+from src.run import Delivery, waiting_message
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -77,6 +77,14 @@ class ActorSink:
             return
         self._last_progress = now
         await Actor.set_status_message(f'{done}/{outcome.total} queries done ({outcome.failed} failed)')
+
+    async def waiting(self, seconds: float, reason: str) -> None:
+        """The status message says why the run is quiet, so an MCP agent polling it knows to wait.
+
+        The next progress report replaces it once the wait is over.
+        """
+        self._last_progress = 0.0
+        await Actor.set_status_message(waiting_message(seconds, reason))
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         """The `OUTPUT` record of the default key-value store."""

@@ -29,7 +29,7 @@ from fake_coinglass import NOW_MS, FakeCoinGlass
 from platform_checks import check_item, check_record
 
 from src import app
-from src.run import Delivery
+from src.run import Delivery, waiting_message
 from src.settings import ENV_PREFIX, Settings
 
 if TYPE_CHECKING:
@@ -117,6 +117,9 @@ class MemorySink:
 
     async def progress(self, outcome: Outcome) -> None:
         self.statuses.append(f'{len(outcome.results) + outcome.skipped}/{outcome.total} queries done')
+
+    async def waiting(self, seconds: float, reason: str) -> None:
+        self.statuses.append(waiting_message(seconds, reason))
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
         self.records['OUTPUT'] = json.loads(json.dumps(record))

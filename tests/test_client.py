@@ -195,11 +195,31 @@ async def test_pacing_follows_the_budget_header() -> None:
     assert sum(clock.sleeps) >= 120 - 1e-6
 
 
-async def test_external_usage_shrinks_our_share() -> None:
-    limiter = RateLimiter(clock=Clock())
-    limiter.observe('100', '60')
-    assert limiter.budget == 100
-    assert limiter.allowance == 100 - 60 - 1
+async def test_a_429_with_the_budget_spent_waits_only_until_the_known_window_rolls() -> None:
+    clock = Clock()
+    script = Script(
+        ok([], **{'API-KEY-MAX-LIMIT': '10', 'API-KEY-USE-LIMIT': '1'}),
+        httpx.Response(429, json={'code': '429', 'msg': 'Too Many'}, headers={'API-KEY-USE-LIMIT': '10'}),
+        ok([], **{'API-KEY-MAX-LIMIT': '10', 'API-KEY-USE-LIMIT': '1'}),
+    )
+    async with make_client(script, clock) as client:
+        await client.get('/x')  # answered at 1000: the window began by then
+        clock.now += 40
+        assert await client.get('/x') == []
+        assert client.rate_limited_count == 1
+    assert clock.now == pytest.approx(1060.0, abs=0.5)  # the 429 at 1040 waited 20 s, not a whole window
+
+
+async def test_a_429_with_room_left_is_retried_after_seconds() -> None:
+    clock = Clock()
+    script = Script(
+        httpx.Response(429, json={'code': '429', 'msg': 'Too Many'}, headers={'API-KEY-USE-LIMIT': '7'}),
+        ok([], **{'API-KEY-MAX-LIMIT': '1200', 'API-KEY-USE-LIMIT': '8'}),
+    )
+    async with make_client(script, clock) as client:
+        assert await client.get('/x') == []
+    assert 0.25 <= clock.sleeps[0] <= 0.5  # the first backoff, not a window
+    assert sum(clock.sleeps) < 2
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,8 @@ ATTEMPTS = 6  # RetryPolicy's default cap, left in force
 SHORT_READ_TIMEOUT = {'COINGLASS_READ_TIMEOUT_S': '0.3'}
 
 OK_EXCHANGE_LIST = Reply(200, {'code': '0', 'msg': 'success', 'data': [{'exchange': 'All', 'liquidation_usd': 1.0}]})
-TOO_MANY = Reply(429, BODY_RATE_LIMITED)
+TOO_MANY = Reply(429, BODY_RATE_LIMITED)  # with the fake's own headers: 1 of 1200 used, far from spent
+SPENT = Reply(429, BODY_RATE_LIMITED, headers={'API-KEY-USE-LIMIT': '1200'})  # the key's budget is spent
 RESET = Reply(action='reset')
 SLOW = Reply(200, OK_EXCHANGE_LIST.body, delay_s=1.5)  # answered after the 0.3 s read timeout has fired
 HTML_502 = Reply(502, '<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>')
@@ -129,10 +130,10 @@ FAULTS = [
         Fault(
             EXCHANGE_LIST_INPUT,
             EXCHANGE_LIST,
-            (TOO_MANY,) * 3,
+            (SPENT,) * 3,
             error_type='rate_limited',
             fragments=('HTTP 429', 'Too Many Requests', 'per-minute request budget'),
-            requests=3,  # waits of 0.3 s and 0.6 s fit in 0.7 s, a third would not
+            requests=3,  # spent: each waits a 0.3 s window; two fit in 0.7 s, a third would not
             env={'COINGLASS_RETRY_MAX_WAIT_S': '0.7'},
         ),
         id='429-until-the-wait-cap',
@@ -527,10 +528,57 @@ async def test_a_slot_frees_one_window_after_the_answer_not_the_send() -> None:
     """CoinGlass counts a request somewhere between its send and its answer: pace from the answer."""
     clock = Clock()
     limiter = RateLimiter(window_s=10, clock=clock, sleep=clock.sleep)
-    await limiter.acquire()  # the probe, sent at 0
+    probe = await limiter.acquire()  # sent at 0
     clock.now = 3.0  # answered after 3 s: budget 3, so 2 requests a window (a margin of 1)
-    limiter.observe('3', '1')
-    await limiter.acquire()
-    limiter.observe('3', '2')
+    limiter.observe(probe, '3', '1')
+    second = await limiter.acquire()
+    limiter.observe(second, '3', '2')
     await limiter.acquire()  # both slots held: the first frees at 3 + 10, not 0 + 10
     assert clock.now == 13.0
+
+
+async def test_a_429_with_the_budget_far_from_spent_costs_seconds(fake: FakeCoinGlass) -> None:
+    """A 429 while the key's headers show 1 of 1200 used: back off in seconds, not a window (60 s here)."""
+    fake.script(MAX_PAIN, TOO_MANY)
+    clock = Clock()
+    limiter = RateLimiter(window_s=60, clock=clock, sleep=clock.sleep)
+    client = CoinGlassClient(TEST_KEY, base_url=fake.url, limiter=limiter, sleep=clock.sleep)
+    async with client:
+        assert await client.get(MAX_PAIN, {'range': '7d'})
+    assert client.rate_limited_count == 1
+    assert fake.count(MAX_PAIN) == 2
+    assert 0 < clock.now < 2  # the first backoff: 0.25 to 0.5 s
+
+
+async def test_a_429_with_the_budget_spent_waits_for_the_window_and_says_so(fake: FakeCoinGlass) -> None:
+    fake.script(MAX_PAIN, SPENT)
+    clock = Clock()
+    waits: list[tuple[float, str]] = []
+
+    async def on_long_wait(seconds: float, reason: str) -> None:
+        waits.append((seconds, reason))
+
+    limiter = RateLimiter(window_s=60, clock=clock, sleep=clock.sleep, on_long_wait=on_long_wait)
+    client = CoinGlassClient(TEST_KEY, base_url=fake.url, limiter=limiter, sleep=clock.sleep)
+    async with client:
+        assert await client.get(MAX_PAIN, {'range': '7d'})
+    assert clock.now == 60  # nothing known of the window: a whole one
+    assert waits == [(60, "the CoinGlass key's request budget is spent; waiting 60 s for its window to roll")]
+    assert TEST_KEY not in waits[0][1]
+
+
+def test_a_long_wait_shows_in_the_status_and_the_log_until_progress_replaces_it(
+    actor: RunActor, fake: FakeCoinGlass, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an MCP agent polling the run reads while the key's budget holds it (a 0.3 s window stands for 60 s)."""
+    monkeypatch.setattr('src.ratelimit.LONG_WAIT_S', 0.1)
+    fake.script(MAX_PAIN, SPENT)
+    run = actor(MAX_PAIN_INPUT, env=FAST_RETRIES)
+    assert run.item['success'] is True
+    waiting = "Waiting 0 s: the CoinGlass key's request budget is spent; waiting 0 s for its window to roll."
+    assert [status for status in run.sink.statuses if status.startswith('Waiting')] == [
+        f'{waiting} The run goes on by itself.'
+    ]
+    assert run.sink.statuses[-1] == '1/1 queries done'  # progress replaces it
+    assert waiting in run.log
+    assert TEST_KEY not in run.everything()

@@ -88,7 +88,7 @@ def test_readme_states_the_limits_and_agrees_with_the_benchmarks() -> None:
     assert f'Default run options > Memory to {ACTOR["defaultMemoryMbytes"]} MB' in README
     section = BENCHMARKS.split('## Peak memory of the largest heatmap', 1)[1]
     measured = {
-        'one query (max pain)': r'baseline \(max pain, 5 rows\) \| (\d+) MB',
+        'one query (max pain)': r'baseline \(max pain, all coins\) \| (\d+) MB',
         'the largest heatmap (1 year, 55,444 cells), output full': r'output full \| (\d+) MB',
         'the same, output rows': r'output rows \| (\d+) MB',
     }
