@@ -54,10 +54,11 @@ def run_queries(run: int = 0, count: int = QUERIES_PER_RUN) -> list[dict[str, An
     ]
 
 
-def run_of(target: str) -> int:
-    """Which run sent the request `target` (its path and query string)."""
-    limit = int(parse_qs(urlsplit(target).query)['limit'][0])
-    return (limit - FIRST_LIMIT) // RUN_LIMITS
+def run_of(target: str) -> int | None:
+    """Which run sent the history request `target` (its path and query string); None for a lookup (the supported
+    exchanges, asked once by every run), which names no run."""
+    limits = parse_qs(urlsplit(target).query).get('limit')
+    return None if not limits else (int(limits[0]) - FIRST_LIMIT) // RUN_LIMITS
 
 
 def _run_figures(run: Any) -> dict[str, Any]:
@@ -108,6 +109,8 @@ def measure(run_count: int) -> dict[str, Any]:
     last_answer: dict[int, float] = {}
     for timing in timings:
         run = run_of(timing.target)
+        if run is None:
+            continue
         first_request[run] = min(first_request.get(run, timing.arrived), timing.arrived)
         last_answer[run] = max(last_answer.get(run, timing.answered), timing.answered)
     request_spans = [last_answer[run] - first_request[run] for run in range(run_count)]

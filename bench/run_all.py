@@ -6,6 +6,7 @@ Usage: `.venv/bin/python bench/run_all.py` (all five, writes the docs), or name 
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import time
@@ -178,22 +179,25 @@ def shared_key_note(shared: dict[str, Any]) -> str:
         return low if low == high else f'{low}-{high}'
 
     budget, window = bench_shared_key.BUDGET, bench_shared_key.WINDOW_S
+    load = {count: min(case['served'] for case in cases[count]) for count in cases}
+    windows = {count: math.ceil(load[count] / budget) for count in load}
     return (
         f'**Shared key.** With {budget} requests per {window:g} s for everyone, 5 runs of '
         f'{bench_shared_key.QUERIES_PER_RUN} queries started together drew {spread(5, "share_429", "{:.1%}")} of '
         f'their requests answered 429 and took {spread(5, "span_ratio", "{:.2f}")}x the shortest time the budget '
         f'allows; 10 runs {spread(10, "share_429", "{:.1%}")} and {spread(10, "span_ratio", "{:.2f}")}x; 2 runs, '
-        'whose 48 requests fit one window, none. Before the limiter shared (each run believed it owned the budget), '
-        'the same benchmark measured 15.5-31.0 % for 5 runs and 12.4-55.9 % for 10 runs. Each run now paces on '
-        'what is left for the whole key (`API-KEY-MAX-LIMIT` less `API-KEY-USE-LIMIT`) and claims only its share '
-        'of it, learning when the window rolls from the use falling (design in `src/ratelimit.py`). The 120 '
-        'requests of 5 runs fit two windows exactly, so the span stays within 1.5x only if both are filled to the '
-        'last request: the last requests of a window are claimed by chance, which costs a 429 now and then, where '
-        'leaving one idle would cost a third window. The 429s left are mostly those: two runs taking the last '
-        "request at once, and a run's first request (sent alone, before it can know anything) reaching a window "
-        'others have already spent; each such run then waits for the window to roll. The span above the shortest '
-        "is the runs' staggered start and the late half of them learning a window's start only from their first "
-        'answer.'
+        f'whose {load[2]} requests fit one window, {spread(2, "share_429", "{:.1%}")}. Each run asks '
+        f'{bench_shared_key.QUERIES_PER_RUN} history requests and one lookup (the supported exchanges), so 5 runs '
+        f'need {windows[5]} windows of the budget and 10 runs {windows[10]}. Before the limiter '
+        'shared (each run believed it owned the budget), the same benchmark measured 15.5-31.0 % for 5 runs and '
+        '12.4-55.9 % for 10 runs. Each run now paces on what is left for the whole key (`API-KEY-MAX-LIMIT` less '
+        '`API-KEY-USE-LIMIT`) and claims only its share of it, learning when the window rolls from the use falling '
+        '(design in `src/ratelimit.py`). The last requests of a window are claimed by chance, which costs a 429 '
+        'now and then, where leaving one idle could cost a whole extra window. The 429s left are mostly those: '
+        "two runs taking the last request at once, and a run's first request (sent alone, before it can know "
+        'anything) reaching a window others have already spent; each such run then waits for the window to roll. '
+        "The span above the shortest is the runs' staggered start and the late half of them learning a window's "
+        'start only from their first answer.'
     )
 
 
