@@ -86,6 +86,7 @@ async def run(
         return await _refuse(sink, raw_input, BAD_KEY_MESSAGE, ErrorType.AUTH)
     count = len(run_input.queries)
     logger.info('Running %d quer%s.', count, 'y' if count == 1 else 'ies')
+
     async def announce_wait(seconds: float, reason: str) -> None:
         logger.info(waiting_message(seconds, reason))
         await sink.waiting(seconds, reason)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, TypeVar
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -88,10 +88,14 @@ def spelled(*names: str) -> Any:
     return Field(default=None, validation_alias=AliasChoices(*names))
 
 
+DEFERRED: Final = ConfigDict(defer_build=True)
+"""For a TypeAdapter: built on first use, not on import (a run reads few kinds of reply)."""
+
+
 class Record(BaseModel):
     """One row of a list reply, typed; fields we do not know are kept in `model_extra`."""
 
-    model_config = ConfigDict(extra='allow', frozen=True)
+    model_config = ConfigDict(extra='allow', frozen=True, defer_build=True)  # built on first use: a run reads few
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
-from src.kinds.contracts import Amount, Record, bad, from_validation, padded, validate
+from src.kinds.contracts import DEFERRED, Amount, Record, bad, from_validation, padded, validate
 from src.kinds.figures import (
     distance_pct,
     format_exact_price,
@@ -46,7 +46,7 @@ _PRICE_TOLERANCE: Final = 1e-9
 
 MapTuple = Annotated[tuple[Amount, Amount, Amount, Any], padded(TUPLE_LENGTH)]
 """`[price, level_usd, leverage | None, extra]`: price and level in USD, leverage as a multiple."""
-_LEVELS: Final = TypeAdapter(dict[str, list[MapTuple]])
+_LEVELS: Final = TypeAdapter(dict[str, list[MapTuple]], config=DEFERRED)
 
 
 class ExchangeBlock(Record):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pydantic import TypeAdapter, ValidationError
 
 from src.kinds.base import KindSpec, Retrieval, Row
-from src.kinds.contracts import Record, bad, from_validation
+from src.kinds.contracts import DEFERRED, Record, bad, from_validation
 from src.kinds.figures import plural
 
 if TYPE_CHECKING:
@@ -27,8 +27,8 @@ class SupportedPair(Record):
     quote_asset: str | None = None
 
 
-_PAIRS: Final = TypeAdapter(dict[str, list[SupportedPair]])
-_NAMES: Final = TypeAdapter(list[str])
+_PAIRS: Final = TypeAdapter(dict[str, list[SupportedPair]], config=DEFERRED)
+_NAMES: Final = TypeAdapter(list[str], config=DEFERRED)
 
 
 def read_pairs(data: Any) -> dict[str, list[dict[str, Any]]]:
