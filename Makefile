@@ -1,12 +1,12 @@
 # One command to set up and run, one to test. Needs python3 (3.11+), make, and node/npm for the Apify CLI checks;
-# `make check` also runs the e2e subset on the Docker image's Python (3.13) when it is installed, and says so when not.
+# `make check` runs the end-to-end tests on the Docker image's Python (3.13) when it is installed, and says so when not.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INPUT ?= {"mode": "search_symbols", "keyword": "btc"}
 STORAGE ?= storage
 FAKE_PORT ?= 8765
 
-.PHONY: setup tools run demo fake lint test test-image-python check bench clean
+.PHONY: setup tools run demo fake lint test test-shipped check bench clean
 
 setup: $(VENV)/.installed
 
@@ -44,19 +44,17 @@ lint: setup
 test: setup tools
 	$(VENV)/bin/pytest -n auto
 
-## The e2e subset again, `python -m src` on the Docker image's Python: scripts/image-python.sh prints a cached venv of
-## requirements.txt alone (as the image installs it), or nothing, saying why, when that Python is not installed here.
-## The CLI's schema checks run no Python: the first pass covers them.
-IMAGE_PASS_SKIPS := not validate_schema and not published_schema
-test-image-python: setup tools
+## The tests as CI runs them, in one session: the in-process tests on the project's Python, and the end-to-end runs
+## (`python -m src`, `apify run`) on the Docker image's Python, what we ship. scripts/image-python.sh prints a cached
+## venv of requirements.txt alone (as the image installs it), or nothing, saying why, when that Python is not
+## installed here; the end-to-end runs then use the project's Python (under CI=true it fails instead).
+test-shipped: setup tools
 	@python="$$(bash scripts/image-python.sh)" || exit 1; \
-	if [ -n "$$python" ]; then \
-		echo "e2e subset on the image's Python: $$python"; \
-		IMAGE_PYTHON="$$python" $(VENV)/bin/pytest -n auto -m e2e -k "$(IMAGE_PASS_SKIPS)"; \
-	fi
+	echo "end-to-end runs on: $${python:-the project's Python}"; \
+	IMAGE_PYTHON="$$python" $(VENV)/bin/pytest -n auto
 
-## The whole test suite: lint, types, tests, and the e2e subset on the image's Python (what CI runs).
-check: lint test test-image-python
+## The whole test suite: lint, types, and the tests as CI runs them.
+check: lint test-shipped
 
 bench: setup
 	$(PY) bench/run_all.py

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Docker image's Python, for running the e2e subset on what we ship (`make test-image-python`).
+# The Docker image's Python, for running the e2e subset on what we ship (`make test-shipped`).
 #
 # Reads the version from the Dockerfile (FROM apify/actor-python:X.Y), finds that interpreter here (pythonX.Y on
 # PATH, else pyenv's newest X.Y.*), and prints the python of a venv holding requirements.txt alone, installed as the

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 PAY_PER_EVENT = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())
 # What end-to-end runs start `python -m src` with: this interpreter, or the Docker image's Python (a venv of
-# requirements.txt alone) when `make test-image-python` sets IMAGE_PYTHON.
+# requirements.txt alone) when `make test-shipped` sets IMAGE_PYTHON.
 ACTOR_PYTHON = os.environ.get('IMAGE_PYTHON') or sys.executable
 TEST_KEY = 'cg-test-key-7f3a9c1e5b'
 # As the README tells publishers: the synthetic per-item event is removed, i.e. dataset items cost nothing.

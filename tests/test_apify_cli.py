@@ -4,7 +4,7 @@
 .actor/actor.json references; actor.json itself is checked against Apify's published schema, which the CLI
 ships in @apify/json_schemas. The smoke test runs `apify run --input ...` in a temporary copy of the project
 (so no storage/ lands in the repo), with the project's virtualenv (or the image's Python's, under `make
-test-image-python`) linked in as .venv (the CLI runs .venv/bin/python3 -m src when VIRTUAL_ENV is unset) and
+test-shipped`) linked in as .venv (the CLI runs .venv/bin/python3 -m src when VIRTUAL_ENV is unset) and
 CoinGlass replaced by the fake. No network is needed.
 """
 
@@ -99,7 +99,7 @@ def test_actor_json_matches_apify_published_schema() -> None:
 
 def project_venv() -> Path:
     """The virtualenv the CLI must run the Actor with: the one `python -m src` uses in end-to-end runs (the image's
-    Python under `make test-image-python`), else the one running these tests (the project's .venv)."""
+    Python under `make test-shipped`), else the one running these tests (the project's .venv)."""
     if sys.executable != ACTOR_PYTHON:
         return Path(ACTOR_PYTHON).parent.parent
     venv = Path(sys.prefix) if sys.prefix != sys.base_prefix else ROOT / '.venv'
