@@ -114,6 +114,12 @@ def _rule(index: int, entry: Any) -> AlertRule:
     where = f'alerts[{index}]'
     if not isinstance(entry, dict):
         raise AlertRuleError(f'{where} is {_shown(entry)}, not a rule: give {RULE_FORM}.')
+    unknown = sorted(str(key) for key in entry if key not in AlertRule.model_fields)
+    if unknown:  # named, never shown: a misplaced notify_url or api_key must not be echoed
+        raise AlertRuleError(
+            f"{where}: '{unknown[0]}' is not a field of a rule (they are {', '.join(AlertRule.model_fields)}): "
+            f'give {RULE_FORM}.'
+        )
     mode = _rule_mode(where, entry.get('mode'))
     fields = spec_of(mode).alert_fields
     if not fields:
@@ -123,19 +129,28 @@ def _rule(index: int, entry: Any) -> AlertRule:
             f'{where}: field {_shown(entry.get("field"))} is not a figure of the {mode} summary: use one of '
             f'{", ".join(fields)}.'
         )
-    for comparison in ('above', 'below'):
-        value = entry.get(comparison)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise AlertRuleError(
-                f'{where}: {comparison} is {_shown(value)}, not a number: give a number such as 1000000.'
-            )
+    numbers = {comparison: _number(where, comparison, entry.get(comparison)) for comparison in ('above', 'below')}
     try:
-        return AlertRule.model_validate({**entry, 'mode': mode})
+        return AlertRule.model_validate({**entry, 'mode': mode, **numbers})
     except ValidationError as error:
         problem = error.errors()[0]
         name = '.'.join(str(part) for part in problem['loc']) or 'rule'
         reason = str(problem['msg']).removeprefix('Value error, ')
-        raise AlertRuleError(f'{where}: {name}: {reason} (got {_shown(entry)}).') from None
+        raise AlertRuleError(f'{where}: {name}: {reason}.') from None
+
+
+def _number(where: str, comparison: str, value: Any) -> float | int | None:
+    """A threshold: a number, or a text that is one (`"1e6"`, as `limit` takes `"50"`); not true or false."""
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip().replace('_', ''))
+        except ValueError:
+            pass
+        else:
+            return int(number) if number.is_integer() else number
+    raise AlertRuleError(f'{where}: {comparison} is {_shown(value)}, not a number: give a number such as 1000000.')
 
 
 def _rule_mode(where: str, value: Any) -> Mode:

@@ -29,7 +29,7 @@ import math
 from typing import TYPE_CHECKING, Any, Final
 
 from src.errors import BadResponseError, CoinGlassError, InvalidParameterError
-from src.inputs import DEFAULT_MARKS_STORE, MAX_LIMIT
+from src.inputs import DEFAULT_MARKS_STORE, ITEM_ROWS, MAX_LIMIT
 from src.kinds import Fetched, ReferencePrice, Retrieval, spec_of
 from src.kinds.contracts import PriceCandle, Table, read_table
 from src.kinds.symbols import read_names, read_pairs
@@ -103,8 +103,9 @@ class Fetcher:
         spec = spec_of(query.mode)
         asked = await self._with_listed_exchanges(query)
         previous = await self._previous_mark(query) if query.since_last_run else None
-        if previous is not None:  # ask CoinGlass only from the mark on, at most MAX_LIMIT rows a run
-            limit = asked.limit or (MAX_LIMIT if 'limit' in ENDPOINTS[query.mode].fields else None)
+        if previous is not None:  # ask CoinGlass only from the mark on, at most what one query returns and holds
+            cap = MAX_LIMIT if query.output == 'summary' else ITEM_ROWS
+            limit = asked.limit or (cap if 'limit' in ENDPOINTS[query.mode].fields else None)
             asked = dataclasses.replace(
                 asked, start_time=max(asked.start_time or 0, int(previous['time'])), limit=limit
             )

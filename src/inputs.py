@@ -20,7 +20,7 @@ import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, FiniteFloat, SecretStr, ValidationError
 
 from src.alerts import AlertRule, AlertRuleError, check_rule_modes, parse_rules
-from src.modes import ENDPOINTS, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MODELS, Kind, Mode
+from src.modes import ENDPOINTS, HEATMAP_RANGES, HISTORY_PAGE_ROWS, INTERVALS, MAP_RANGES, MODELS, Kind, Mode
 from src.symbols import SymbolError, canonical_code, canonical_exchange, parse_pair
 from src.times import ACCEPTED_FORMS, TimeFormatError, duration_ms, iso, to_epoch_ms
 
@@ -42,12 +42,15 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     'since_last_run': False,
 }
 MAX_LIMIT: Final = 100_000
+ITEM_ROWS: Final = 60_000  # history rows one dataset item holds: about 120 bytes of JSON each, 9 MB at most
 MAX_QUERIES: Final = 1000
 RANGE_ALIASES: Final = {'24h': '1d', '1d': '24h', '365d': '1y', '1y': '365d'}
 _QUOTE_SUFFIXES: Final = ('FDUSD', 'USDT', 'USDC', 'BUSD', 'USD')
 _SECRET_FIELDS: Final = frozenset({'api_key', 'notify_url'})
 RUN_FIELDS: Final = frozenset({'queries', 'api_key', 'alerts', 'notify_url', 'since_last_run_store'})  # not per query
 DEFAULT_MARKS_STORE: Final = 'coinglass-liquidation-marks'
+# A storage name as the platform and Crawlee take it: letters, digits and inner hyphens, at most 63.
+STORE_NAME_PATTERN: Final = r'^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$'
 
 ZERO_MEANS_UNSET: Final = frozenset({'limit', 'min_liquidation_amount'})
 
@@ -97,7 +100,7 @@ class RawInput(BaseModel):
     api_key: SecretStr | None = None
     queries: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=MAX_QUERIES)
     since_last_run: bool | None = None
-    since_last_run_store: str | None = Field(default=None, pattern=r'^[a-zA-Z0-9-]{1,63}$')
+    since_last_run_store: str | None = Field(default=None, pattern=STORE_NAME_PATTERN)
     alerts: list[Any] | None = None
     notify_url: SecretStr | None = None
 
@@ -121,7 +124,9 @@ _ALLOWED: Final[Mapping[str, str]] = {
     'api_key': 'a CoinGlass API key (text)',
     'queries': f'a list of up to {MAX_QUERIES} objects, each a partial input',
     'since_last_run': 'true or false',
-    'since_last_run_store': 'a key-value store name: 1 to 63 letters, digits and hyphens',
+    'since_last_run_store': (
+        'a key-value store name: 1 to 63 letters, digits and hyphens, not starting or ending with one'
+    ),
     'alerts': 'a list of rules such as {"mode": "liquidation_orders", "field": "largest_order.usd_value", "above": 1}',
     'notify_url': 'an http(s) URL of a webhook (Slack, Discord, ...)',
 }
@@ -300,7 +305,7 @@ def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
             f"Input field 'start_time' is {_show(given['start_time'])}, which is not before 'end_time' "
             f'{_show(given.get("end_time", "now"))}: the start must come first.'
         )
-    _check_history_span(mode, resolved, now_ms)
+    _check_history_size(mode, resolved, now_ms, raw.output or DEFAULTS['output'])
     echo = {name: given.get(name, DEFAULTS.get(name)) for name in endpoint.fields}
     for derived in ('coin', 'exchange'):  # taken from a seed-form symbol: echo the value used, and the symbol
         if derived in endpoint.required and derived not in given:
@@ -319,16 +324,31 @@ def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
     )
 
 
-def _check_history_span(mode: Mode, resolved: Mapping[str, Any], now_ms: int) -> None:
-    """Refuse a history span of more rows than one query returns, unless `limit` caps it."""
-    start, interval = resolved.get('start_time'), resolved.get('interval')
-    if ENDPOINTS[mode].kind is not Kind.HISTORY or start is None or resolved.get('limit') is not None:
+def _check_history_size(mode: Mode, resolved: Mapping[str, Any], now_ms: int, output: str) -> None:
+    """Refuse, before any request, a history of more rows than one query returns or one dataset item holds.
+
+    A query returns at most `MAX_LIMIT` rows; its item holds at most `ITEM_ROWS` of them but for the summary output.
+    """
+    if ENDPOINTS[mode].kind is not Kind.HISTORY:
         return
-    rows = ((resolved.get('end_time') or now_ms) - start) // duration_ms(interval or '1d') + 1
-    if rows > MAX_LIMIT:
+    start, interval, limit = resolved.get('start_time'), resolved.get('interval') or '1d', resolved.get('limit')
+    span = None if start is None else ((resolved.get('end_time') or now_ms) - start) // duration_ms(interval) + 1
+    if span is not None and limit is None and span > MAX_LIMIT:
         raise InputError(
-            f"Input fields 'start_time'..'end_time' span {rows} rows of {interval}; one query returns at most "
+            f"Input fields 'start_time'..'end_time' span {span} rows of {interval}; one query returns at most "
             f'{MAX_LIMIT}. Shorten the span, use a coarser interval, or set limit.'
+        )
+    rows = min(limit or MAX_LIMIT, span or MAX_LIMIT) if (limit or span) else HISTORY_PAGE_ROWS
+    if output != 'summary' and rows > ITEM_ROWS:
+        asked = (
+            f"Input field 'limit' is {limit}"
+            if limit == rows
+            else f"Input fields 'start_time'..'end_time' span {rows} rows of {interval}"
+        )
+        raise InputError(
+            f'{asked}: a dataset item holds at most {ITEM_ROWS} history rows (9 MB of JSON). Ask for '
+            f'at most {ITEM_ROWS} (a shorter span or a coarser interval), or set output to "summary" for the '
+            f'figures over all {rows} rows without them.'
         )
 
 

@@ -65,7 +65,7 @@ async def execute(
     if size > MAX_ITEM_BYTES:
         reason = (
             f'the answer is {size / 1e6:.1f} MB of JSON, more than the {MAX_ITEM_BYTES / 1e6:g} MB a dataset item '
-            f'holds. {NOT_CHARGED} Ask for less: output "summary" (or "rows"), a shorter span or a smaller limit.'
+            f'holds. {NOT_CHARGED} Ask for less: output "summary", a shorter span or a smaller limit.'
         )
         return _failure(query, index, f'{endpoint.label} for {subject}', ErrorType.INPUT, reason)
     notes = list(fetched.notes)

@@ -233,6 +233,34 @@ BAD_INPUTS = [
         ["'start_time' is 1763683260000, which is in the future"],
         id='start-time-in-the-future-ms',
     ),
+    # a store name the platform refuses (Crawlee: no leading or trailing hyphen)
+    pytest.param(
+        {
+            'mode': 'liquidation_orders',
+            'coin': 'BTC',
+            'exchange': 'OKX',
+            'since_last_run': True,
+            'since_last_run_store': '-bad-',
+        },
+        ['\'since_last_run_store\' is "-bad-"', 'not starting or ending with one'],
+        id='store-name-hyphen-ends',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_orders', 'coin': 'BTC', 'exchange': 'OKX', 'since_last_run_store': 'a' * 64},
+        ["'since_last_run_store'", '1 to 63 letters'],
+        id='store-name-too-long',
+    ),
+    # more history rows than a dataset item holds: refused before a hundred requests, unless only the summary is kept
+    pytest.param(
+        {'mode': 'coin_liquidation_history', 'coin': 'BTC', 'interval': '1m', 'limit': 100_000, 'output': 'rows'},
+        ["'limit' is 100000: a dataset item holds at most 60000 history rows", 'output to "summary"'],
+        id='limit-beyond-an-item',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1m', 'start_time': '60 days'},
+        ["'start_time'..'end_time' span 86401 rows of 1m: a dataset item holds at most 60000"],
+        id='span-beyond-an-item',
+    ),
     # a run field inside a query would be silently ignored
     pytest.param(
         {'mode': 'liquidation_max_pain', 'queries': [{}, {'api_key': 'k-123'}]},
@@ -318,3 +346,14 @@ def test_whole_amounts_stay_whole(given: float, sent: float) -> None:
     assert type(query.min_liquidation_amount) is type(sent)
     assert query.echo['min_liquidation_amount'] == given
     assert type(query.echo['min_liquidation_amount']) is type(given)
+
+
+def test_the_summary_output_takes_every_row_a_query_returns() -> None:
+    query = one(
+        {'mode': 'coin_liquidation_history', 'coin': 'BTC', 'interval': '1m', 'limit': 100_000, 'output': 'summary'}
+    )
+    assert query.limit == 100_000
+    assert (
+        one({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1m', 'limit': 60_000}).limit
+        == 60_000
+    )

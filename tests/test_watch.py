@@ -120,6 +120,11 @@ BAD_RULES = [
     ),
     pytest.param({'mode': 'search_symbols', 'field': 'count', 'above': 1}, ['alerts[0]', 'search_symbols has no summary figures'], id='no-summary'),
     pytest.param('count > 5', ['alerts[0] is "count > 5", not a rule'], id='not-an-object'),
+    pytest.param(
+        {'mode': 'liquidation_max_pain', 'field': 'coins', 'above': 1, 'notify_url': 'https://hooks.example/SECRET-7'},
+        ["alerts[0]: 'notify_url' is not a field of a rule (they are mode, field, above, below, name)"],
+        id='misplaced-notify-url',
+    ),
 ]  # fmt: skip
 
 
@@ -133,6 +138,16 @@ def test_a_bad_rule_is_refused_before_any_request(
         assert fragment in run.item['message'], (fragment, run.item['message'])
     assert fake.count() == 0
     assert run.charges == []
+    assert 'SECRET-7' not in run.everything()
+
+
+def test_a_threshold_may_be_a_number_in_text_as_limit_may() -> None:
+    rules = [
+        {'mode': 'liquidation_max_pain', 'field': 'coins', 'above': '1e3'},
+        {'mode': 'liquidation_max_pain', 'field': 'coins', 'below': ' 50 '},
+    ]
+    parsed = parse_run_input({'mode': 'liquidation_max_pain', 'alerts': rules}, now_ms=NOW_MS).alerts
+    assert [(rule.above, rule.below) for rule in parsed] == [(1000, None), (None, 50)]
 
 
 def test_the_second_rule_is_named_by_its_position() -> None:
