@@ -134,26 +134,35 @@ class Fetcher:
         return mark if mark and isinstance(mark.get('time'), int) else None
 
     def _since(self, spec: KindSpec[Any], fetched: Fetched[Any], previous: Mapping[str, Any] | None) -> Fetched[Any]:
-        """The rows after the previous mark, and the mark to save once they are pushed."""
+        """The final rows after the previous mark, and the mark to save once they are pushed.
+
+        Only final rows are delivered: a history's still-open interval waits until it has closed (its figures
+        still change), so a run before the next interval closes delivers nothing and is not charged.
+        """
         table: Table[Any] = fetched.data
+        final = spec.final_until(fetched) if spec.final_until is not None else None
+        since = int(previous['time']) if previous is not None else None
+        seen = set(previous.get('keys') or ()) if previous is not None else set()
+        table = table.select(
+            [
+                index
+                for index, (row, record) in enumerate(zip(table.rows, table.records, strict=True))
+                if final is not None
+                and record.time <= final
+                and (since is None or record.time > since or (record.time == since and row_key(row) not in seen))
+            ]
+        )
         reason = fetched.empty_reason
-        if previous is not None:
-            since, seen = int(previous['time']), set(previous.get('keys') or ())
-            table = table.select(
-                [
-                    index
-                    for index, (row, record) in enumerate(zip(table.rows, table.records, strict=True))
-                    if record.time > since or (record.time == since and row_key(row) not in seen)
-                ]
-            )
+        if since is not None:
             reason = f'nothing new arrived since {iso(since)}, the newest row of the last run'
+        elif final is None and fetched.data.records:
+            reason = 'no interval has closed yet (the open one is delivered once it closes)'
         newer = dataclasses.replace(fetched, data=table, empty_reason=reason)
-        final = spec.final_until(newer) if spec.final_until is not None else None
         mark = None
         if final is not None:
             keys = {row_key(row) for row, record in zip(table.rows, table.records, strict=True) if record.time == final}
-            if previous is not None and int(previous['time']) == final:
-                keys |= set(previous.get('keys') or ())
+            if since == final:
+                keys |= seen
             value = {'stream': fetched.query.stream, 'time': final, 'keys': sorted(keys), 'saved_at': self.now_ms}
             mark = Mark(self.marks_store, mark_key(fetched.query), value)
         return dataclasses.replace(newer, mark=mark)

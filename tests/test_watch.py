@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 ORDERS = '/api/futures/liquidation/order'
 MINUTE = 60_000
+HOUR = 3_600_000
+PAIR_HISTORY = '/api/futures/liquidation/history'
 TASK: dict[str, Any] = {
     'mode': 'liquidation_orders',
     'exchange': 'Binance',
@@ -294,18 +296,48 @@ def test_a_scheduled_task_delivers_only_new_orders_and_notifies_once(fake: FakeC
         assert 'secret-path' not in done.everything()
 
 
-def test_history_marks_stop_at_the_newest_closed_interval(fake: FakeCoinGlass) -> None:
-    """The open interval is delivered each run until it closes; then once more, with its final figures."""
+def test_a_history_task_delivers_each_interval_once_it_has_closed(fake: FakeCoinGlass, receiver: Receiver) -> None:
+    """Runs every few minutes: the open interval waits until it closes, then comes once, charged and alerted once;
+    a run in between delivers nothing, costs nothing and sends nothing."""
     marks: dict[Any, Any] = {}
-    query = {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h', 'since_last_run': True}
-    first = run_in_process(query | {'limit': 3}, fake.url, sink=MemorySink(marks=marks))
-    times = [row['time'] for row in first.item['data']]
-    assert times[-1] == NOW_MS  # open at NOW_MS
+    rule = {'mode': 'pair_liquidation_history', 'field': 'largest_interval.total_usd', 'above': 0}
+    task = {
+        'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h', 'since_last_run': True,
+        'alerts': [rule], 'notify_url': receiver.url,
+    }  # fmt: skip
+
+    def run(now: int, **extra: Any) -> InProcessRun:
+        return run_in_process(task | extra, fake.url, sink=MemorySink(marks=marks), now_ms=now)
+
+    first = run(NOW_MS + 5 * MINUTE, limit=3)
+    assert [row['time'] for row in first.item['data']] == [NOW_MS - 2 * HOUR, NOW_MS - HOUR]  # not the open one
+    assert first.item['summary']['last_interval_open'] is False
+    assert len(first.charges) == 1
     (mark,) = marks.values()
-    assert mark['time'] == times[-2]  # the newest closed interval
-    later = run_in_process(query, fake.url, sink=MemorySink(marks=marks), now_ms=NOW_MS + 30 * MINUTE)
-    assert [row['time'] for row in later.item['data']] == [NOW_MS]  # the still-open one again
-    assert later.item['summary']['last_interval_open'] is True
+    assert mark['time'] == NOW_MS - HOUR
+    between = run(NOW_MS + 10 * MINUTE)
+    assert between.item['success'] is True
+    assert between.item['data'] == []
+    assert 'nothing new arrived since 2025-11-20 23:00 UTC' in between.item['message']
+    assert between.charges == []
+    assert between.item['alerts'] == []
+    closed = run(NOW_MS + 65 * MINUTE)
+    assert [row['time'] for row in closed.item['data']] == [NOW_MS]  # closed at NOW_MS + 1h: delivered once
+    assert len(closed.charges) == 1
+    assert len(closed.item['alerts']) == 1
+    again = run(NOW_MS + 70 * MINUTE)
+    assert again.item['data'] == []
+    assert again.charges == []
+    assert len(receiver.bodies) == 2  # the first run's alert and the closed interval's, never the empty runs'
+
+
+def test_a_first_run_before_any_interval_has_closed_is_empty_and_free(fake: FakeCoinGlass) -> None:
+    fake.script(PAIR_HISTORY, ok([{'time': NOW_MS, 'long_liquidation_usd': 5.0, 'short_liquidation_usd': 1.0}]))
+    query = {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h', 'since_last_run': True}
+    run = run_in_process(query, fake.url, sink=MemorySink(marks={}))
+    assert run.item['data'] == []
+    assert 'no interval has closed yet (the open one is delivered once it closes)' in run.item['message']
+    assert run.charges == []
 
 
 def test_the_mark_moves_only_once_results_are_pushed(fake: FakeCoinGlass) -> None:
