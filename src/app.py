@@ -77,7 +77,7 @@ async def run(
     try:
         run_input = parse_run_input(raw_input, now_ms=now_ms)
     except InputError as error:
-        return await _refuse(sink, raw_input, str(error), ErrorType.INPUT)
+        return await _refuse(sink, raw_input if error.query is None else error.query, str(error), ErrorType.INPUT)
     key = run_input.api_key or settings.api_key
     api_key = key.get_secret_value().strip() if key else ''
     if not api_key:
@@ -168,7 +168,7 @@ def refusal(raw_input: Any, message: str, error_type: ErrorType) -> QueryResult:
 async def _refuse(sink: Sink, raw_input: Any, message: str, error_type: ErrorType) -> RunReport:
     """One failure item and its `OUTPUT` for an input that cannot run; nothing is requested or charged."""
     delivery = await sink.deliver([refusal(raw_input, message, error_type)])
-    outcome = Outcome(total=0)
+    outcome = Outcome(total=1)  # the refusal is the run's one result
     for result, item in delivery.pushed:
         outcome.add(0, result, item)
     await sink.write_output(_output_record(outcome, None, sink.dataset_url()))
@@ -220,9 +220,10 @@ def _shortened(text: str) -> str:
 def _output_record(outcome: Outcome, client: CoinGlassClient | None, dataset_url: str) -> dict[str, Any]:
     """The `OUTPUT` record, what a `run-sync` caller gets: the run's counts and the results themselves.
 
-    `results` holds each delivered query's dataset item, whole when all of them fit `Outcome.items_budget` of JSON
-    (`results_complete` true); else each query's index, mode, success, message, summary and error type (and only
-    its headline when even the summaries do not fit), with the data in the dataset at `dataset_url`.
+    `results` holds each delivered query's dataset item, whole when all of them fit `Outcome.items_budget` of JSON;
+    else each query's index, mode, success, message, summary and error type (and only its headline when even the
+    summaries do not fit), with the data in the dataset at `dataset_url`. `results_complete` is true only when it
+    holds every query's whole item; `not_delivered` counts the queries the spending limit stopped.
     """
     results, complete = _results(outcome)
     return {
@@ -232,6 +233,7 @@ def _output_record(outcome: Outcome, client: CoinGlassClient | None, dataset_url
         'charged_events': outcome.charged,
         'delivered_before_restart': outcome.skipped,
         'spending_limit_reached': outcome.limit_reached,
+        'not_delivered': outcome.total - outcome.succeeded - outcome.failed - outcome.skipped,
         'requests': client.request_count if client else 0,
         'retries': client.retry_count if client else 0,
         'rate_limited_responses': client.rate_limited_count if client else 0,
@@ -242,8 +244,13 @@ def _output_record(outcome: Outcome, client: CoinGlassClient | None, dataset_url
 
 
 def _results(outcome: Outcome) -> tuple[list[Mapping[str, Any]], bool]:
+    """The results in query order, and whether they are every query's whole item.
+
+    Not when the spending limit left some out, a restart delivered some before, or they are shortened.
+    """
+    every_query = outcome.skipped == 0 and outcome.succeeded + outcome.failed == outcome.total
     if outcome.items is not None:
-        return [item for _index, item in sorted(outcome.items, key=lambda pair: pair[0])], True
+        return [item for _index, item in sorted(outcome.items, key=lambda pair: pair[0])], every_query
     results = sorted(outcome.results, key=lambda result: result.index or 0)
     briefs: list[Mapping[str, Any]] = [_brief(result, summary=True) for result in results]
     if json_size(briefs) <= outcome.items_budget:

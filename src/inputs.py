@@ -56,7 +56,16 @@ ZERO_MEANS_UNSET: Final = frozenset({'limit', 'min_liquidation_amount'})
 
 
 class InputError(ValueError):
-    """Input that cannot run; the message is the user-facing explanation."""
+    """Input that cannot run; the message is the user-facing explanation.
+
+    Attributes:
+        query: The fields of the batch entry at fault with the top-level ones it inherits (its mode among them), for
+            the failure item to echo; None when the input as a whole is at fault.
+    """
+
+    def __init__(self, message: str, *, query: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.query = query
 
 
 def given_parameters(raw: Any) -> dict[str, Any]:
@@ -192,11 +201,14 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
     base = {name: value for name, value in raw.items() if name not in RUN_FIELDS}
     queries = []
     for index, entry in enumerate(top.queries or [{}]):
+        merged = {**base, **given_fields(entry)}
         try:
             _check_query_fields(entry)
-            queries.append(_resolve({**base, **given_fields(entry)}, now_ms))
+            queries.append(_resolve(merged, now_ms))
         except InputError as error:
-            raise InputError(f'queries[{index}]: {error}' if top.queries else str(error)) from None
+            if not top.queries:
+                raise
+            raise InputError(f'queries[{index}]: {error}', query=merged) from None
     try:
         rules = parse_rules(top.alerts)
         check_rule_modes(rules, [query.mode for query in queries])

@@ -45,6 +45,17 @@ class Delivery:
     limit_reached: bool
 
 
+def push_groups(results: Sequence[QueryResult]) -> list[tuple[str | None, list[QueryResult]]]:
+    """The results grouped by the event they charge (None: free), each group in the results' order.
+
+    One push call per group, so a batch's pushes stay few however its failures are interleaved.
+    """
+    groups: dict[str | None, list[QueryResult]] = {}
+    for result in results:
+        groups.setdefault(result.event, []).append(result)
+    return list(groups.items())
+
+
 def waiting_message(seconds: float, reason: str) -> str:
     """The status while the key's budget holds the run (`Waiting 58 s: <why>. The run goes on by itself.`)."""
     return f'Waiting {seconds:.0f} s: {reason}. The run goes on by itself.'
@@ -191,7 +202,7 @@ class BatchRunner:
         async with self._deliver_lock:
             if outcome.limit_reached or not self._ready:
                 return
-            group, self._ready = self._ready, []
+            group, self._ready = sorted(self._ready, key=lambda ready: ready[0]), []  # query order within a group
             delivery = await self.sink.deliver([result for _index, result in group])
             index_of = {id(result): index for index, result in group}
             for result, item in delivery.pushed:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from apify import Actor
 
-from src.run import Delivery, waiting_message
+from src.run import Delivery, push_groups, waiting_message
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -34,17 +34,18 @@ class ActorSink:
         self._last_progress = 0.0
 
     async def deliver(self, results: Sequence[QueryResult]) -> Delivery:
-        """Store the charts, then push the items: one call for the free ones, one per event for the charged ones.
+        """Store the charts, then push the items in order: one call per run of results with the same event.
 
         At the spending limit the SDK pushes only the items of an event that are paid for (the first ones); the
         events after it are not pushed at all.
         """
         store = await Actor.open_key_value_store()
         urls = await asyncio.gather(*(self._store_chart(store, result) for result in results))
-        items = [result.item(url) for result, url in zip(results, urls, strict=True)]
+        item_of = {id(result): result.item(url) for result, url in zip(results, urls, strict=True)}
         pushed: list[tuple[QueryResult, dict[str, Any]]] = []
         charged = 0
-        for event, part in _by_event(list(zip(results, items, strict=True))):
+        for event, results_of_event in push_groups(results):
+            part = [(result, item_of[id(result)]) for result in results_of_event]
             if event is None:
                 await Actor.push_data([item for _result, item in part])
                 pushed += part
@@ -135,13 +136,3 @@ class PersistedIndexSet(MutableSet[int]):
         """Forget a query."""
         self._items.discard(value)
         self._state[self._key] = sorted(self._items)
-
-
-def _by_event(
-    delivered: Sequence[tuple[QueryResult, dict[str, Any]]],
-) -> list[tuple[str | None, list[tuple[QueryResult, dict[str, Any]]]]]:
-    """The results and items grouped by the event they charge (None: free), in order of first appearance."""
-    groups: dict[str | None, list[tuple[QueryResult, dict[str, Any]]]] = {}
-    for result, item in delivered:
-        groups.setdefault(result.event, []).append((result, item))
-    return list(groups.items())

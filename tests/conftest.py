@@ -29,7 +29,7 @@ from fake_coinglass import NOW_MS, FakeCoinGlass
 from platform_checks import check_item, check_record
 
 from src import app
-from src.run import Delivery, waiting_message
+from src.run import Delivery, push_groups, waiting_message
 from src.settings import ENV_PREFIX, Settings
 
 if TYPE_CHECKING:
@@ -85,15 +85,14 @@ class MemorySink:
     calls: int = 0  # push calls: one per event of a group, as the Apify sink calls push_data
 
     async def deliver(self, results: Sequence[QueryResult]) -> Delivery:
-        """As the Apify sink: charts stored, one push per event of the group, at the limit only the paid items."""
+        """As the Apify sink: charts stored, one push per run of one event, at the limit only the paid items."""
         for result in results:
             if result.chart is not None:
                 check_record(result.chart.key, result.chart.png)
                 self.records[result.chart.key] = result.chart.png
         pushed: list[tuple[QueryResult, dict[str, Any]]] = []
         charged = 0
-        for event in dict.fromkeys(result.event for result in results):
-            part = [result for result in results if result.event == event]
+        for event, part in push_groups(results):
             self.calls += 1
             paid = len(part) if event is None else min(len(part), self._affordable(self.prices[event]))
             for result in part[:paid]:

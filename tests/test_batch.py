@@ -85,7 +85,10 @@ def test_spending_limit_stops_the_run_and_says_so(actor: Any) -> None:
     assert len(run.items) == 1
     assert len(run.charges) == 1
     assert 'spending limit after delivering 1 of 3 results' in run.status
-    assert run.record('OUTPUT')['spending_limit_reached'] is True
+    output = run.record('OUTPUT')
+    assert output['spending_limit_reached'] is True
+    assert (output['queries'], output['succeeded'], output['not_delivered']) == (3, 1, 2)
+    assert output['results_complete'] is False  # two of the three are not in it
 
 
 @pytest.mark.e2e
@@ -140,3 +143,22 @@ def test_a_restarted_actor_reads_and_persists_its_state(fake: Any, tmp_path: Pat
     assert [request.params['symbol'] for request in fake.requests if request.path == MAP_PATH] == ['ETHUSDT']
     assert len(run.charges) == 1
     assert run.record('APIFY_GLOBAL_STATE')['done'] == [0, 1]
+
+
+def test_a_bad_entry_fails_as_itself_not_as_the_top_level_mode(actor: Any, fake: Any) -> None:
+    run = actor(
+        {
+            'mode': 'pair_liquidation_heatmap',
+            'symbol': 'Binance_BTCUSDT',
+            'queries': [{}, {'mode': 'liquidation_map', 'range': '9d'}],
+        }
+    )
+    assert run.exit_code == 2
+    assert run.item['mode'] == 'liquidation_map'
+    assert run.item['message'].startswith(
+        'queries[1]: Input field \'range\' is "9d", which liquidation_map does not take'
+    )
+    assert run.item['range'] == '9d'
+    output = run.record('OUTPUT')
+    assert (output['queries'], output['failed'], output['not_delivered'], output['results_complete']) == (1, 1, 0, True)
+    assert fake.count() == 0

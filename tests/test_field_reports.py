@@ -11,7 +11,7 @@ import pytest
 from fake_coinglass import BODY_KEY_MISSING, NOW_MS, Reply
 
 from src.fetch import WINDOWS_AT_ONCE, _history_starts
-from src.inputs import parse_run_input
+from src.inputs import ITEM_ROWS, parse_run_input
 from src.kinds.contracts import PriceCandle, Table
 from src.pipeline import sentences
 
@@ -207,17 +207,17 @@ def test_a_lagging_feed_still_gives_the_latest_rows_asked_for(actor: RunActor, f
 @pytest.mark.parametrize(
     ('query', 'requests'),
     [
-        # the latest 100,000 rows: a first page, then older windows until one is empty (the 3rd)
-        ({'limit': 100_000}, 1 + math.ceil(3 / WINDOWS_AT_ONCE) * WINDOWS_AT_ONCE),
-        # a span from long before the pair's listing: 61 windows, newest first, until one is empty (the 5th)
-        ({'start_time': NOW_MS - 60_000 * HOUR, 'end_time': NOW_MS}, math.ceil(5 / WINDOWS_AT_ONCE) * WINDOWS_AT_ONCE),
+        # the latest 60,000 rows: a first page, then older windows until one is empty (the 3rd)
+        ({'limit': ITEM_ROWS}, 1 + math.ceil(3 / WINDOWS_AT_ONCE) * WINDOWS_AT_ONCE),
+        # a span from long before the pair's listing: 60 windows, newest first, until one is empty (the 4th)
+        ({'start_time': NOW_MS - 59_999 * HOUR, 'end_time': NOW_MS}, math.ceil(4 / WINDOWS_AT_ONCE) * WINDOWS_AT_ONCE),
     ],
     ids=['limit', 'start_time'],
 )
 def test_paging_back_stops_where_the_pairs_history_starts(
     actor: RunActor, fake: FakeCoinGlass, monkeypatch: pytest.MonkeyPatch, query: dict[str, Any], requests: int
 ) -> None:
-    """A pair listed 2,500 hours ago: 100 windows of 1,000 rows would reach 11 years back, 97 of them empty."""
+    """A pair listed 2,500 hours ago: 60 windows of 1,000 rows would reach 7 years back, 57 of them empty."""
     monkeypatch.setattr('fake_coinglass.ZERO_ROWS_FROM_MS', NOW_MS - 2500 * HOUR)
     run = actor({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h'} | query)
     item = run.item

@@ -141,6 +141,18 @@ async def test_free_results_are_pushed_beside_charged_ones() -> None:
     assert sink.calls == 2  # one call for the free ones, one for the event
 
 
+async def test_a_group_is_pushed_in_query_order_whatever_order_its_queries_finished_in() -> None:
+    sink = MemorySink()
+
+    async def execute(_query: Query, index: int | None) -> QueryResult:
+        await asyncio.sleep(0.001 * (10 - (index or 0)))  # the last query finishes first
+        return result(index, success=index != 4)
+
+    await BatchRunner(execute, sink, done=set(), batch=True, group_size=10).run([MAP] * 10)
+    assert [item['query_index'] for item in sink.items] == [0, 1, 2, 3, 5, 6, 7, 8, 9, 4]  # the failure after
+    assert sink.calls == 2
+
+
 async def test_queries_done_before_a_restart_are_skipped() -> None:
     sink = MemorySink()
     done = {0, 2}
