@@ -4,7 +4,7 @@ Standard library only. The server is an ``http.server.ThreadingHTTPServer`` (HTT
 ``Content-Length``) running in a daemon thread. Default data comes from :func:`default_response`, a pure,
 deterministic function of ``(path, params, plan)``; "now" is the constant :data:`NOW_MS`.
 
-It serves what the live API really sends (``../shared/real-responses/``), not only what the reference documents:
+It serves what the live API really sends (``tests/real_responses/``, from ``../shared/real-responses/``), not only what the reference documents:
 the exchange list's hybrid ``longLiquidation_usd`` / ``shortLiquidation_usd`` names, more history rows than asked
 (:data:`EXTRA_LATEST_ROWS` beyond ``limit`` when no ``start_time`` is given), years of leading all-zero history rows
 before a coin was tracked, the newest history interval still open at "now", heatmaps with an undocumented
@@ -641,9 +641,10 @@ def _max_pain(params: Mapping[str, str], _path: str) -> tuple[int, JsonBody]:
                 'symbol': coin,
                 'price': float(base),
                 'long_max_pain_liq_level': round(weight * factor * 1e7 * (1 + 7 * _u(seed, 0)), 2),
-                'long_max_pain_liq_price': round(base * (1.0 + 0.004 * factor * (1 + _u(seed, 1))), decimals),
+                # as live: longs are liquidated below the price, shorts above it
+                'long_max_pain_liq_price': round(base * (1.0 - 0.004 * factor * (1 + _u(seed, 1))), decimals),
                 'short_max_pain_liq_level': round(weight * factor * 1e7 * (1 + 7 * _u(seed, 2)), 2),
-                'short_max_pain_liq_price': round(base * (1.0 - 0.004 * factor * (1 + _u(seed, 3))), decimals),
+                'short_max_pain_liq_price': round(base * (1.0 + 0.004 * factor * (1 + _u(seed, 3))), decimals),
             }
         )
     return _ok(rows, msg=False)

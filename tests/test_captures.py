@@ -1,4 +1,4 @@
-"""Every live CoinGlass reply in `../shared/real-responses/`, replayed through the Actor (in process, over HTTP).
+"""Every live CoinGlass reply in `tests/real_responses/` (a copy of `../shared/real-responses/`), replayed through the Actor (in process, over HTTP).
 
 The fake CoinGlass is scripted to answer with the captured `data`; every expected value below is derived from the
 capture file itself (sums, shares, distances recomputed here with plain arithmetic), never typed in. Where a
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
     RunActor = Callable[..., InProcessRun]
 
-CAPTURES = ROOT.parent / 'shared' / 'real-responses'
+CAPTURES = ROOT / 'tests' / 'real_responses'  # kept in the repository: a clean checkout has no ../shared
+SHARED = ROOT.parent / 'shared' / 'real-responses'
 HOUR = 3_600_000
 MAP = '/api/futures/liquidation/aggregated-map'
 PRICE = '/api/futures/price/history'
@@ -33,7 +34,7 @@ PRICE = '/api/futures/price/history'
 
 def capture(relative: str) -> Any:
     path = CAPTURES / relative
-    assert path.is_file(), f'{path} is missing: the tests replay ../shared/real-responses/ (laid beside the repo)'
+    assert path.is_file(), f'{path} is missing'
     return json.loads(path.read_text())
 
 
@@ -338,3 +339,13 @@ def test_plan_denial_capture(actor: RunActor, fake: FakeCoinGlass) -> None:
     assert f"CoinGlass answered '{body['msg']}'" in item['message']
     assert 'coin_liquidation_map needs the CoinGlass Professional plan' in item['message']
     assert run.charges == []
+
+
+def test_the_copies_are_the_shared_captures() -> None:
+    """tests/real_responses/ is ../shared/real-responses/ as captured; where that folder is beside the repository
+    (the team's machines), they must not have drifted apart."""
+    if not SHARED.is_dir():
+        pytest.skip(f'{SHARED} is not here to compare with')
+    ours = {path.relative_to(CAPTURES): path.read_bytes() for path in CAPTURES.rglob('*') if path.is_file()}
+    theirs = {path.relative_to(SHARED): path.read_bytes() for path in SHARED.rglob('*') if path.is_file()}
+    assert ours == theirs

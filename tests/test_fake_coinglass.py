@@ -58,6 +58,9 @@ def client(fake: FakeCoinGlass, shared_client: httpx.Client) -> httpx.Client:
     return shared_client
 
 
+CAPTURES = Path(__file__).resolve().parent / 'real_responses'
+
+
 def plain_client(url: str, **kwargs: Any) -> httpx.Client:
     """A client for plain-HTTP servers (skips the slow TLS context setup)."""
     return httpx.Client(base_url=url, verify=False, **kwargs)  # noqa: S501 - plain HTTP, nothing to verify
@@ -202,6 +205,16 @@ def test_price_history_latest_close_is_base_price() -> None:
                 assert all(isinstance(rows[-1][k], str) for k in ('open', 'high', 'low', 'close', 'volume_usd'))
     assert str(BASE_PRICES['BTC']) == '95000.0'
     assert price_at('BTC', NOW_MS) == 95000.0
+
+
+@pytest.mark.parametrize('range_', ['12h', '24h', '7d'])
+def test_max_pain_sides_are_as_live_longs_below_the_price_shorts_above(range_: str) -> None:
+    live = json.loads((CAPTURES / 'max-pain' / 'linlea666-LIQ_20260428T093007Z.schema.json').read_text())
+    for sample in live['items_schema']:  # BTC 76,729.6: longs 76,311, shorts 78,619
+        fields = {name: field['sample'] for name, field in sample['fields'].items()}
+        assert fields['long_max_pain_liq_price'] < fields['price'] < fields['short_max_pain_liq_price']
+    rows = default_response('/api/futures/liquidation/max-pain', {'range': range_})[1]['data']
+    assert all(row['long_max_pain_liq_price'] < row['price'] < row['short_max_pain_liq_price'] for row in rows)
 
 
 def test_orders_newest_first_filtered_and_pageable() -> None:
