@@ -111,7 +111,12 @@ class RateLimitedError(CoinGlassError):
     retryable = True
 
     def advice(self) -> str:
-        """When to come back."""
+        """When to come back: after CoinGlass's Retry-After when it asked for longer than a minute."""
+        if self.retry_after_s is not None and self.retry_after_s > 60:
+            return (
+                f'CoinGlass asked to wait {self.retry_after_s:,.0f} s (Retry-After), longer than a run waits; try '
+                'again after that, run fewer queries at once or upgrade.'
+            )
         return 'The key used its per-minute request budget; wait a minute, run fewer queries at once or upgrade.'
 
 

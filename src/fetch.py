@@ -32,6 +32,7 @@ from src.errors import BadResponseError, CoinGlassError, InvalidParameterError
 from src.inputs import DEFAULT_MARKS_STORE, ITEM_ROWS, MAX_LIMIT
 from src.kinds import Fetched, ReferencePrice, Retrieval, spec_of
 from src.kinds.contracts import PriceCandle, Table, read_table
+from src.kinds.figures import plural
 from src.kinds.symbols import read_names, read_pairs
 from src.modes import (
     ENDPOINTS,
@@ -112,7 +113,7 @@ class Fetcher:
         try:
             retrieved = await self._RETRIEVALS[spec.retrieval](self, asked, spec)
         except InvalidParameterError as error:
-            error.suggestion = await self._suggestions(asked)
+            error.suggestion = await self._suggestions(asked, error.detail)
             raise
         notes, reference = retrieved.notes, None
         if spec.needs_reference_price and not spec.is_empty(retrieved.data):
@@ -302,7 +303,7 @@ class Fetcher:
         table = table.tail(wanted)
         notes: tuple[str, ...] = ()
         if table.records and len(table) < wanted and query.limit is not None:
-            notes = (_shorter_history(query, table.records[0].time, f'{len(table)} rows, not {wanted}'),)
+            notes = (_shorter_history(query, table.records[0].time, f'{plural(len(table), "row")}, not {wanted:,}'),)
         return Retrieved(table, notes)
 
     async def _windows(
@@ -358,8 +359,15 @@ class Fetcher:
 
     # --- unknown symbols -------------------------------------------------------------------------------------
 
-    async def _suggestions(self, query: Query) -> str:
+    async def _suggestions(self, query: Query, detail: str) -> str:
+        """What to use instead of the parameter CoinGlass refused (`detail` names it): exchanges, pairs or coins."""
         try:
+            if query.exchange and 'exchange' in detail.lower():
+                pairs = flatten_pairs(read_pairs(await self.lookup(SUPPORTED_PAIRS_PATH)))
+                coin = query.coin or ''
+                listing = sorted({record['exchange'] for record in pairs if record.get('base_asset') in {coin, None}})
+                listing = listing or sorted({record['exchange'] for record in pairs})
+                return f'CoinGlass lists {coin + " " if coin else ""}pairs on {", ".join(listing)}.' if listing else ''
             if query.pair:
                 pairs = flatten_pairs(read_pairs(await self.lookup(SUPPORTED_PAIRS_PATH)))
                 found = closest((record['symbol'] for record in pairs), f'{query.exchange}_{query.pair}')

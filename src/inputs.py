@@ -86,6 +86,11 @@ def _no_bool(value: Any) -> Any:
 NotBool = BeforeValidator(_no_bool)
 
 
+def _lower(value: Any) -> Any:
+    """A choice read in any case, as `mode`, `range` and `interval` are (`Summary` is `summary`)."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 class RawInput(BaseModel):
     """The input's shape: types and bounds only; what each mode needs is checked by `_resolve`."""
 
@@ -104,7 +109,7 @@ class RawInput(BaseModel):
     end_time: Annotated[int | float | str | None, NotBool] = None
     min_liquidation_amount: Annotated[int | FiniteFloat | None, NotBool] = Field(default=None, ge=0)
     keyword: str | None = None
-    output: Output | None = None
+    output: Annotated[Output | None, BeforeValidator(_lower)] = None
     charts: bool | None = None
     api_key: SecretStr | None = None
     queries: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=MAX_QUERIES)
@@ -319,6 +324,8 @@ def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
         )
     _check_history_size(mode, resolved, now_ms, raw.output or DEFAULTS['output'])
     echo = {name: given.get(name, DEFAULTS.get(name)) for name in endpoint.fields}
+    if 'range' in echo and 'range' not in given:  # the default as this mode reads it: max pain's `1d` is `24h`
+        echo['range'] = resolved['range']
     for derived in ('coin', 'exchange'):  # taken from a seed-form symbol: echo the value used, and the symbol
         if derived in endpoint.required and derived not in given:
             echo[derived] = resolved[derived]

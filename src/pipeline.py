@@ -13,9 +13,9 @@ import logging
 from typing import TYPE_CHECKING, Final
 
 from src.alerts import evaluate
-from src.errors import BadResponseError, CoinGlassError, ErrorType, PlanError
+from src.errors import BadResponseError, CoinGlassError, ErrorType, InvalidParameterError, PlanError
 from src.kinds import spec_of
-from src.modes import ENDPOINTS
+from src.modes import ENDPOINTS, Mode
 from src.present import draw_chart, present
 from src.result import Chart, QueryResult
 from src.run import json_size
@@ -123,7 +123,10 @@ def _reason(query: Query, error: CoinGlassError) -> str:
             'includes.'
         )
     charged = NOT_CHARGED if isinstance(error, BadResponseError) else ''
-    return sentences(error.detail, error.suggestion, error.advice(), charged)
+    advice = error.advice()
+    if isinstance(error, InvalidParameterError) and query.mode is Mode.SEARCH_SYMBOLS:
+        advice = 'Check the keyword and the exchange.'  # not "search_symbols lists the pairs": this is it
+    return sentences(error.detail, error.suggestion, advice, charged)
 
 
 def sentences(*parts: str) -> str:

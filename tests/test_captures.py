@@ -150,7 +150,7 @@ def test_history_capture_shorter_than_asked_says_so(actor: RunActor, fake: FakeC
     item = run.item
     assert item['success'] is True
     assert item['data'] == rows
-    assert 'CoinGlass returned history from 2025-05-18 20:00 UTC only (1080 rows, not 2000)' in item['message']
+    assert 'CoinGlass returned history from 2025-05-18 20:00 UTC only (1,080 rows, not 2,000)' in item['message']
     assert fake.count(COIN_HISTORY) == 2
     window = fake.requests[-1].params
     assert int(window['end_time']) == rows[0]['time'] - 1  # paged back from CoinGlass's oldest row, not the clock
@@ -196,6 +196,7 @@ def test_a_close_of_zero_is_no_reference_price(actor: RunActor, fake: FakeCoinGl
     assert item['summary']['reference_price'] is None  # not 0.0, from which every level would be "short above"
     assert item['summary']['long_below_usd'] is None
     assert item['summary']['total_usd'] > 0
+    assert item['summary']['headline'].endswith(' in all; no reference price, so no sides.')
     assert 'No reference price (no 1m close above 0 in the price history of Binance BTCUSDT)' in item['message']
     assert len(run.charges) == 1
 

@@ -582,3 +582,47 @@ def test_a_long_wait_shows_in_the_status_and_the_log_until_progress_replaces_it(
     assert run.sink.statuses[-1] == '1/1 queries done'  # progress replaces it
     assert waiting in run.log
     assert TEST_KEY not in run.everything()
+
+
+@pytest.mark.parametrize(
+    'case',
+    [
+        pytest.param(
+            (
+                {**ORDERS_INPUT, 'exchange': 'HTX'},  # listed by CoinGlass, but its orders endpoint refuses it
+                ORDERS,
+                'exchange',
+                'CoinGlass lists BTC pairs on Binance, Bybit, Gate, OKX.',
+                'Closest supported: BTC',
+            ),  # a coin offered for an exchange
+            id='exchange-gets-exchanges',
+        ),
+        pytest.param(
+            (
+                {'mode': 'search_symbols', 'keyword': 'btc'},
+                PAIRS,
+                'symbol',
+                'Check the keyword and the exchange.',
+                'search_symbols lists the pairs',
+            ),  # sent to itself
+            id='search-symbols-not-sent-to-itself',
+        ),
+    ],
+)
+def test_a_refused_parameter_gets_advice_about_that_parameter(
+    actor: RunActor, fake: FakeCoinGlass, case: tuple[dict[str, Any], str, str, str, str]
+) -> None:
+    actor_input, path, refused, wanted, unwanted = case
+    fake.script(path, Reply(200, {'code': '40001', 'msg': f'Invalid parameter: {refused}'}))
+    item = actor(actor_input).item
+    assert item['error_type'] == 'invalid_parameter'
+    assert wanted in item['message']
+    assert unwanted not in item['message']
+
+
+def test_a_retry_after_longer_than_a_run_waits_is_said_with_its_length(actor: RunActor, fake: FakeCoinGlass) -> None:
+    fake.script(MAX_PAIN, Reply(429, BODY_RATE_LIMITED, headers={'Retry-After': '3600'}))
+    item = actor(MAX_PAIN_INPUT).item
+    assert item['error_type'] == 'rate_limited'
+    assert 'CoinGlass asked to wait 3,600 s (Retry-After), longer than a run waits' in item['message']
+    assert 'wait a minute' not in item['message']

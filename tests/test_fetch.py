@@ -113,7 +113,7 @@ async def test_a_short_history_says_how_much_coinglass_had() -> None:
     fake = InProcessFake(drop_before=NOW_MS - 50 * DAY)
     fetched = await fetch(fake, mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', limit=5000)
     assert len(fetched.data) == 50 * 24 + 1
-    assert 'returned history from 2025-10-02 00:00 UTC only (1201 rows, not 5000)' in fetched.notes[0]
+    assert 'returned history from 2025-10-02 00:00 UTC only (1,201 rows, not 5,000)' in fetched.notes[0]
 
 
 async def test_a_span_beyond_the_plans_depth_is_reported() -> None:

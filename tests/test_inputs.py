@@ -71,7 +71,11 @@ def test_defaults_in_code() -> None:
     heatmap = one({'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT'})
     assert (heatmap.model, heatmap.range) == ('model1', '24h')  # the shared default 1d, read as 24h
     assert one({'mode': 'liquidation_max_pain'}).range == '24h'
+    assert one({'mode': 'liquidation_max_pain'}).echo['range'] == '24h'  # echoed as used, as the message says it
+    assert one({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT'}).echo['range'] == '1d'
+    assert one({'mode': 'liquidation_max_pain', 'range': '1d'}).echo['range'] == '1d'  # what was given stays
     assert one({'mode': 'search_symbols'}).keyword == ''
+    assert one({'mode': 'liquidation_max_pain', 'output': ' Summary'}).output == 'summary'
 
 
 def test_range_aliases() -> None:

@@ -205,7 +205,7 @@ def summarize(fetched: Fetched[MapData]) -> Summary:
 def headline(summary: Summary) -> str:
     """`$81.4M of long liquidations below 95,000 and $126M of shorts above; biggest clusters ...`."""
     if summary['long_below_usd'] is None:
-        return f'{format_usd(summary["total_usd"] or 0.0)} across {summary["levels"]} levels (no reference price).'
+        return f'{format_usd(summary["total_usd"] or 0.0)} in all; no reference price, so no sides.'
     below, above = summary['largest_below'], summary['largest_above']
     text = (
         f'{format_usd(summary["long_below_usd"] or 0.0)} of long liquidation levels below '
