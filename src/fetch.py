@@ -291,7 +291,7 @@ class Fetcher:
         path = ENDPOINTS[query.mode].path
         wanted = query.limit or HISTORY_PAGE_ROWS
         first_page = _params(query) | {'start_time': None, 'limit': min(wanted, HISTORY_PAGE_ROWS)}
-        table = _parse(spec, path, await self.client.get(path, first_page))
+        table = _merge_by_time([_parse(spec, path, await self.client.get(path, first_page))])  # in order, once each
         if query.end_time is not None:
             table = _within(table, None, query.end_time)
         if HISTORY_PAGE_ROWS <= len(table) < wanted:  # CoinGlass has a full page, and more is wanted

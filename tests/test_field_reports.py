@@ -12,7 +12,7 @@ from fake_coinglass import BODY_KEY_MISSING, NOW_MS, Reply
 
 from src.fetch import WINDOWS_AT_ONCE, _history_starts
 from src.inputs import ITEM_ROWS, parse_run_input
-from src.kinds.contracts import PriceCandle, Table
+from src.kinds.contracts import PriceCandle, Table, to_amount
 from src.pipeline import sentences
 
 if TYPE_CHECKING:
@@ -352,3 +352,71 @@ def test_coinglass_text_without_a_full_stop_gets_one(actor: RunActor, fake: Fake
     message = actor({'mode': 'liquidation_exchange_list', 'range': '1h'}).item['message']
     assert "code '40001': Invalid parameter: range! Check the parameters" in message
     assert sentences('a.', 'b', '', ' c? ') == 'a. b. c?'
+
+
+# --- replies that cannot be liquidations: refused, not summarized and charged ---------------------------------------
+
+ORDERS = '/api/futures/liquidation/order'
+ORDER = {'exchange_name': 'BINANCE', 'symbol': 'BTCUSDT', 'base_asset': 'BTC', 'price': 95000.0, 'side': 2}
+
+
+@pytest.mark.parametrize(
+    ('query', 'reply', 'fragment'),
+    [
+        pytest.param(
+            {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h', 'limit': 1},
+            (PAIR_HISTORY, [{'time': NOW_MS, 'long_liquidation_usd': -5, 'short_liquidation_usd': 2}]),
+            'data[0].long_liquidation_usd is -5: negative, and no amount or price is',
+            id='negative-liquidation',
+        ),
+        pytest.param(
+            {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC'},
+            (ORDERS, [ORDER | {'usd_value': 20000, 'time': 1e30}]),
+            'a time after the year 2100 in ms',
+            id='time-beyond-2100',
+        ),
+        pytest.param(
+            {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC'},
+            (ORDERS, [ORDER | {'usd_value': 1e300, 'time': NOW_MS}]),
+            'more than any amount or price',
+            id='amount-beyond-reason',
+        ),
+    ],
+)
+def test_a_reply_no_liquidation_can_be_fails_uncharged(
+    actor: RunActor, fake: FakeCoinGlass, query: dict[str, Any], reply: tuple[str, Any], fragment: str
+) -> None:
+    path, data = reply
+    fake.script(path, ok(data))
+    run = actor(query)
+    assert run.item['error_type'] == 'bad_response'
+    assert fragment in run.item['message']
+    assert 'Nothing was charged' in run.item['message']
+    assert run.charges == []
+
+
+def test_float_noise_below_zero_is_zero() -> None:
+    assert to_amount(-1e-12) == 0.0
+    assert to_amount('0') == 0.0
+    with pytest.raises(ValueError, match='negative'):
+        to_amount(-0.01)
+
+
+def test_history_rows_out_of_order_or_twice_are_read_in_order_once(actor: RunActor, fake: FakeCoinGlass) -> None:
+    rows = [
+        {'time': NOW_MS - HOUR, 'long_liquidation_usd': 1.0, 'short_liquidation_usd': 2.0},
+        {'time': NOW_MS - 2 * HOUR, 'long_liquidation_usd': 3.0, 'short_liquidation_usd': 4.0},
+        {'time': NOW_MS - HOUR, 'long_liquidation_usd': 1.0, 'short_liquidation_usd': 2.0},  # again
+    ]
+    fake.script(PAIR_HISTORY, ok(rows))
+    item = actor({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h', 'limit': 5}).item
+    assert [row['time'] for row in item['data']] == [NOW_MS - 2 * HOUR, NOW_MS - HOUR]
+    assert (item['summary']['intervals'], item['summary']['first_time']) == (2, NOW_MS - 2 * HOUR)
+
+
+def test_an_exchange_list_of_only_its_all_row_keeps_that_total(actor: RunActor, fake: FakeCoinGlass) -> None:
+    fake.script(EXCHANGE_LIST, ok([{'exchange': 'All', 'liquidation_usd': 100.0, 'longLiquidation_usd': 60.0,
+                                    'shortLiquidation_usd': 40.0}]))  # fmt: skip
+    item = actor({'mode': 'liquidation_exchange_list', 'range': '1h'}).item
+    assert item['summary']['total_usd'] == 100.0  # not $0
+    assert "CoinGlass sent only its All row, no exchange: the total is the All row's." in item['summary']['note']

@@ -20,8 +20,10 @@ from liquidation_fixtures import (
     summarize,
 )
 
+from src.kinds import spec_of
 from src.kinds.heatmaps import HOTSPOT_BAND_RULE
 from src.kinds.orders import ORDER_SIDE_READING
+from src.modes import Mode
 
 # --- maps ------------------------------------------------------------------------------------------------------
 
@@ -360,7 +362,22 @@ def test_orders_by_side_reading() -> None:
         'side_reading': ORDER_SIDE_READING,
         'first_time': 1745215647165,
         'last_time': 1745216319263,
+        'missing_figures': 0,
     }
+
+
+def test_an_order_without_a_usd_value_counts_as_nothing_and_is_said() -> None:
+    rows = [
+        {'exchange_name': 'BINANCE', 'symbol': 'BTCUSDT', 'price': 95000, 'usd_value': None, 'side': 2, 'time': 2},
+        {'exchange_name': 'BINANCE', 'symbol': 'BTCUSDT', 'price': 95100, 'usd_value': 20000, 'side': 1, 'time': 1},
+    ]
+    s = summarize('liquidation_orders', rows)
+    assert s is not None
+    assert (s['count'], s['total_usd'], s['missing_figures']) == (2, 20000.0, 1)
+    assert s['largest_order']['usd_value'] == 20000
+    headline = spec_of(Mode.LIQUIDATION_ORDERS).headline
+    assert headline is not None
+    assert '(1 order without a USD value)' in headline(s)
 
 
 def test_order_side_reading_sentence() -> None:

@@ -22,10 +22,13 @@ from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 from src.errors import BadResponseError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 R = TypeVar('R', bound='Record')
 MAX_SHOWN_CHARS = 40
+NEGATIVE_NOISE = 1e-9
+MAX_AMOUNT = 1e15  # USD: a thousand times all crypto's worth
+YEAR_2100_MS = 4_102_444_800_000
 
 
 def to_number(value: Any) -> int | float | None:
@@ -66,10 +69,40 @@ def to_whole(value: Any) -> int:
     return int(number)
 
 
-Amount = Annotated[int | float | None, BeforeValidator(to_number)]
-"""A USD amount or a price: a number as sent, a numeric string as a float, None when CoinGlass sent none."""
-Whole = Annotated[int, BeforeValidator(to_whole)]
-"""A time (epoch ms or s, as the field says) or an index."""
+def to_amount(value: Any) -> int | float | None:
+    """A USD amount or a price: 0 to MAX_AMOUNT (float noise below 0 by less than 1e-9 is read as 0).
+
+    Raises:
+        ValueError: The value is not a finite number, negative (no liquidation, level or price is) or above
+            MAX_AMOUNT (a thousand times all crypto's worth: a broken reply).
+    """
+    number = to_number(value)
+    if number is not None and number < 0:
+        if number > -NEGATIVE_NOISE:
+            return 0.0
+        raise ValueError('negative, and no amount or price is')
+    if number is not None and number > MAX_AMOUNT:
+        raise ValueError(f'above {MAX_AMOUNT:.0e}, more than any amount or price')
+    return number
+
+
+def _time_until(limit: int, unit: str) -> Callable[[Any], int]:
+    def to_time(value: Any) -> int:
+        time = to_whole(value)
+        if time > limit:
+            raise ValueError(f'a time after the year 2100 in {unit}')
+        return time
+
+    return to_time
+
+
+Amount = Annotated[int | float | None, BeforeValidator(to_amount)]
+"""A USD amount or a price: a number of 0 or more as sent, a numeric string as a float, None when CoinGlass sent
+none."""
+EpochMs = Annotated[int, BeforeValidator(_time_until(YEAR_2100_MS, 'ms'))]
+"""A time in epoch milliseconds, before 2100."""
+EpochS = Annotated[int, BeforeValidator(_time_until(YEAR_2100_MS // 1000, 's'))]
+"""A time in epoch seconds (heatmap candles), before 2100."""
 
 
 def padded(length: int) -> BeforeValidator:
@@ -189,5 +222,5 @@ def _field_names(model: type[Record]) -> Mapping[str, str]:
 class PriceCandle(Record):
     """One candle of CoinGlass's price history: its open time (epoch ms) and close (USD; a string live)."""
 
-    time: Whole
+    time: EpochMs
     close: Amount = None

@@ -50,9 +50,9 @@ def parse(data: Any) -> ExchangeTable:
 def summarize(fetched: Fetched[ExchangeTable]) -> Summary:
     """The total across exchanges and each exchange's share of it, largest first.
 
-    The total is the sum of the exchanges (each consistent with its long and short); `note` says when CoinGlass's
-    `All` row or an exchange's own total disagreed, and names the exchanges whose long/short split is unknown
-    (None when there is nothing to say).
+    The total is the sum of the exchanges (each consistent with its long and short), or the `All` row's when it
+    came alone; `note` says when CoinGlass's `All` row or an exchange's own total disagreed or the `All` row came
+    alone, and names the exchanges whose long/short split is unknown (None when there is nothing to say).
     """
     records = fetched.data.records
     exchanges = sorted((record for record in records if not record.is_total), key=lambda row: -row_total(row)[0])
@@ -64,6 +64,9 @@ def summarize(fetched: Fetched[ExchangeTable]) -> Summary:
     check = None
     if given is not None and exchanges:
         check = consistent_total(given.liquidation_usd, total, what="CoinGlass's All row", parts_name='the exchanges')
+    elif given is not None:  # nothing to check it against: the All row's own total, consistent with its parts
+        total = row_total(given)[0]
+        check = "CoinGlass sent only its All row, no exchange: the total is the All row's."
     note = ' '.join(text for text in (check, notes) if text) or None
     return {'total_usd': usd(total), 'exchanges': entries, 'note': note}
 

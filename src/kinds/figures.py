@@ -177,7 +177,7 @@ def format_usd(value: float) -> str:
     text = f'{size / units[index][0]:.3g}'
     if float(text) >= 1000:  # rounded up into the next unit: 999.7K is $1M
         if index == 0:
-            return f'{sign}${size / units[0][0]:,.0f}T'
+            return f'{sign}${size / units[0][0]:,.0f}T' if size < 1e18 else f'{sign}${size:.3g}'
         index -= 1
         text = f'{size / units[index][0]:.3g}'
     return f'{sign}${text}{units[index][1]}'

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 from pydantic import model_validator
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
-from src.kinds.contracts import Amount, Record, Whole, bad, padded, validate
+from src.kinds.contracts import Amount, EpochS, Record, bad, padded, validate
 from src.kinds.figures import distance_pct, format_exact_price, format_pct, format_usd, plural, usd
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 HeatmapData = dict[str, Any]
 AXES: Final = ('y_axis', 'liquidation_leverage_data', 'price_candlesticks')
 CANDLE_LENGTH: Final = 6
-Candle = Annotated[tuple[Whole, Amount, Amount, Amount, Amount, Amount], padded(CANDLE_LENGTH)]
+Candle = Annotated[tuple[EpochS, Amount, Amount, Amount, Amount, Amount], padded(CANDLE_LENGTH)]
 """`[time_s, open, high, low, close, volume_usd]`; a candle without its volume reads as one with `None`."""
 
 

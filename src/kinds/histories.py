@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from src.kinds.base import Fetched, Retrieval, Summary, table_spec
-from src.kinds.contracts import Amount, Record, Table, Whole, read_table, spelled
+from src.kinds.contracts import Amount, EpochMs, Record, Table, read_table, spelled
 from src.kinds.figures import format_usd, plural, ratio, usd
 from src.times import duration_ms, iso
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class Interval(Record):
     """One interval: its open time (epoch ms) and the long and short liquidations in it (USD; None when missing)."""
 
-    time: Whole
+    time: EpochMs
     long_usd: Amount = spelled('long_liquidation_usd', 'aggregated_long_liquidation_usd', 'longLiquidation_usd')
     short_usd: Amount = spelled('short_liquidation_usd', 'aggregated_short_liquidation_usd', 'shortLiquidation_usd')
 

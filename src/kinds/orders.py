@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from src.kinds.base import Fetched, Retrieval, Summary, table_spec
-from src.kinds.contracts import Amount, Record, Table, Whole, read_table
+from src.kinds.contracts import Amount, EpochMs, Record, Table, read_table
 from src.kinds.figures import format_exact_price, format_usd, plural, usd
 from src.times import iso
 
@@ -37,7 +37,7 @@ SIDE_LONG_LIQUIDATED: Final = 2
 class Order(Record):
     """One liquidation order: when (epoch ms), at what price, for how many USD, and its raw `side`."""
 
-    time: Whole
+    time: EpochMs
     price: Amount = None
     usd_value: Amount = None
     side: int | None = None
@@ -62,7 +62,10 @@ def position_side(side: object) -> str | None:
 
 
 def summarize(fetched: Fetched[Orders]) -> Summary:
-    """Counts and USD totals per liquidated side, the largest order, and the span's first and last time (ms)."""
+    """Counts and USD totals per liquidated side, the largest order, and the span's first and last time (ms).
+
+    An order without a USD value (null) counts as nothing in the totals; `missing_figures` says how many there were.
+    """
     sums = {'long': 0.0, 'short': 0.0}
     counts = {'long': 0, 'short': 0}
     total = 0.0
@@ -89,6 +92,7 @@ def summarize(fetched: Fetched[Orders]) -> Summary:
         'side_reading': ORDER_SIDE_READING,
         'first_time': min(times) if times else None,
         'last_time': max(times) if times else None,
+        'missing_figures': sum(record.usd_value is None for record in records),
     }
 
 
@@ -99,6 +103,8 @@ def headline(summary: Summary) -> str:
         f'{format_usd(summary["long_liquidated_usd"] or 0.0)} ({summary["long_liquidated_count"]}), shorts '
         f'{format_usd(summary["short_liquidated_usd"] or 0.0)} ({summary["short_liquidated_count"]})'
     )
+    if summary['missing_figures']:
+        text += f' ({plural(summary["missing_figures"], "order")} without a USD value)'
     largest = summary['largest_order']
     if largest is None:
         return f'{text}.'
