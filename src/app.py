@@ -109,12 +109,18 @@ async def run(
             fetcher.close()
     record = _output_record(outcome, client, sink.dataset_url())
     fired = [alert for result in outcome.results for alert in result.alerts or ()]
+    notification = None
     if run_input.alerts:  # leading the record, as they lead the status
         notification = await _notify(run_input, fired, sleep)
         record = {'alerts': fired, 'notification': notification} | record
     await sink.write_output(record)
     report = final_status(outcome)
-    return RunReport(report.exit_code, _shortened(f'{alerts_line(fired)} {report.status}')) if fired else report
+    if not fired:
+        return report
+    lead = alerts_line(fired)
+    if notification is not None and not notification['sent']:
+        lead += f' The notification was not sent ({notification["error"]}).'
+    return RunReport(report.exit_code, _shortened(f'{lead} {report.status}'))
 
 
 async def _notify(

@@ -6,8 +6,12 @@ and sets the run's exit code and final status message.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import sys
 import time
+from pathlib import Path
 
 from apify import Actor
 
@@ -20,6 +24,10 @@ STATE_KEY = 'done'
 
 async def main() -> None:
     """Run the Actor."""
+    problem = unreadable_local_input()
+    if problem is not None:  # the SDK would not even start: say why in one line, not its traceback
+        print(problem, file=sys.stderr)  # noqa: T201 - there is no Actor log yet
+        raise SystemExit(app.EXIT_INPUT_ERROR)
     async with Actor:
         _route_package_logs()
         settings, warnings = Settings.load()
@@ -35,6 +43,21 @@ async def main() -> None:
         )
         Actor.exit_code = report.exit_code
         Actor.status_message = report.status
+
+
+def unreadable_local_input() -> str | None:
+    """Why a local run's `INPUT.json` is not JSON, or None (on the platform, the input is checked before a run)."""
+    if os.environ.get('APIFY_IS_AT_HOME'):
+        return None
+    storage = Path(os.environ.get('CRAWLEE_STORAGE_DIR') or 'storage')
+    path = storage / 'key_value_stores' / 'default' / 'INPUT.json'
+    try:
+        json.loads(path.read_text(encoding='utf-8'))
+    except FileNotFoundError:
+        return None
+    except (ValueError, OSError) as error:
+        return f"The input in {path} is not valid JSON ({error}): fix it, or give make run INPUT='{{...}}'."
+    return None
 
 
 def _route_package_logs() -> None:

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 NOTIFY_ATTEMPTS: Final = 3
 NOTIFY_BACKOFF_S: Final = 1.0
-NOTIFY_TIMEOUT_S: Final = 10.0
+NOTIFY_TIMEOUT_S: Final = 5.0  # 3 tries of a webhook that hangs: about 18 s, inside an MCP call's 30 s
 DISCORD_MAX_CHARS: Final = 2000
 USER_AGENT: Final = 'apify-coinglass-liquidation-actor/1.0 (+https://apify.com)'
 

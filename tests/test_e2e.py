@@ -7,6 +7,7 @@ check: the spending limit and restarts (test_batch), log routing (test_faults), 
 
 from __future__ import annotations
 
+import asyncio
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ import pytest
 from conftest import TEST_KEY
 from test_readme import INPUTS
 
+from src.main import main
 from src.modes import Mode
 
 if TYPE_CHECKING:
@@ -73,3 +75,21 @@ def test_an_input_error_exits_2_and_a_bad_setting_warns(
     assert "Environment variable COINGLASS_READ_TIMEOUT_S is 'soon', which is not allowed" in run.log
     assert fake.count() == 0
     assert run.charges == []
+
+
+@pytest.mark.parametrize('text', ['{"mode": "liquidation_max_pain",}', ''])
+def test_a_local_input_that_is_not_json_is_said_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    """`make run INPUT='...'` with a typo: the SDK cannot start on it; the Actor says why, exit code 2."""
+    folder = tmp_path / 'key_value_stores' / 'default'
+    folder.mkdir(parents=True)
+    (folder / 'INPUT.json').write_text(text)
+    monkeypatch.setenv('CRAWLEE_STORAGE_DIR', str(tmp_path))
+    monkeypatch.delenv('APIFY_IS_AT_HOME', raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        asyncio.run(main())
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert f'The input in {folder / "INPUT.json"} is not valid JSON (' in error
+    assert "make run INPUT='{...}'" in error

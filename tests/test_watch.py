@@ -363,6 +363,7 @@ def test_a_notification_that_fails_is_reported_and_fails_nothing(
     assert len(receiver.bodies) == 3
     assert run.record('OUTPUT')['notification'] == {'sent': False, 'attempts': 3, 'alerts': 1, 'error': 'HTTP 503'}
     assert 'The alert notification was not sent (HTTP 503)' in run.log
+    assert 'The notification was not sent (HTTP 503).' in run.status  # where an agent or a Console user looks
     assert receiver.url not in run.everything()
     assert len(run.charges) == 1
 
