@@ -12,8 +12,9 @@ one.
 
 from __future__ import annotations
 
+import difflib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, get_args
 
 import httpx
@@ -167,6 +168,7 @@ class Query:
     since_last_run: bool = False
     output: Output = field(default='full', compare=False)
     charts: bool = field(default=False, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # about the input, for the message: an unknown field
 
     @property
     def stream(self) -> str:
@@ -209,7 +211,8 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
         merged = {**base, **given_fields(entry)}
         try:
             _check_query_fields(entry)
-            queries.append(_resolve(merged, now_ms))
+            query = _resolve(merged, now_ms)
+            queries.append(replace(query, notes=_unknown_fields(raw) + _unknown_fields(entry)))
         except InputError as error:
             if not top.queries:
                 raise
@@ -226,6 +229,16 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
         notify_url=_webhook(top.notify_url),
         marks_store=top.since_last_run_store or DEFAULT_MARKS_STORE,
     )
+
+
+def _unknown_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """A note for each field this Actor does not know (ignored, not refused: an agent may send more than it needs)."""
+    notes = []
+    for name in sorted(str(name) for name in raw if name not in RawInput.model_fields):
+        close = difflib.get_close_matches(name.lower(), RawInput.model_fields, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ''
+        notes.append(f"Input field '{name}' is not a field of this Actor and was ignored{hint}.")
+    return tuple(notes)
 
 
 def _check_query_fields(entry: Mapping[str, Any]) -> None:

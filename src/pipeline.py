@@ -68,7 +68,7 @@ async def execute(
             f'holds. {NOT_CHARGED} Ask for less: output "summary", a shorter span or a smaller limit.'
         )
         return _failure(query, index, f'{endpoint.label} for {subject}', ErrorType.INPUT, reason)
-    notes = list(fetched.notes)
+    notes = [*query.notes, *fetched.notes]
     chart, chart_error = None, None
     if query.charts and spec.draw is not None:
         title = f'{query.mode} · {subject}'
@@ -107,7 +107,7 @@ def _failure(query: Query, index: int | None, what: str, error_type: ErrorType, 
         mode=query.mode,
         echo=query.echo,
         success=False,
-        message=f'Could not fetch {what}: {reason}',
+        message=' '.join([f'Could not fetch {what}: {reason}', *query.notes]),
         index=index,
         error_type=error_type,
     )

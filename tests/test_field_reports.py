@@ -420,3 +420,12 @@ def test_an_exchange_list_of_only_its_all_row_keeps_that_total(actor: RunActor, 
     item = actor({'mode': 'liquidation_exchange_list', 'range': '1h'}).item
     assert item['summary']['total_usd'] == 100.0  # not $0
     assert "CoinGlass sent only its All row, no exchange: the total is the All row's." in item['summary']['note']
+
+
+def test_a_misspelled_field_is_said_in_the_message_an_agent_reads(actor: RunActor) -> None:
+    run = actor({'mode': 'liquidation_max_pain', 'Range': '7d'})
+    assert run.item['success'] is True
+    assert run.item['range'] == '24h'
+    note = "Input field 'Range' is not a field of this Actor and was ignored (did you mean 'range'?)."
+    assert note in run.item['message']
+    assert note in run.status

@@ -361,3 +361,17 @@ def test_the_summary_output_takes_every_row_a_query_returns() -> None:
         one({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1m', 'limit': 60_000}).limit
         == 60_000
     )
+
+
+def test_an_unknown_field_is_ignored_and_said_with_the_field_it_resembles() -> None:
+    query = one({'mode': 'liquidation_max_pain', 'Range': '7d', 'colour': 'red'})
+    assert query.range == '24h'  # ignored, not read
+    assert query.notes == (
+        "Input field 'Range' is not a field of this Actor and was ignored (did you mean 'range'?).",
+        "Input field 'colour' is not a field of this Actor and was ignored.",
+    )
+    batch = parse_run_input({'mode': 'liquidation_max_pain', 'queries': [{}, {'limt': 5}]}, now_ms=NOW).queries
+    assert [query.notes for query in batch] == [
+        (),
+        ("Input field 'limt' is not a field of this Actor and was ignored (did you mean 'limit'?).",),
+    ]
