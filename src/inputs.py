@@ -222,6 +222,9 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
         check_rule_modes(rules, [query.mode for query in queries])
     except AlertRuleError as error:
         raise InputError(str(error)) from None
+    if top.notify_url is not None and not rules:
+        unused = "Input field 'notify_url' is set but 'alerts' is not: nothing will be sent to it."
+        queries = [replace(query, notes=(*query.notes, unused)) for query in queries]
     return RunInput(
         tuple(queries),
         top.api_key,

@@ -375,3 +375,9 @@ def test_an_unknown_field_is_ignored_and_said_with_the_field_it_resembles() -> N
         (),
         ("Input field 'limt' is not a field of this Actor and was ignored (did you mean 'limit'?).",),
     ]
+
+
+def test_a_webhook_without_alerts_is_said_to_be_unused() -> None:
+    query = one({'mode': 'liquidation_max_pain', 'notify_url': 'https://hooks.example/T0/B0/secret'})
+    assert query.notes == ("Input field 'notify_url' is set but 'alerts' is not: nothing will be sent to it.",)
+    assert 'secret' not in ' '.join(query.notes)
