@@ -2,7 +2,8 @@
 
 A rule is `{"mode": "liquidation_map", "field": "cumulative_below_usd.2", "above": 50000000}` (or `"below"`): the
 field is a dotted path into the mode's summary (list positions are numbers: `largest_below.0.level_usd`), one of
-the figures its kind offers (`KindSpec.alert_fields`). Rules are validated with the input, before any request.
+the figures its kind offers (`KindSpec.figures`, each read by a typed getter). Rules are validated with the input,
+before any request.
 A rule fires when its figure is known and strictly above (or below) the threshold; a rule that does not fire costs
 nothing, and alerts never change what is charged.
 """
@@ -20,7 +21,7 @@ from src.kinds.figures import format_exact_price, format_usd
 from src.modes import Mode
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
 MAX_RULES: Final = 50
 RULE_FORM: Final = '{"mode": ..., "field": ..., "above" or "below": <number>}'
@@ -184,34 +185,20 @@ def _shown(value: Any) -> str:
 
 
 def evaluate(
-    rules: Sequence[AlertRule], mode: Mode, summary: Mapping[str, Any] | None, *, subject: str, index: int | None
+    rules: Sequence[AlertRule], mode: Mode, summary: Any, *, subject: str, index: int | None
 ) -> tuple[FiredAlert, ...]:
-    """The rules of `mode` that fire on `summary`, in the order given."""
+    """The rules of `mode` that fire on its kind's typed `summary` (None: no summary), in the order given."""
     if summary is None:
         return ()
+    figures = spec_of(mode).figures
     fired = []
     for rule in rules:
         if rule.mode is not mode:
             continue
-        value = figure(summary, rule.field)
+        value = figures[rule.field](summary)
         if rule.fires(value):
             fired.append(FiredAlert(rule, float(value or 0.0), subject, index))
     return tuple(fired)
-
-
-def figure(summary: Mapping[str, Any], path: str) -> float | None:
-    """The number at a dotted path of a summary (`largest_below.0.level_usd`); None when it is missing."""
-    node: Any = summary
-    for part in path.split('.'):
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    if isinstance(node, bool) or not isinstance(node, int | float):
-        return None
-    return float(node)
 
 
 def _figure(path: str, value: float) -> str:

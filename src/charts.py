@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     from matplotlib.axes import Axes
 
+    from src.kinds.figures import Share
+
 WIDTH_PX: Final = 1200
 HEIGHT_PX: Final = 700
 DPI: Final = 100
@@ -228,20 +230,18 @@ def mark_prices(ax: Axes, prices: Sequence[float], label: str) -> None:
 # --- shares of a total -----------------------------------------------------------------------------------------
 
 
-def share_bars(
-    fig: Figure, entries: Sequence[Mapping[str, Any]], *, name_key: str, value_key: str, axis_label: str, note: str
-) -> str | None:
+def share_bars(fig: Figure, entries: Sequence[Share], *, axis_label: str, note: str) -> str | None:
     """Horizontal bars of each entry's `share_pct`, split into long and short parts where `long_share_pct` is known.
 
     Returns `No data` when no entry has a share.
     """
-    entries = [entry for entry in entries if entry.get('share_pct') is not None][:MAX_LIST_ROWS]
+    entries = [entry for entry in entries if entry.share_pct is not None][:MAX_LIST_ROWS]
     if not entries:
         return 'No data'
     ax = fig.add_subplot()
     ys = np.arange(len(entries))
-    share = np.asarray([float(entry['share_pct']) for entry in entries])
-    long_pct = np.asarray([np.nan if e['long_share_pct'] is None else float(e['long_share_pct']) for e in entries])
+    share = np.asarray([float(entry.share_pct or 0.0) for entry in entries])
+    long_pct = np.asarray([np.nan if e.long_share_pct is None else float(e.long_share_pct) for e in entries])
     known = ~np.isnan(long_pct)
     long_part = np.where(known, share * np.nan_to_num(long_pct) / 100.0, 0.0)
     short_part = np.where(known, share - long_part, 0.0)
@@ -251,9 +251,9 @@ def share_bars(
     ax.barh(ys, unknown_part, color=UNKNOWN_COLOUR, hatch='//', edgecolor='white', label='Long/short split unknown')
     top = float(share.max()) or 1.0
     for y, value, entry in zip(ys, share, entries, strict=True):
-        text = f'{value:.1f}%  {format_usd(float(entry[value_key]))}'
+        text = f'{value:.1f}%  {format_usd(float(entry.total_usd or 0.0))}'
         ax.text(value + top * 0.01, float(y), text, va='center', fontsize=9)
-    ax.set_yticks(ys, [str(entry[name_key]) for entry in entries], fontsize=10)
+    ax.set_yticks(ys, [entry.name for entry in entries], fontsize=10)
     ax.set_ylim(len(entries) - 0.5, -0.5)
     ax.set_xlim(0, top * 1.18)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f'{v:.0f}%'))

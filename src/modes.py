@@ -85,7 +85,8 @@ class Endpoint:
         plan: The cheapest CoinGlass plan that serves the endpoint.
         required: Input fields the mode cannot run without (`symbol` means a pair, `coin` a coin).
         optional: Input fields the mode also reads.
-        params: CoinGlass query parameter -> attribute of the validated query that fills it.
+        params: CoinGlass query parameter -> the name of the query value that fills it (`src.query.Param`); a
+            list value is sent comma-separated.
         label: A few words naming the data, for messages.
         kind: The kind of data the endpoint returns.
         ranges: Values `range` may take, or None when the mode takes no range.
@@ -144,7 +145,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             '/api/futures/liquidation/history',
             Plan.HOBBYIST,
             required=('symbol', 'interval'),
-            optional=('limit', 'start_time', 'end_time', 'since_last_run'),
+            optional=('limit', 'start_time', 'end_time'),
             params={**_PAIR, **_HISTORY_WINDOW},
             label='pair liquidation history',
             kind=Kind.HISTORY,
@@ -153,8 +154,8 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             '/api/futures/liquidation/aggregated-history',
             Plan.HOBBYIST,
             required=('coin', 'interval'),
-            optional=('exchanges', 'limit', 'start_time', 'end_time', 'since_last_run'),
-            params={'exchange_list': 'exchange_list', 'symbol': 'coin', **_HISTORY_WINDOW},
+            optional=('exchanges', 'limit', 'start_time', 'end_time'),
+            params={'exchange_list': 'exchanges', 'symbol': 'coin', **_HISTORY_WINDOW},
             label='coin liquidation history',
             kind=Kind.HISTORY,
         ),
@@ -181,7 +182,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             '/api/futures/liquidation/order',
             Plan.STANDARD,
             required=('exchange', 'coin'),
-            optional=('min_liquidation_amount', 'start_time', 'end_time', 'since_last_run'),
+            optional=('min_liquidation_amount', 'start_time', 'end_time'),
             params={
                 'exchange': 'exchange',
                 'symbol': 'coin',

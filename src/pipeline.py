@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from src.alerts import evaluate
 from src.errors import BadResponseError, CoinGlassError, ErrorType, InvalidParameterError, PlanError
 from src.kinds import spec_of
-from src.modes import ENDPOINTS, Mode
-from src.present import draw_chart, present
+from src.modes import ENDPOINTS
+from src.present import Presented, draw_chart, present
 from src.result import Chart, QueryResult
 from src.run import json_size
 
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
     from src.alerts import AlertRule
     from src.fetch import Fetcher
-    from src.inputs import Query
+    from src.kinds import Fetched, KindSpec
+    from src.query import Query
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,7 @@ async def execute(
     Its failure of any kind is a failure result.
     """
     spec = spec_of(query.mode)
-    endpoint = ENDPOINTS[query.mode]
-    subject = spec.subject(query)
+    what = f'{ENDPOINTS[query.mode].label} for {spec.subject(query)}'
     stage = 'fetching'
     try:
         fetched = await fetcher.fetch(query)
@@ -51,55 +51,62 @@ async def execute(
         presented = present(spec, fetched)
         stage = 'checking the alert rules'
         mine = [rule for rule in rules if rule.mode is query.mode]
-        fired = evaluate(mine, query.mode, presented.summary, subject=subject, index=index) if mine else None
+        fired = (
+            evaluate(mine, query.mode, presented.summary, subject=spec.subject(query), index=index) if mine else None
+        )
     except CoinGlassError as error:
-        return _failure(query, index, f'{endpoint.label} for {subject}', error.error_type, _reason(query, error))
+        return _failure(query, index, what, error.error_type, _reason(query, spec, error))
     except Exception as error:
         logger.debug('Internal error while %s query %s', stage, index, exc_info=True)
         reason = (
             f'an internal error while {stage} ({type(error).__name__}). {NOT_CHARGED} '
             'This is a bug in the Actor; please report it.'
         )
-        return _failure(query, index, f'{endpoint.label} for {subject}', ErrorType.INTERNAL, reason)
+        return _failure(query, index, what, ErrorType.INTERNAL, reason)
     size = json_size(presented.data)
     if size > MAX_ITEM_BYTES:
         reason = (
             f'the answer is {size / 1e6:.1f} MB of JSON, more than the {MAX_ITEM_BYTES / 1e6:g} MB a dataset item '
             f'holds. {NOT_CHARGED} Ask for less: output "summary", a shorter span or a smaller limit.'
         )
-        return _failure(query, index, f'{endpoint.label} for {subject}', ErrorType.INPUT, reason)
-    notes = [*query.notes, *fetched.notes]
-    chart, chart_error = None, None
-    if query.charts and spec.draw is not None:
-        title = f'{query.mode} · {subject}'
-        try:
-            png = await asyncio.to_thread(draw_chart, spec, fetched, presented.summary, title=title)
-        except Exception as error:
-            logger.debug('Chart of query %s failed', index, exc_info=True)
-            chart_error = f'The chart could not be drawn ({type(error).__name__}), so chart_url is null.'
-            notes.append(chart_error)
-        else:
-            chart = Chart(f'chart-{index or 0:04d}-{query.mode}.png', png)
+        return _failure(query, index, what, ErrorType.INPUT, reason)
+    chart, chart_error = await _chart(spec, fetched, presented, index) if query.charts else (None, None)
     empty = spec.is_empty(fetched.data)
     if empty:
         why = fetched.empty_reason or 'CoinGlass answered with no data'
-        head = f'No {endpoint.label} matched {subject}: {why} (not charged).'
+        head = f'No {ENDPOINTS[query.mode].label} matched {spec.subject(query)}: {why} (not charged).'
     else:
-        head = f'Fetched {endpoint.label} for {subject}: {spec.size(fetched.data)}.'
+        head = f'Fetched {what}: {spec.size(fetched.data)}.'
     return QueryResult(
         mode=query.mode,
         echo=query.echo,
         success=True,
-        message=' '.join([head, *notes]),
+        message=' '.join([head, *query.notes, *fetched.notes, *([chart_error] if chart_error else [])]),
         index=index,
         data=presented.data,
-        summary=presented.summary,
+        summary=presented.summary_item,
         chart=chart,
         chart_error=chart_error,
         event=None if empty else query.mode.event_name,
         alerts=None if fired is None else tuple(alert.as_item() for alert in fired),
         mark=fetched.mark,
     )
+
+
+async def _chart(
+    spec: KindSpec[Any, Any], fetched: Fetched[Any], presented: Presented, index: int | None
+) -> tuple[Chart | None, str | None]:
+    """The query's chart, or why it could not be drawn (None, None for a kind without a chart)."""
+    if spec.draw is None:
+        return None, None
+    query = fetched.query
+    title = f'{query.mode} · {spec.subject(query)}'
+    try:
+        png = await asyncio.to_thread(draw_chart, spec, fetched, presented.summary, title=title)
+    except Exception as error:
+        logger.debug('Chart of query %s failed', index, exc_info=True)
+        return None, f'The chart could not be drawn ({type(error).__name__}), so chart_url is null.'
+    return Chart(f'chart-{index or 0:04d}-{query.mode}.png', png), None
 
 
 def _failure(query: Query, index: int | None, what: str, error_type: ErrorType, reason: str) -> QueryResult:
@@ -113,7 +120,7 @@ def _failure(query: Query, index: int | None, what: str, error_type: ErrorType, 
     )
 
 
-def _reason(query: Query, error: CoinGlassError) -> str:
+def _reason(query: Query, spec: KindSpec[Any, Any], error: CoinGlassError) -> str:
     """Why CoinGlass did not deliver, and what the user can do."""
     endpoint = ENDPOINTS[query.mode]
     if isinstance(error, PlanError):
@@ -124,8 +131,8 @@ def _reason(query: Query, error: CoinGlassError) -> str:
         )
     charged = NOT_CHARGED if isinstance(error, BadResponseError) else ''
     advice = error.advice()
-    if isinstance(error, InvalidParameterError) and query.mode is Mode.SEARCH_SYMBOLS:
-        advice = 'Check the keyword and the exchange.'  # not "search_symbols lists the pairs": this is it
+    if isinstance(error, InvalidParameterError) and spec.invalid_parameter_advice is not None:
+        advice = spec.invalid_parameter_advice
     return sentences(error.detail, error.suggestion, advice, charged)
 
 

@@ -10,33 +10,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from src.kinds import summary_json
+from src.query import Output
+
 if TYPE_CHECKING:
-    from src.kinds import Fetched, KindSpec, Summary
+    from src.kinds import Fetched, KindSpec
 
 
 @dataclass(frozen=True)
 class Presented:
-    """What a success item shows besides the parameters: `data` shaped by `output`, and the summary."""
+    """What a success item shows besides the parameters.
+
+    Attributes:
+        data: The data as the query's `output` shapes it.
+        summary: The kind's typed summary (None for kinds without one), for alerts and the chart.
+        summary_item: The summary as the item shows it, its headline first.
+    """
 
     data: Any
-    summary: Summary | None
+    summary: Any
+    summary_item: dict[str, Any] | None
 
 
-def present(spec: KindSpec[Any], fetched: Fetched[Any]) -> Presented:
+def present(spec: KindSpec[Any, Any], fetched: Fetched[Any]) -> Presented:
     """The summary (None for kinds without one), its `headline` first, and `data` as the query's `output` asks."""
     summary = spec.summarize(fetched) if spec.summarize is not None else None
-    if summary is not None and spec.headline is not None:
-        summary = {'headline': spec.headline(summary), **summary}
+    item = None
+    if summary is not None:
+        headline = spec.headline(summary) if spec.headline is not None else None
+        item = {'headline': headline, **summary_json(summary)} if headline is not None else summary_json(summary)
     output = fetched.query.output
-    if output == 'rows':
-        return Presented(spec.rows(fetched), summary)
-    if output == 'summary':
-        return Presented(None, summary)
-    return Presented(spec.full_data(fetched.data), summary)
+    if output is Output.ROWS:
+        return Presented(spec.rows(fetched), summary, item)
+    if output is Output.SUMMARY:
+        return Presented(None, summary, item)
+    return Presented(spec.full_data(fetched.data), summary, item)
 
 
-def draw_chart(spec: KindSpec[Any], fetched: Fetched[Any], summary: Summary | None, *, title: str) -> bytes:
-    """The query's chart as a 1200x700 PNG; empty data draws a chart that says `No data`.
+def draw_chart(spec: KindSpec[Any, Any], fetched: Fetched[Any], summary: Any, *, title: str) -> bytes:
+    """The query's chart as a 1200x700 PNG of its data and summary; empty data draws a chart that says `No data`.
 
     Raises:
         ValueError: The kind has no chart. Whatever matplotlib raises is the caller's to report, too.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, MutableSet, Sequence
 
-    from src.inputs import Query
+    from src.query import Query
     from src.result import Mark, QueryResult
 
 DEFAULT_MAX_CONCURRENT_QUERIES: Final = 32

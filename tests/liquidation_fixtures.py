@@ -7,12 +7,13 @@ so a change to any of them means re-deriving those expectations. Treat everythin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
-from src.inputs import Query
-from src.kinds import Fetched, ReferencePrice, Summary, spec_of
+from src.kinds import Fetched, ReferencePrice, spec_of, summary_json
 from src.modes import ENDPOINTS, Kind, Mode
 from src.present import draw_chart
+from src.query import INTERVAL, Query
 
 
 def fetched(
@@ -28,14 +29,22 @@ def fetched(
     spec = spec_of(Mode(mode))
     reply = {'data': data} if ENDPOINTS[Mode(mode)].kind is Kind.MAP else data
     reference = None if reference_price is None else ReferencePrice(reference_price, reference_price_source)
-    query = Query(mode=Mode(mode), echo={}, interval=interval)
+    query = Query(Mode(mode), MappingProxyType({} if interval is None else {INTERVAL.name: interval}))
     return Fetched(query, spec.parse(reply), reference=reference, now_ms=now_ms)
 
 
-def summarize(mode: str, data: Any, **reference: Any) -> Summary | None:
-    """The summary of a mode's data, through the registry (None for a kind without one)."""
+def summarize(mode: str, data: Any, **reference: Any) -> dict[str, Any] | None:
+    """The summary of a mode's data as its item shows it, through the registry (None for a kind without one)."""
     summary = spec_of(Mode(mode)).summarize
-    return None if summary is None else summary(fetched(mode, data, **reference))
+    return None if summary is None else summary_json(summary(fetched(mode, data, **reference)))
+
+
+def headline(mode: str, data: Any, **reference: Any) -> str:
+    """The headline of a mode's data, through the registry."""
+    spec = spec_of(Mode(mode))
+    assert spec.summarize is not None
+    assert spec.headline is not None
+    return spec.headline(spec.summarize(fetched(mode, data, **reference)))
 
 
 def to_rows(mode: str, data: Any, **reference: Any) -> list[dict[str, Any]]:
@@ -43,9 +52,12 @@ def to_rows(mode: str, data: Any, **reference: Any) -> list[dict[str, Any]]:
     return spec_of(Mode(mode)).rows(fetched(mode, data, **reference))
 
 
-def render_chart(mode: str, data: Any, summary: Summary | None, *, title: str, **reference: Any) -> bytes:
-    """The chart PNG of a mode's data, through the registry."""
-    return draw_chart(spec_of(Mode(mode)), fetched(mode, data, **reference), summary, title=title)
+def render_chart(mode: str, data: Any, *, title: str, **reference: Any) -> bytes:
+    """The chart PNG of a mode's data and its summary, through the registry."""
+    spec = spec_of(Mode(mode))
+    parsed_data = fetched(mode, data, **reference)
+    summary = None if spec.summarize is None else spec.summarize(parsed_data)
+    return draw_chart(spec, parsed_data, summary, title=title)
 
 
 def parsed(mode: str, data: Any) -> Any:

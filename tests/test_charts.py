@@ -22,7 +22,6 @@ from liquidation_fixtures import (
     PAIR_MAP,
     as_coin_history,
     render_chart,
-    summarize,
 )
 
 from src.kinds import spec_of
@@ -78,33 +77,26 @@ def test_chart_modes() -> None:
 @pytest.mark.parametrize('mode', sorted(FIXTURES))
 def test_each_chart_is_1200_by_700(mode: str) -> None:
     data, kwargs = FIXTURES[mode]
-    summary = summarize(mode, data, **kwargs)
-    png = render_chart(mode, data, summary, title=f'{mode} test', **kwargs)
+    png = render_chart(mode, data, title=f'{mode} test', **kwargs)
     assert png_size(png) == (1200, 700)
-
-
-@pytest.mark.parametrize('mode', sorted(FIXTURES))
-def test_each_chart_renders_without_a_summary(mode: str) -> None:
-    data, _ = FIXTURES[mode]
-    assert png_size(render_chart(mode, data, None, title='no summary')) == (1200, 700)
 
 
 @pytest.mark.parametrize('mode', sorted(FIXTURES))
 def test_empty_data_still_renders(mode: str) -> None:
-    png = render_chart(mode, None, summarize(mode, None), title='empty')  # CoinGlass's `data: null`
+    png = render_chart(mode, None, title='empty')  # CoinGlass's `data: null`
     assert png_size(png) == (1200, 700)
 
 
 def test_empty_chart_differs_from_a_real_one() -> None:
-    real = render_chart('liquidation_orders', ORDERS, None, title='t')
-    empty = render_chart('liquidation_orders', [], None, title='t')
+    real = render_chart('liquidation_orders', ORDERS, title='t')
+    empty = render_chart('liquidation_orders', [], title='t')
     assert real != empty
     assert len(empty) < len(real)
 
 
 def test_search_symbols_has_no_chart() -> None:
     with pytest.raises(ValueError, match='no chart'):
-        render_chart('search_symbols', [{'instrument_id': 'BTCUSDT'}], None, title='x')
+        render_chart('search_symbols', [{'instrument_id': 'BTCUSDT'}], title='x')
 
 
 def test_big_inputs_render() -> None:
@@ -112,10 +104,9 @@ def test_big_inputs_render() -> None:
     candles = [[1700000000 + 43200 * x, 50000.0, 50600.0, 49400.0, 50000.0 + x, 1.0] for x in range(730)]
     cells = [[x, y, float((x * 7 + y * 13) % 97 + 1)] for x in range(730) for y in range(0, 200, 3)]
     heatmap = {'y_axis': y_axis, 'liquidation_leverage_data': cells, 'price_candlesticks': candles}
-    assert png_size(render_chart('coin_liquidation_heatmap', heatmap, None, title='1y')) == (1200, 700)
+    assert png_size(render_chart('coin_liquidation_heatmap', heatmap, title='1y')) == (1200, 700)
     big_map = {str(90000 + i * 5.0): [[90000 + i * 5.0, float(i % 50 + 1), 25, None]] for i in range(2000)}
-    summary = summarize('liquidation_map', big_map, reference_price=95000.0)
-    png = render_chart('liquidation_map', big_map, summary, title='2000 levels', reference_price=95000.0)
+    png = render_chart('liquidation_map', big_map, title='2000 levels', reference_price=95000.0)
     assert png_size(png) == (1200, 700)
 
 
@@ -124,7 +115,7 @@ def test_renders_from_several_threads() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         pngs = list(
             pool.map(
-                lambda job: render_chart(job[0], job[1], summarize(job[0], job[1], **job[2]), title=job[0], **job[2]),
+                lambda job: render_chart(job[0], job[1], title=job[0], **job[2]),
                 jobs,
             )
         )

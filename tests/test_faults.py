@@ -468,8 +468,7 @@ def test_429_storm_against_a_budget_enforcing_server(actor: RunActor, fake: Fake
     assert output['succeeded'] == 40
     assert output['charged_events'] == 40
     assert output['rate_limited_responses'] == fake.too_many_requests
-    lookups = 1  # the supported-exchanges lookup, once for the run
-    assert output['requests'] == fake.count() == 40 + lookups + fake.too_many_requests
+    assert output['requests'] == fake.count() == 40 + fake.too_many_requests  # no lookup: the exchanges are known
     print(f'storm: {fake.too_many_requests} x 429, {fake.count()} requests, {elapsed:.1f} s')
     assert fake.too_many_requests <= 2
     assert TEST_KEY not in run.everything()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -12,8 +13,11 @@ from fake_coinglass import NOW_MS, default_response
 
 from src.client import CoinGlassClient
 from src.errors import InvalidParameterError
-from src.fetch import Fetcher, history_windows
+from src.fetch import Fetcher
 from src.inputs import parse_run_input
+from src.kinds import spec_of
+from src.modes import Mode
+from src.paging import WINDOWS_AT_ONCE, history, history_windows
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -62,6 +66,29 @@ def test_history_windows_cover_the_span_in_pages_of_1000_rows() -> None:
     assert windows[-1][1] == NOW_MS
     assert all(later[0] == earlier[1] + 1 for earlier, later in itertools.pairwise(windows))
     assert all(end - begin < 1000 * HOUR for begin, end in windows)
+
+
+async def test_paging_back_passes_empty_newest_windows_and_stops_at_the_first_empty_older_one() -> None:
+    """A pair delisted 12,000 hours ago and listed 25,000 hours ago, asked for 40,000 hours: the 10 newest windows are
+    empty (no rows since the delisting), the next ones have rows, and the window older than the listing ends it."""
+    listed, delisted = NOW_MS - 25_000 * HOUR, NOW_MS - 12_000 * HOUR
+    asked: list[tuple[int, int]] = []
+    parse = spec_of(Mode.PAIR_LIQUIDATION_HISTORY).parse
+
+    async def get(extra: Mapping[str, Any]) -> Any:
+        low, high = extra['start_time'], extra['end_time']
+        asked.append((low, high))
+        times = range(listed + -(-(max(low, listed) - listed) // HOUR) * HOUR, min(high, delisted) + 1, HOUR)
+        return parse([{'time': time, 'long_liquidation_usd': 1.0, 'short_liquidation_usd': 2.0} for time in times])
+
+    wanted = query(
+        mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', start_time=NOW_MS - 40_000 * HOUR
+    )
+    retrieved = await history(get, wanted, NOW_MS)
+    times = [record.time for record in retrieved.data.records]
+    assert times == list(range(listed, delisted + 1, HOUR))
+    assert len(asked) == 3 * WINDOWS_AT_ONCE  # the 4th round, older than the listing, is never asked for
+    assert min(low for low, _high in asked) <= listed
 
 
 async def test_a_year_of_hourly_history_arrives_complete_and_in_order() -> None:

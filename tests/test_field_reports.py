@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fake_coinglass import BODY_KEY_MISSING, NOW_MS, Reply
 
-from src.fetch import WINDOWS_AT_ONCE, _history_starts
-from src.inputs import ITEM_ROWS, parse_run_input
-from src.kinds.contracts import PriceCandle, Table, to_amount
+from src.inputs import parse_run_input
+from src.kinds.contracts import to_amount
+from src.paging import WINDOWS_AT_ONCE
 from src.pipeline import sentences
+from src.query import EXCHANGE, ITEM_ROWS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -228,15 +229,6 @@ def test_paging_back_stops_where_the_pairs_history_starts(
     assert fake.count(PAIR_HISTORY) == requests
 
 
-def test_the_history_start_is_an_empty_window_older_than_rows() -> None:
-    rows = Table([{'time': 1}], [PriceCandle(time=1, close=1.0)])
-    empty: Table[PriceCandle] = Table([], [])
-    assert _history_starts([rows, empty]) is True
-    assert _history_starts([empty, rows]) is False  # a delisted pair: newest windows empty, older ones not
-    assert _history_starts([empty, rows, empty]) is True
-    assert _history_starts([empty, empty]) is False
-
-
 def test_a_delisted_pair_gives_what_coinglass_has_and_says_so(actor: RunActor, fake: FakeCoinGlass) -> None:
     rows = [
         {'time': NOW_MS - (100 + index) * DAY, 'long_liquidation_usd': '1.5', 'short_liquidation_usd': '2'}
@@ -271,7 +263,7 @@ def test_no_data_is_said_only_when_coinglass_said_so(actor: RunActor, fake: Fake
 )  # fmt: skip
 def test_names_people_type_for_an_exchange(typed: str, canonical: str) -> None:
     query = parse_run_input({'mode': 'liquidation_coin_list', 'exchange': typed}, now_ms=NOW_MS).queries[0]
-    assert query.exchange == canonical
+    assert query.get(EXCHANGE) == canonical
     assert query.echo['exchange'] == typed  # echoed as given
 
 

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from src.app import refusal
 from src.errors import ErrorType
-from src.inputs import MAX_QUERIES, InputError, Query, RunInput, parse_run_input
+from src.fields import MAX_QUERIES
+from src.inputs import InputError, RunInput, parse_run_input
 from src.modes import EXCHANGE_LIST_RANGES, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MAX_PAIN_RANGES, MODELS, Mode
+from src.query import END_TIME, LIMIT, START_TIME
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -114,19 +116,19 @@ ANY_INPUT = (
 )
 
 
-def check_query(query: Query) -> None:
+def check_query(query: Any) -> None:
     assert isinstance(query.mode, Mode)
     echo = json.dumps(dict(query.echo))  # echoed parameters must be JSON
     assert SENTINEL not in echo
     assert 'api_key' not in query.echo
     assert query.output in {'full', 'rows', 'summary'}
     assert isinstance(query.charts, bool)
-    for name in ('start_time', 'end_time'):
-        value = getattr(query, name)
+    for param in (START_TIME, END_TIME):
+        value = query.get(param)
         assert value is None or isinstance(value, int)
-    if query.start_time is not None and query.end_time is not None:
-        assert query.start_time < query.end_time
-    assert query.limit is None or query.limit >= 1
+    if query.get(START_TIME) is not None and query.get(END_TIME) is not None:
+        assert query.get(START_TIME) < query.get(END_TIME)
+    assert query.get(LIMIT) is None or query.get(LIMIT) >= 1
 
 
 @settings(max_examples=400, deadline=None)

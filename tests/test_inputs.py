@@ -6,8 +6,23 @@ from typing import Any
 
 import pytest
 
-from src.inputs import DEFAULT_EXCHANGES, MAX_QUERIES, InputError, base_asset, parse_run_input
+from src.fields import DEFAULT_EXCHANGES, MAX_QUERIES, base_asset
+from src.inputs import InputError, parse_run_input
 from src.modes import Mode
+from src.query import (
+    COIN,
+    END_TIME,
+    EXCHANGE,
+    EXCHANGES,
+    INTERVAL,
+    KEYWORD,
+    LIMIT,
+    MIN_AMOUNT,
+    MODEL,
+    PAIR,
+    RANGE,
+    START_TIME,
+)
 from src.times import to_epoch_ms
 
 NOW = 1_763_683_200_000  # 2025-11-21T00:00:00Z
@@ -22,7 +37,12 @@ def one(raw: dict[str, Any]) -> Any:
 
 def test_seed_liquidation_map_input_resolves_exchange_and_pair() -> None:
     query = one({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'})
-    assert (query.mode, query.exchange, query.pair, query.range) == (Mode.LIQUIDATION_MAP, 'Binance', 'BTCUSDT', '1d')
+    assert (query.mode, query.get(EXCHANGE), query.get(PAIR), query.get(RANGE)) == (
+        Mode.LIQUIDATION_MAP,
+        'Binance',
+        'BTCUSDT',
+        '1d',
+    )
     assert dict(query.echo) == {'symbol': 'Binance_BTCUSDT', 'range': '1d', 'output': 'full', 'charts': False}
 
 
@@ -42,12 +62,12 @@ def test_pair_forms(symbol: str, exchange: str | None, expected: tuple[str, str]
     if exchange:
         raw['exchange'] = exchange
     query = one(raw)
-    assert (query.exchange, query.pair) == expected
+    assert (query.get(EXCHANGE), query.get(PAIR)) == expected
 
 
 def test_coin_mode_takes_base_asset_of_seed_symbol() -> None:
     query = one({'mode': 'coin_liquidation_map', 'symbol': 'OKX_ETH-USDT-SWAP', 'range': '7d'})
-    assert query.coin == 'ETH'
+    assert query.get(COIN) == 'ETH'
     assert query.echo['symbol'] == 'OKX_ETH-USDT-SWAP'
 
 
@@ -61,26 +81,25 @@ def test_base_asset(instrument: str, coin: str) -> None:
 
 def test_orders_take_exchange_and_coin_from_seed_symbol() -> None:
     query = one({'mode': 'liquidation_orders', 'symbol': 'Bybit_ETHUSDT'})
-    assert (query.exchange, query.coin, query.min_liquidation_amount) == ('Bybit', 'ETH', 10_000)
+    assert (query.get(EXCHANGE), query.get(COIN), query.get(MIN_AMOUNT)) == ('Bybit', 'ETH', 10_000)
 
 
 def test_defaults_in_code() -> None:
     history = one({'mode': 'coin_liquidation_history', 'coin': 'btc'})
-    assert (history.coin, history.interval, history.exchanges) == ('BTC', '1d', DEFAULT_EXCHANGES)
-    assert history.exchange_list == ','.join(DEFAULT_EXCHANGES)
+    assert (history.get(COIN), history.get(INTERVAL), history.get(EXCHANGES)) == ('BTC', '1d', DEFAULT_EXCHANGES)
     heatmap = one({'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT'})
-    assert (heatmap.model, heatmap.range) == ('model1', '24h')  # the shared default 1d, read as 24h
-    assert one({'mode': 'liquidation_max_pain'}).range == '24h'
+    assert (heatmap.get(MODEL), heatmap.get(RANGE)) == ('model1', '24h')  # the shared default 1d, read as 24h
+    assert one({'mode': 'liquidation_max_pain'}).get(RANGE) == '24h'
     assert one({'mode': 'liquidation_max_pain'}).echo['range'] == '24h'  # echoed as used, as the message says it
     assert one({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT'}).echo['range'] == '1d'
     assert one({'mode': 'liquidation_max_pain', 'range': '1d'}).echo['range'] == '1d'  # what was given stays
-    assert one({'mode': 'search_symbols'}).keyword == ''
+    assert one({'mode': 'search_symbols'}).get(KEYWORD) == ''
     assert one({'mode': 'liquidation_max_pain', 'output': ' Summary'}).output == 'summary'
 
 
 def test_range_aliases() -> None:
-    assert one({'mode': 'coin_liquidation_heatmap', 'coin': 'BTC', 'range': '365d'}).range == '1y'
-    assert one({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '24h'}).range == '1d'
+    assert one({'mode': 'coin_liquidation_heatmap', 'coin': 'BTC', 'range': '365d'}).get(RANGE) == '1y'
+    assert one({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '24h'}).get(RANGE) == '1d'
 
 
 def test_times_accept_ms_iso_and_relative() -> None:
@@ -93,8 +112,8 @@ def test_times_accept_ms_iso_and_relative() -> None:
             'end_time': '2025-11-20',
         }
     )
-    assert query.start_time == NOW - 7 * DAY
-    assert query.end_time == NOW - DAY
+    assert query.get(START_TIME) == NOW - 7 * DAY
+    assert query.get(END_TIME) == NOW - DAY
     assert to_epoch_ms(1_700_000_000_000, now_ms=NOW) == 1_700_000_000_000
     assert to_epoch_ms('1700000000', now_ms=NOW) == 1_700_000_000_000  # seconds
     assert to_epoch_ms('2025-11-20T12:00:00+02:00', now_ms=NOW) == NOW - DAY + 10 * 3_600_000
@@ -110,7 +129,7 @@ def test_batch_entries_override_top_level() -> None:
         },
         now_ms=NOW,
     )
-    assert [(q.exchange, q.pair, q.range) for q in run.queries] == [
+    assert [(q.get(EXCHANGE), q.get(PAIR), q.get(RANGE)) for q in run.queries] == [
         ('Binance', 'BTCUSDT', '1d'),
         ('OKX', 'ETH-USDT-SWAP', '7d'),
     ]
@@ -326,28 +345,33 @@ def test_null_empty_and_coerced_zero_mean_not_set() -> None:
     run = parse_run_input(coerced, now_ms=NOW)
     assert run.api_key is None
     (query,) = run.queries
-    assert (query.interval, query.limit, query.start_time, query.end_time) == ('1d', None, None, None)
-    assert query.exchanges == DEFAULT_EXCHANGES
+    assert (query.get(INTERVAL), query.get(LIMIT), query.get(START_TIME), query.get(END_TIME)) == (
+        '1d',
+        None,
+        None,
+        None,
+    )
+    assert query.get(EXCHANGES) == DEFAULT_EXCHANGES
     assert query.output == 'full'
     assert query.echo['limit'] is None
     orders = one({'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': 0})
-    assert orders.min_liquidation_amount == 10_000  # not "every order"
+    assert orders.get(MIN_AMOUNT) == 10_000  # not "every order"
     heatmap = one({'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT', 'range': '', 'model': ''})
-    assert (heatmap.range, heatmap.model) == ('24h', 'model1')
+    assert (heatmap.get(RANGE), heatmap.get(MODEL)) == ('24h', 'model1')
 
 
 def test_an_empty_field_in_a_batch_entry_keeps_the_top_level_value() -> None:
     run = parse_run_input(
         {'mode': 'liquidation_map', 'range': '7d', 'queries': [{'symbol': 'Binance_BTCUSDT', 'range': ''}]}, now_ms=NOW
     )
-    assert run.queries[0].range == '7d'
+    assert run.queries[0].get(RANGE) == '7d'
 
 
 @pytest.mark.parametrize(('given', 'sent'), [(100000, 100000), (100000.0, 100000), (12345.5, 12345.5)])
 def test_whole_amounts_stay_whole(given: float, sent: float) -> None:
     query = one({'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': given})
-    assert query.min_liquidation_amount == sent
-    assert type(query.min_liquidation_amount) is type(sent)
+    assert query.get(MIN_AMOUNT) == sent
+    assert type(query.get(MIN_AMOUNT)) is type(sent)
     assert query.echo['min_liquidation_amount'] == given
     assert type(query.echo['min_liquidation_amount']) is type(given)
 
@@ -356,16 +380,18 @@ def test_the_summary_output_takes_every_row_a_query_returns() -> None:
     query = one(
         {'mode': 'coin_liquidation_history', 'coin': 'BTC', 'interval': '1m', 'limit': 100_000, 'output': 'summary'}
     )
-    assert query.limit == 100_000
+    assert query.get(LIMIT) == 100_000
     assert (
-        one({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1m', 'limit': 60_000}).limit
+        one({'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1m', 'limit': 60_000}).get(
+            LIMIT
+        )
         == 60_000
     )
 
 
 def test_an_unknown_field_is_ignored_and_said_with_the_field_it_resembles() -> None:
     query = one({'mode': 'liquidation_max_pain', 'Range': '7d', 'colour': 'red'})
-    assert query.range == '24h'  # ignored, not read
+    assert query.get(RANGE) == '24h'  # ignored, not read
     assert query.notes == (
         "Input field 'Range' is not a field of this Actor and was ignored (did you mean 'range'?).",
         "Input field 'colour' is not a field of this Actor and was ignored.",

@@ -24,6 +24,7 @@ from src.fetch import Fetcher
 from src.inputs import parse_run_input
 from src.modes import ENDPOINTS, Kind, Mode
 from src.pipeline import execute
+from src.query import MODEL
 
 SCALARS = (
     st.none()
@@ -99,7 +100,7 @@ REPLIES = st.sampled_from(list(Mode)).flatmap(
 
 def run_one(mode: Mode, data: Any) -> Any:
     query = parse_run_input(EXAMPLES[mode], now_ms=NOW_MS).queries[0]
-    target = ENDPOINTS[mode].path.format(model=query.model)
+    target = ENDPOINTS[mode].path.format(model=query.get(MODEL))
 
     def serve(request: httpx.Request) -> httpx.Response:
         if request.url.path == target:  # as a server might send it: NaN and Infinity included

@@ -13,8 +13,8 @@ import pytest
 from conftest import MemorySink
 
 from src.errors import ErrorType
-from src.inputs import Query
 from src.modes import Mode
+from src.query import Query
 from src.result import QueryResult
 from src.run import BatchRunner
 

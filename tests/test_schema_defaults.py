@@ -10,23 +10,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import pytest
 from fake_coinglass import NOW_MS
 from mode_examples import EXAMPLES
 
-from src.inputs import (
-    DEFAULTS,
-    MAX_QUERIES,
-    RANGE_ALIASES,
-    ZERO_MEANS_UNSET,
-    InputError,
-    Output,
-    RawInput,
-    parse_run_input,
-)
+from src.fields import MAX_QUERIES, RANGE_ALIASES, fields_of
+from src.inputs import ZERO_MEANS_UNSET, InputError, RawInput, parse_run_input
 from src.modes import ENDPOINTS, INTERVALS, MODELS, Mode, Plan
+from src.query import Output
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / '.actor' / 'input_schema.json').read_text())
@@ -89,15 +82,21 @@ def test_presets_are_accepted_by_every_mode_that_reads_the_field(mode: Mode) -> 
                     pytest.fail(f'{mode} refuses the {key} of {name} ({PROPERTIES[name][key]!r}): {error}')
 
 
-def test_schema_defaults_are_the_actors_defaults() -> None:
-    """The platform fills schema defaults in; local runs and `queries` entries use src.inputs.DEFAULTS."""
-    schema_defaults = {name: prop['default'] for name, prop in PROPERTIES.items() if 'default' in prop}
-    differing = {
-        name: (schema_defaults.get(name, '<none>'), DEFAULTS.get(name, '<none>'))
-        for name in set(schema_defaults) | set(DEFAULTS)
-        if schema_defaults.get(name, '<none>') != DEFAULTS.get(name, '<none>')
-    }
-    assert not differing, f'(input schema default, src.inputs.DEFAULTS) differ: {differing}'
+@pytest.mark.parametrize('mode', list(Mode))
+def test_schema_defaults_are_the_actors_defaults(mode: Mode) -> None:
+    """The platform fills schema defaults in; local runs and `queries` entries leave the field out: same query."""
+    names = [declared.name for declared in fields_of(mode)] + ['output', 'charts']
+    for name in names:
+        if 'default' not in PROPERTIES[name]:
+            continue
+        left_out = {key: value for key, value in EXAMPLES[mode].items() if key != name}
+        given = {**left_out, name: PROPERTIES[name]['default']}
+        (without,), (with_default,) = (parse_run_input(raw, now_ms=NOW_MS).queries for raw in (left_out, given))
+        assert (without.values, without.output, without.charts) == (
+            with_default.values,
+            with_default.output,
+            with_default.charts,
+        ), (mode, name)
 
 
 def test_schema_bounds_are_the_parsers_bounds() -> None:
@@ -154,7 +153,7 @@ def test_choice_enums_match_the_endpoint_table() -> None:
     assert set(PROPERTIES['range']['enum']) == ranges
     assert PROPERTIES['interval']['enum'] == list(INTERVALS)
     assert PROPERTIES['model']['enum'] == list(MODELS)
-    assert PROPERTIES['output']['enum'] == list(get_args(Output))
+    assert PROPERTIES['output']['enum'] == list(Output)
     for name, prop in PROPERTIES.items():
         if 'enumTitles' in prop:
             assert len(prop['enumTitles']) == len(prop['enum']), f'{name}: one title per enum value'

@@ -16,14 +16,13 @@ from liquidation_fixtures import (
     ORDERS,
     PAIR_HISTORY,
     PAIR_MAP,
+    headline,
     parsed,
     summarize,
 )
 
-from src.kinds import spec_of
 from src.kinds.heatmaps import HOTSPOT_BAND_RULE
 from src.kinds.orders import ORDER_SIDE_READING
-from src.modes import Mode
 
 # --- maps ------------------------------------------------------------------------------------------------------
 
@@ -375,9 +374,7 @@ def test_an_order_without_a_usd_value_counts_as_nothing_and_is_said() -> None:
     assert s is not None
     assert (s['count'], s['total_usd'], s['missing_figures']) == (2, 20000.0, 1)
     assert s['largest_order']['usd_value'] == 20000
-    headline = spec_of(Mode.LIQUIDATION_ORDERS).headline
-    assert headline is not None
-    assert '(1 order without a USD value)' in headline(s)
+    assert '(1 order without a USD value)' in headline('liquidation_orders', rows)
 
 
 def test_order_side_reading_sentence() -> None:

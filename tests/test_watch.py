@@ -235,15 +235,22 @@ def test_rules_that_do_not_fire_cost_nothing_and_leave_an_empty_list(actor: Any)
                                   'liquidation_exchange_list', 'liquidation_coin_list', 'liquidation_max_pain',
                                   'pair_liquidation_heatmap'])  # fmt: skip
 def test_every_alert_field_is_a_number_of_its_summary(actor: Any, mode: str) -> None:
+    """Each figure a rule may name is at that dotted path of the item's summary, and the rule reads that number."""
     from test_readme import INPUTS  # noqa: PLC0415
 
-    from src.alerts import figure  # noqa: PLC0415
     from src.kinds import spec_of  # noqa: PLC0415
     from src.modes import Mode  # noqa: PLC0415
 
-    summary = actor(INPUTS[mode]).item['summary']
-    for path in spec_of(Mode(mode)).alert_fields:
-        assert figure(summary, path) is not None, path
+    paths = spec_of(Mode(mode)).alert_fields
+    rules = [{'mode': mode, 'field': path, 'above': -1e18} for path in paths]  # each fires when its figure is known
+    item = actor({**INPUTS[mode], 'alerts': rules}).item
+    for path, alert in zip(paths, item['alerts'], strict=True):
+        node: Any = item['summary']
+        for part in path.split('.'):
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        assert isinstance(node, int | float), path
+        assert alert['field'] == path
+        assert alert['value'] == node, path
 
 
 # --- new since the last run, and the notification --------------------------------------------------------------

@@ -2,28 +2,33 @@
 
 A kind's functions are pure: `parse` reads CoinGlass's `data`, the others read a `Fetched` (the parsed data with
 the query it answers and the reference price, when the kind needs one) and return values. None of them does
-I/O; the fetch stage (`src.fetch`) gathers everything first.
+I/O; the fetch stage (`src.fetch`) gathers everything first. A kind's summary is a frozen dataclass: alerts read
+its figures through typed getters (`KindSpec.figures`), charts take it as it is, and `summary_json` writes it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from src.kinds.figures import plural
+from src.query import COIN, EXCHANGE, INTERVAL, PAIR, RANGE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Hashable, Mapping, Sequence
 
     from matplotlib.figure import Figure
 
-    from src.inputs import Query
     from src.kinds.contracts import Table
+    from src.query import Query
     from src.result import Mark
 
 D = TypeVar('D')
-Summary: TypeAlias = dict[str, Any]
+S = TypeVar('S')
+T = TypeVar('T')
 Row: TypeAlias = dict[str, Any]
 
 
@@ -67,8 +72,8 @@ class Fetched(Generic[D]):
     mark: Mark | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class KindSpec(Generic[D]):
+@dataclass(frozen=True, kw_only=True, eq=False)
+class KindSpec(Generic[D, S]):
     """Everything that depends on the kind of data an endpoint returns.
 
     Attributes:
@@ -79,18 +84,25 @@ class KindSpec(Generic[D]):
         is_empty: Whether parsed data holds nothing (an empty answer is a success that is not charged).
         size: The data's size for messages, e.g. `60 price levels`.
         subject: What a query is about, for messages, e.g. `Binance_BTCUSDT (1d)`.
-        summarize: The summary a trader reads first, or None for kinds without one.
+        summarize: The summary a trader reads first (a frozen dataclass), or None for kinds without one.
         headline: The summary's two or three figures a trader asks for first, as one short sentence (it leads the
             run's status message, which is what an AI agent reads first); None for kinds without a summary.
         rows: The data as flat records (`output: "rows"`).
-        draw: Draws the chart on a 1200x700 figure and returns None, or returns why there is nothing to draw;
-            None for kinds without a chart. It imports numpy and matplotlib itself, only when called.
+        draw: Draws the chart of the data and its summary on a 1200x700 figure and returns None, or returns why
+            there is nothing to draw; None for kinds without a chart. It imports numpy and matplotlib itself, only
+            when called.
         needs_reference_price: Whether the fetch stage also fetches the latest price of the query's pair.
-        alert_fields: The summary's figures an alert rule may name, as dotted paths (`cumulative_below_usd.2`,
-            `largest_order.usd_value`, `largest_below.0.level_usd`: list positions are numbers).
+        figures: The summary's figures an alert rule may name, by dotted path (`cumulative_below_usd.2`,
+            `largest_order.usd_value`, `largest_below.0.level_usd`: list positions are numbers), each read by a
+            typed getter (None when the summary lacks it).
         final_until: For kinds whose rows have times, which `since_last_run` can follow: the newest time up to
             which the delivered rows are final (a history's open interval is not; an order is); None when no row
             is. None for other kinds.
+        refusal: Why a valid query of this kind cannot run (a history of more rows than an item holds), checked
+            before any request; None when it can.
+        row_identity: What tells two rows apart when pages overlap (orders sharing the page boundary's time).
+        invalid_parameter_advice: What to do when CoinGlass refuses a parameter of this kind's query, if not the
+            general advice.
     """
 
     retrieval: Retrieval
@@ -99,19 +111,34 @@ class KindSpec(Generic[D]):
     is_empty: Callable[[D], bool]
     size: Callable[[D], str]
     subject: Callable[[Query], str]
-    summarize: Callable[[Fetched[D]], Summary] | None
-    headline: Callable[[Summary], str] | None
+    summarize: Callable[[Fetched[D]], S] | None
+    headline: Callable[[S], str] | None
     rows: Callable[[Fetched[D]], list[Row]]
-    draw: Callable[[Figure, Fetched[D], Mapping[str, Any] | None], str | None] | None
+    draw: Callable[[Figure, Fetched[D], S], str | None] | None
     needs_reference_price: bool = False
-    alert_fields: tuple[str, ...] = ()
+    figures: Mapping[str, Callable[[S], float | None]] = field(default_factory=lambda: MappingProxyType({}))
     final_until: Callable[[Fetched[D]], int | None] | None = None
+    refusal: Callable[[Query, int], str | None] = lambda _query, _now_ms: None
+    row_identity: Callable[[Row], Hashable] | None = None
+    invalid_parameter_advice: str | None = None
+
+    @property
+    def alert_fields(self) -> tuple[str, ...]:
+        """The figures an alert rule may name, by dotted path."""
+        return tuple(self.figures)
+
+
+def summary_json(summary: Any) -> dict[str, Any]:
+    """A summary dataclass as its item shows it: every field, nested dataclasses as objects, in declaration order."""
+    return dataclasses.asdict(summary)
 
 
 def default_subject(query: Query) -> str:
     """`Binance_BTCUSDT (1d)`, `BTC (4h)`, `Binance`, `all coins (24h)`: the pair, coin or exchange, and the span."""
-    target = f'{query.exchange}_{query.pair}' if query.pair else query.coin or query.exchange or 'all coins'
-    detail = query.range or query.interval
+    pair = query.get(PAIR)
+    exchange = query.get(EXCHANGE)
+    target = f'{exchange}_{pair}' if pair else query.get(COIN) or exchange or 'all coins'
+    detail = query.get(RANGE) or query.get(INTERVAL)
     return f'{target} ({detail})' if detail else target
 
 
@@ -119,13 +146,15 @@ def table_spec(
     *,
     retrieval: Retrieval,
     parse: Callable[[Any], Table[Any]],
-    summarize: Callable[[Fetched[Table[Any]]], Summary],
-    headline: Callable[[Summary], str],
-    draw: Callable[[Figure, Fetched[Table[Any]], Mapping[str, Any] | None], str | None],
-    alert_fields: tuple[str, ...],
+    summarize: Callable[[Fetched[Table[Any]]], S],
+    headline: Callable[[S], str],
+    draw: Callable[[Figure, Fetched[Table[Any]], S], str | None],
+    figures: Mapping[str, Callable[[S], float | None]],
     subject: Callable[[Query], str] = default_subject,
     final_until: Callable[[Fetched[Table[Any]]], int | None] | None = None,
-) -> KindSpec[Table[Any]]:
+    refusal: Callable[[Query, int], str | None] = lambda _query, _now_ms: None,
+    row_identity: Callable[[Row], Hashable] | None = None,
+) -> KindSpec[Table[Any], S]:
     """The spec of a kind whose reply is a list of rows (a `Table`): its data, size and flat rows are its rows."""
     return KindSpec(
         retrieval=retrieval,
@@ -138,6 +167,13 @@ def table_spec(
         headline=headline,
         rows=lambda fetched: list(fetched.data.rows),
         draw=draw,
-        alert_fields=alert_fields,
+        figures=figures,
         final_until=final_until,
+        refusal=refusal,
+        row_identity=row_identity,
     )
+
+
+def first(items: Sequence[T] | None, read: Callable[[T], float | None]) -> float | None:
+    """A figure of a list's first entry (the largest, where lists are ranked), or None when the list is empty."""
+    return read(items[0]) if items else None

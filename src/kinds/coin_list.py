@@ -7,15 +7,14 @@ uses live is read too). Each coin's 24h total is checked against its long and sh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from src.kinds.base import Fetched, Retrieval, Summary, table_spec
+from src.kinds.base import Fetched, Retrieval, first, table_spec
 from src.kinds.contracts import Amount, Record, Table, read_table, spelled
 from src.kinds.figures import format_usd, row_total, share_entries, shares_text, usd
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from matplotlib.figure import Figure
 
 TOP_COINS: Final = 10
@@ -62,7 +61,36 @@ def parse(data: Any) -> CoinTable:
     return read_table(data, CoinLiquidations)
 
 
-def summarize(fetched: Fetched[CoinTable]) -> Summary:
+@dataclass(frozen=True)
+class CoinShare:
+    """One coin's 24h liquidations (USD), its share of the exchange's 24h total and its long share (%)."""
+
+    symbol: str
+    liquidation_usd_24h: float | None
+    share_pct: float | None
+    long_share_pct: float | None
+
+    @property
+    def name(self) -> str:
+        """The coin."""
+        return self.symbol
+
+    @property
+    def total_usd(self) -> float | None:
+        """Its 24h liquidations."""
+        return self.liquidation_usd_24h
+
+
+@dataclass(frozen=True)
+class CoinListSummary:
+    """The exchange's 24h total (USD), the top coins' shares of it, largest first, and what disagreed (`note`)."""
+
+    total_usd_24h: float | None
+    coins: list[CoinShare]
+    note: str | None
+
+
+def summarize(fetched: Fetched[CoinTable]) -> CoinListSummary:
     """The 24h total of every coin and the TOP_COINS coins' shares of it, largest first.
 
     `note` names the top coins whose 24h total disagreed with its long and short (the parts are used), and those
@@ -71,28 +99,23 @@ def summarize(fetched: Fetched[CoinTable]) -> Summary:
     records = fetched.data.records
     total = sum(row_total(record)[0] for record in records)
     top = sorted(records, key=lambda record: -row_total(record)[0])[:TOP_COINS]
-    entries, note = share_entries(
-        top, grand_total=total, name_key='symbol', name=lambda row: row.symbol, amount_key='liquidation_usd_24h'
-    )
-    return {'total_usd_24h': usd(total), 'coins': entries, 'note': note}
+    entries, note = share_entries(top, grand_total=total, name=lambda row: row.symbol, entry=CoinShare)
+    return CoinListSummary(usd(total), entries, note)
 
 
-def headline(summary: Summary) -> str:
+def headline(summary: CoinListSummary) -> str:
     """`$262M in 24h; BTC 44.6% (57.8% long), ETH 20.1% (...), SOL 11.0% (...).`."""
-    return f'{format_usd(summary["total_usd_24h"] or 0.0)} in 24h; {shares_text(summary["coins"], "symbol")}.'
+    return f'{format_usd(summary.total_usd_24h or 0.0)} in 24h; {shares_text(summary.coins)}.'
 
 
-def draw(fig: Figure, fetched: Fetched[CoinTable], summary: Mapping[str, Any] | None) -> str | None:
+def draw(fig: Figure, fetched: Fetched[CoinTable], summary: CoinListSummary) -> str | None:
     """The top coins' shares of the 24h total, split into long and short where known."""
     from src import charts  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
 
-    full = summary if summary and 'coins' in summary else summarize(fetched)
-    total = format_usd(float(full.get('total_usd_24h') or 0.0))
+    total = format_usd(summary.total_usd_24h or 0.0)
     return charts.share_bars(
         fig,
-        full.get('coins') or [],
-        name_key='symbol',
-        value_key='liquidation_usd_24h',
+        summary.coins,
         axis_label=f'Coin (top {TOP_COINS} by 24h liquidations)',
         note=f'Shares of the 24h total of all {len(fetched.data)} coins: {total}',
     )
@@ -104,5 +127,10 @@ SPEC: Final = table_spec(
     summarize=summarize,
     headline=headline,
     draw=draw,
-    alert_fields=('total_usd_24h', 'coins.0.liquidation_usd_24h', 'coins.0.share_pct', 'coins.0.long_share_pct'),
+    figures={
+        'total_usd_24h': lambda s: s.total_usd_24h,
+        'coins.0.liquidation_usd_24h': lambda s: first(s.coins, lambda entry: entry.liquidation_usd_24h),
+        'coins.0.share_pct': lambda s: first(s.coins, lambda entry: entry.share_pct),
+        'coins.0.long_share_pct': lambda s: first(s.coins, lambda entry: entry.long_share_pct),
+    },
 )

@@ -11,15 +11,14 @@ summary uses the figure the parts give and says so in its `note`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from src.kinds.base import Fetched, Retrieval, Summary, table_spec
+from src.kinds.base import Fetched, Retrieval, first, table_spec
 from src.kinds.contracts import Amount, Record, Table, read_table, spelled
 from src.kinds.figures import consistent_total, format_usd, row_total, share_entries, shares_text, usd
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from matplotlib.figure import Figure
 
 ALL_EXCHANGES: Final = 'all'
@@ -47,7 +46,36 @@ def parse(data: Any) -> ExchangeTable:
     return read_table(data, ExchangeLiquidations)
 
 
-def summarize(fetched: Fetched[ExchangeTable]) -> Summary:
+@dataclass(frozen=True)
+class ExchangeShare:
+    """One exchange's liquidations (USD), its share of the total and the long side's share of its split (%)."""
+
+    exchange: str
+    liquidation_usd: float | None
+    share_pct: float | None
+    long_share_pct: float | None
+
+    @property
+    def name(self) -> str:
+        """The exchange."""
+        return self.exchange
+
+    @property
+    def total_usd(self) -> float | None:
+        """Its liquidations."""
+        return self.liquidation_usd
+
+
+@dataclass(frozen=True)
+class ExchangeListSummary:
+    """The total across exchanges (USD), each exchange's share, largest first, and what disagreed (`note`)."""
+
+    total_usd: float | None
+    exchanges: list[ExchangeShare]
+    note: str | None
+
+
+def summarize(fetched: Fetched[ExchangeTable]) -> ExchangeListSummary:
     """The total across exchanges and each exchange's share of it, largest first.
 
     The total is the sum of the exchanges (each consistent with its long and short), or the `All` row's when it
@@ -57,9 +85,7 @@ def summarize(fetched: Fetched[ExchangeTable]) -> Summary:
     records = fetched.data.records
     exchanges = sorted((record for record in records if not record.is_total), key=lambda row: -row_total(row)[0])
     total = sum(row_total(record)[0] for record in exchanges)
-    entries, notes = share_entries(
-        exchanges, grand_total=total, name_key='exchange', name=lambda row: row.exchange, amount_key='liquidation_usd'
-    )
+    entries, notes = share_entries(exchanges, grand_total=total, name=lambda row: row.exchange, entry=ExchangeShare)
     given = next((record for record in records if record.is_total), None)
     check = None
     if given is not None and exchanges:
@@ -68,29 +94,23 @@ def summarize(fetched: Fetched[ExchangeTable]) -> Summary:
         total = row_total(given)[0]
         check = "CoinGlass sent only its All row, no exchange: the total is the All row's."
     note = ' '.join(text for text in (check, notes) if text) or None
-    return {'total_usd': usd(total), 'exchanges': entries, 'note': note}
+    return ExchangeListSummary(usd(total), entries, note)
 
 
-def headline(summary: Summary) -> str:
+def headline(summary: ExchangeListSummary) -> str:
     """`$134M across exchanges; Binance 42.8% (50.7% long), Bybit 21.8% (49.5% long), OKX 17.0% (38.9% long).`."""
-    return (
-        f'{format_usd(summary["total_usd"] or 0.0)} across exchanges; {shares_text(summary["exchanges"], "exchange")}.'
-    )
+    return f'{format_usd(summary.total_usd or 0.0)} across exchanges; {shares_text(summary.exchanges)}.'
 
 
-def draw(fig: Figure, fetched: Fetched[ExchangeTable], summary: Mapping[str, Any] | None) -> str | None:
+def draw(fig: Figure, _fetched: Fetched[ExchangeTable], summary: ExchangeListSummary) -> str | None:
     """Each exchange's share of the total, split into long and short where known."""
     from src import charts  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
 
-    full = summary if summary and 'exchanges' in summary else summarize(fetched)
-    total = format_usd(float(full.get('total_usd') or 0.0))
     return charts.share_bars(
         fig,
-        full.get('exchanges') or [],
-        name_key='exchange',
-        value_key='liquidation_usd',
+        summary.exchanges,
         axis_label='Exchange',
-        note=f'Total across exchanges: {total}',
+        note=f'Total across exchanges: {format_usd(summary.total_usd or 0.0)}',
     )
 
 
@@ -100,5 +120,10 @@ SPEC: Final = table_spec(
     summarize=summarize,
     headline=headline,
     draw=draw,
-    alert_fields=('total_usd', 'exchanges.0.liquidation_usd', 'exchanges.0.share_pct', 'exchanges.0.long_share_pct'),
+    figures={
+        'total_usd': lambda s: s.total_usd,
+        'exchanges.0.liquidation_usd': lambda s: first(s.exchanges, lambda entry: entry.liquidation_usd),
+        'exchanges.0.share_pct': lambda s: first(s.exchanges, lambda entry: entry.share_pct),
+        'exchanges.0.long_share_pct': lambda s: first(s.exchanges, lambda entry: entry.long_share_pct),
+    },
 )

@@ -8,12 +8,13 @@ Sums are taken on the raw floats and rounded only when a field is written: USD t
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Sequence
 
 R = TypeVar('R', bound='Split')
+E = TypeVar('E')
 TOTAL_TOLERANCE: Final = 1e-3  # CoinGlass's totals and their parts are sums of floats: 0.1 % (or $1) is agreement
 
 UNKNOWN_SPLIT_NOTE: Final = (
@@ -127,33 +128,50 @@ def consistent_total(given: float | None, parts: float, *, what: str, parts_name
     return f'{what} says {_money(given)} while {parts_name} add up to {_money(parts)}; the summary uses the sum.'
 
 
+class Share(Protocol):
+    """One row's part of a total: its name, its total (USD), its share of the grand total and its long share (%)."""
+
+    @property
+    def name(self) -> str:
+        """The exchange or coin."""
+
+    @property
+    def total_usd(self) -> float | None:
+        """Its total."""
+
+    @property
+    def share_pct(self) -> float | None:
+        """Its % of the grand total; None when the grand total is 0."""
+
+    @property
+    def long_share_pct(self) -> float | None:
+        """The long side's % of its long+short split; None when the split is unknown."""
+
+
 def share_entries(
-    rows: Sequence[R], *, grand_total: float, name_key: str, name: Callable[[R], str], amount_key: str
-) -> tuple[list[dict[str, Any]], str | None]:
+    rows: Sequence[R],
+    *,
+    grand_total: float,
+    name: Callable[[R], str],
+    entry: Callable[[str, float | None, float | None, float | None], E],
+) -> tuple[list[E], str | None]:
     """Each row's total (consistent with its parts, see `row_total`), its share of `grand_total`, its long share.
 
-    Entries are `{name_key, amount_key, "share_pct", "long_share_pct"}` in the rows' order. A row whose long
+    `entry(name, total_usd, share_pct, long_share_pct)` makes each entry, in the rows' order. A row whose long
     and short are 0 while its total is positive has an unknown split: `long_share_pct` None, never 0. The note
     (None when there is nothing to say) names the rows with an unknown split and the rows whose own total
     disagreed with their parts.
     """
-    totals = [row_total(row) for row in rows]
     entries = []
     unknown, disagreeing = [], []
-    for row, (total, disagreement) in zip(rows, totals, strict=True):
+    for row in rows:
+        total, disagreement = row_total(row)
         long_usd, short_usd = amount(row.long_usd), amount(row.short_usd)
         if total > 0 and long_usd + short_usd <= 0:
             unknown.append(name(row))
         if disagreement:
             disagreeing.append(f'{name(row)} ({disagreement})')
-        entries.append(
-            {
-                name_key: name(row),
-                amount_key: usd(total),
-                'share_pct': share_pct(total, grand_total),
-                'long_share_pct': long_share_pct(long_usd, short_usd),
-            }
-        )
+        entries.append(entry(name(row), usd(total), share_pct(total, grand_total), long_share_pct(long_usd, short_usd)))
     notes = []
     if unknown:
         notes.append(UNKNOWN_SPLIT_NOTE.format(names=', '.join(unknown)))
@@ -201,12 +219,11 @@ def format_pct(value: float | None) -> str:
     return '?%' if value is None else f'{value:+.2f}%'
 
 
-def shares_text(entries: Sequence[Mapping[str, Any]], name_key: str, count: int = 3) -> str:
+def shares_text(entries: Sequence[Share], count: int = 3) -> str:
     """The first `count` share entries as text: `Binance 42.8% (50.7% long), Bybit 21.8% (split unknown)`."""
     parts = []
     for entry in entries[:count]:
-        share = entry['share_pct']
-        long_share = entry['long_share_pct']
+        share, long_share = entry.share_pct, entry.long_share_pct
         split = 'split unknown' if long_share is None else f'{long_share:.1f}% long'
-        parts.append(f'{entry[name_key]} {"?" if share is None else f"{share:.1f}"}% ({split})')
+        parts.append(f'{entry.name} {"?" if share is None else f"{share:.1f}"}% ({split})')
     return ', '.join(parts) or 'none listed'

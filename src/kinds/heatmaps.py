@@ -11,20 +11,20 @@ Hotspots are price bands built by the rule in HOTSPOT_BAND_RULE.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import model_validator
 
-from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
+from src.kinds.base import Fetched, KindSpec, Retrieval, Row, default_subject, first
 from src.kinds.contracts import Amount, EpochS, Record, bad, padded, validate
 from src.kinds.figures import distance_pct, format_exact_price, format_pct, format_usd, plural, usd
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from matplotlib.figure import Figure
 
-HeatmapData = dict[str, Any]
 AXES: Final = ('y_axis', 'liquidation_leverage_data', 'price_candlesticks')
 CANDLE_LENGTH: Final = 6
 Candle = Annotated[tuple[EpochS, Amount, Amount, Amount, Amount, Amount], padded(CANDLE_LENGTH)]
@@ -51,8 +51,29 @@ class HeatmapReply(Record):
         return self
 
 
+Number = int | float | None
+Candles = list[tuple[int, Number, Number, Number, Number, Number]]
+
+
+@dataclass(frozen=True)
+class HeatmapData:
+    """A heatmap as its contract reads it.
+
+    Attributes:
+        prices: The price axis (USD), `y_axis`.
+        cells: `[x, y, value]`: candle index, price index, modelled intensity (USD; None when CoinGlass sent none).
+        candles: `[time_s, open, high, low, close, volume_usd]`, `price_candlesticks`.
+        extra: The fields we do not read (`update_time`, ...), as sent.
+    """
+
+    prices: list[int | float]
+    cells: list[tuple[int, int, int | float | None]]
+    candles: Candles
+    extra: dict[str, Any]
+
+
 def parse(data: Any) -> HeatmapData:
-    """A heatmap reply by the `HeatmapReply` contract, as lists of typed values with the unknown fields kept.
+    """A heatmap reply by the `HeatmapReply` contract, typed, with the unknown fields kept.
 
     Raises:
         BadResponseError: A value is not a number, a cell points outside the axes, or the reply is not an object.
@@ -62,11 +83,21 @@ def parse(data: Any) -> HeatmapData:
     if not isinstance(data, dict):
         raise bad('data', data, 'not an object')
     reply = validate(HeatmapReply, data, 'data')
+    return HeatmapData(
+        prices=[price for price in reply.y_axis or [] if price is not None],
+        cells=list(reply.liquidation_leverage_data or []),
+        candles=list(reply.price_candlesticks or []),
+        extra={key: value for key, value in data.items() if key not in AXES},
+    )
+
+
+def full_data(heatmap: HeatmapData) -> dict[str, Any]:
+    """The heatmap in CoinGlass's shape and names, values typed."""
     return {
-        'y_axis': list(reply.y_axis or []),
-        'liquidation_leverage_data': [list(cell) for cell in reply.liquidation_leverage_data or []],
-        'price_candlesticks': [list(candle) for candle in reply.price_candlesticks or []],
-        **{key: value for key, value in data.items() if key not in AXES},
+        'y_axis': list(heatmap.prices),
+        'liquidation_leverage_data': [list(cell) for cell in heatmap.cells],
+        'price_candlesticks': [list(candle) for candle in heatmap.candles],
+        **heatmap.extra,
     }
 
 
@@ -106,97 +137,130 @@ def _build_bands(level_totals: Sequence[float]) -> list[tuple[int, int, int]]:
     return bands
 
 
-def _swept(candles: Sequence[Sequence[Any]], after_x: int, price_low: float, price_high: float) -> bool:
+def _swept(candles: Candles, after_x: int, price_low: float, price_high: float) -> bool:
     """Whether a candle after index `after_x` traded through `[price_low, price_high]`."""
     return any(
-        candle[3] is not None and candle[2] is not None and candle[3] <= price_high and candle[2] >= price_low
-        for candle in candles[after_x + 1 :]
+        low is not None and high is not None and low <= price_high and high >= price_low
+        for _time, _open, high, low, _close, _volume in candles[after_x + 1 :]
     )
 
 
-def summarize(fetched: Fetched[HeatmapData]) -> Summary:
-    """Sizes, the intensity above and below the last close, and the hotspot bands (HOTSPOT_BAND_RULE).
+@dataclass(frozen=True)
+class Hotspot:
+    """A band of adjacent price levels where the intensity concentrates (HOTSPOT_BAND_RULE).
 
-    A band is `swept` when a candle after the band's first non-zero cell traded through its price range.
+    Attributes:
+        price_low: The band's lowest price level (USD).
+        price_high: Its highest (USD).
+        peak_price: The level with the most intensity (USD).
+        total: The band's intensity over all candles (USD).
+        distance_pct: The peak's signed distance from the last close (% of it).
+        swept: Whether a candle after the band's first non-zero cell traded through its price range.
     """
-    data = fetched.data
-    y_axis: Sequence[float] = data.get('y_axis') or []
-    cells: Sequence[Sequence[Any]] = data.get('liquidation_leverage_data') or []
-    candles: Sequence[Sequence[Any]] = data.get('price_candlesticks') or []
-    last_close = next((float(candle[4]) for candle in reversed(candles) if candle[4] is not None), None)
 
-    level_totals = [0.0] * len(y_axis)
+    price_low: float
+    price_high: float
+    peak_price: float
+    total: float | None
+    distance_pct: float | None
+    swept: bool
+
+
+@dataclass(frozen=True)
+class HeatmapSummary:
+    """A heatmap's sizes, its intensity above and below the last close (USD), and its hotspot bands, largest first."""
+
+    last_close: float | None
+    candles: int
+    price_levels: int
+    cells: int
+    total: float | None
+    above_usd: float | None
+    below_usd: float | None
+    hotspots: list[Hotspot]
+
+
+def _level_totals(data: HeatmapData) -> tuple[list[float], dict[int, int], float]:
+    """Each price level's intensity over all candles, the first candle where each level was non-zero, the total."""
+    level_totals = [0.0] * len(data.prices)
     first_x: dict[int, int] = {}
     total = 0.0
-    for x, y, value in cells:
+    for x, y, value in data.cells:
         if value is None:
             continue
         total += value
         level_totals[y] += value
         if value > 0 and (y not in first_x or x < first_x[y]):
             first_x[y] = x
+    return level_totals, first_x, total
 
+
+def summarize(fetched: Fetched[HeatmapData]) -> HeatmapSummary:
+    """Sizes, the intensity above and below the last close, and the hotspot bands (HOTSPOT_BAND_RULE).
+
+    A band is `swept` when a candle after the band's first non-zero cell traded through its price range.
+    """
+    data = fetched.data
+    prices = data.prices
+    last_close = next((float(candle[4]) for candle in reversed(data.candles) if candle[4] is not None), None)
+    level_totals, first_x, total = _level_totals(data)
     above = below = None
     if last_close is not None:
-        above = sum(level for price, level in zip(y_axis, level_totals, strict=True) if price > last_close)
-        below = sum(level for price, level in zip(y_axis, level_totals, strict=True) if price < last_close)
-
-    hotspots: list[dict[str, Any]] = []
+        above = sum(level for price, level in zip(prices, level_totals, strict=True) if price > last_close)
+        below = sum(level for price, level in zip(prices, level_totals, strict=True) if price < last_close)
+    hotspots = []
     for low, high, peak in _build_bands(level_totals):
-        price_low, price_high = float(y_axis[low]), float(y_axis[high])
         earliest_x = min(first_x[y] for y in range(low, high + 1) if y in first_x)
+        price_low, price_high = float(prices[low]), float(prices[high])
         hotspots.append(
-            {
-                'price_low': price_low,
-                'price_high': price_high,
-                'peak_price': float(y_axis[peak]),
-                'total': usd(sum(level_totals[low : high + 1])),
-                'distance_pct': distance_pct(y_axis[peak], last_close),
-                'swept': _swept(candles, earliest_x, price_low, price_high),
-            }
+            Hotspot(
+                price_low=price_low,
+                price_high=price_high,
+                peak_price=float(prices[peak]),
+                total=usd(sum(level_totals[low : high + 1])),
+                distance_pct=distance_pct(prices[peak], last_close),
+                swept=_swept(data.candles, earliest_x, price_low, price_high),
+            )
         )
-    return {
-        'last_close': last_close,
-        'candles': len(candles),
-        'price_levels': len(y_axis),
-        'cells': len(cells),
-        'total': usd(total),
-        'above_usd': None if above is None else usd(above),
-        'below_usd': None if below is None else usd(below),
-        'hotspots': hotspots,
-    }
+    return HeatmapSummary(
+        last_close=last_close,
+        candles=len(data.candles),
+        price_levels=len(prices),
+        cells=len(data.cells),
+        total=usd(total),
+        above_usd=None if above is None else usd(above),
+        below_usd=None if below is None else usd(below),
+        hotspots=hotspots,
+    )
 
 
-def headline(summary: Summary) -> str:
+def headline(summary: HeatmapSummary) -> str:
     """`Last close 95,000; top hotspot $7.44B at 99,869-104,834 (+5.33%, not swept); $26.8B above, $27.5B below.`."""
-    if summary['last_close'] is None:
-        return f'{plural(summary["cells"], "cell")}, no candles.'
-    text = f'Last close {format_exact_price(summary["last_close"])}'
-    if summary['hotspots']:
-        top = summary['hotspots'][0]
-        swept = 'swept' if top['swept'] else 'not swept'
+    if summary.last_close is None:
+        return f'{plural(summary.cells, "cell")}, no candles.'
+    text = f'Last close {format_exact_price(summary.last_close)}'
+    if summary.hotspots:
+        top = summary.hotspots[0]
+        swept = 'swept' if top.swept else 'not swept'
         text += (
-            f'; top hotspot {format_usd(top["total"] or 0.0)} at {format_exact_price(top["price_low"])}-'
-            f'{format_exact_price(top["price_high"])} ({format_pct(top["distance_pct"])}, {swept})'
+            f'; top hotspot {format_usd(top.total or 0.0)} at {format_exact_price(top.price_low)}-'
+            f'{format_exact_price(top.price_high)} ({format_pct(top.distance_pct)}, {swept})'
         )
-    above, below = format_usd(summary['above_usd'] or 0.0), format_usd(summary['below_usd'] or 0.0)
+    above, below = format_usd(summary.above_usd or 0.0), format_usd(summary.below_usd or 0.0)
     return f'{text}; {above} of modelled intensity above, {below} below.'
 
 
 def rows(fetched: Fetched[HeatmapData]) -> list[Row]:
     """One record per non-zero cell, by time then price: `time` (candle open, epoch ms), `price`, `value`."""
     data = fetched.data
-    y_axis: Sequence[float] = data.get('y_axis') or []
-    candles: Sequence[Sequence[Any]] = data.get('price_candlesticks') or []
-    cells: Sequence[Sequence[Any]] = data.get('liquidation_leverage_data') or []
     return [
-        {'time': int(candles[x][0]) * MS_PER_SECOND, 'price': y_axis[y], 'value': value}
-        for x, y, value in sorted(cells, key=lambda cell: (cell[0], cell[1]))
+        {'time': int(data.candles[x][0]) * MS_PER_SECOND, 'price': data.prices[y], 'value': value}
+        for x, y, value in sorted(data.cells, key=lambda cell: (cell[0], cell[1]))
         if value
     ]
 
 
-def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: Mapping[str, Any] | None) -> str | None:
+def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: HeatmapSummary) -> str | None:
     """The time-by-price intensity image with the close price over it and the top three hotspots marked."""
     import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
     from matplotlib import colormaps  # noqa: PLC0415
@@ -206,9 +270,8 @@ def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: Mapping[str, Any] 
     from src import charts  # noqa: PLC0415
 
     data = fetched.data
-    y_axis = np.asarray(data.get('y_axis') or [], dtype=np.float64)
-    candles: Sequence[Sequence[Any]] = data.get('price_candlesticks') or []
-    cells: Sequence[Sequence[Any]] = data.get('liquidation_leverage_data') or []
+    y_axis = np.asarray(data.prices, dtype=np.float64)
+    candles, cells = data.candles, data.cells
     if y_axis.size == 0 or not candles:
         return 'No data'
     times = charts.epoch_dates([candle[0] for candle in candles], 's')
@@ -229,8 +292,7 @@ def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: Mapping[str, Any] 
     colorbar.ax.yaxis.set_minor_formatter(NullFormatter())
     closes = [np.nan if candle[4] is None else float(candle[4]) for candle in candles]
     ax.plot(times, closes, color='white', lw=1.4, label='Close price')
-    hotspots = (summary or {}).get('hotspots') or summarize(fetched)['hotspots']
-    charts.mark_prices(ax, [float(band['peak_price']) for band in hotspots[:3]], 'Top hotspot bands (peak price)')
+    charts.mark_prices(ax, [band.peak_price for band in summary.hotspots[:3]], 'Top hotspot bands (peak price)')
     charts.utc_date_axis(ax)
     ax.yaxis.set_major_formatter(charts.PRICE_FORMATTER)
     ax.set_ylabel('Price (USD)')
@@ -239,28 +301,26 @@ def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: Mapping[str, Any] 
     return None
 
 
-SPEC: Final = KindSpec[HeatmapData](
+SPEC: Final = KindSpec[HeatmapData, HeatmapSummary](
     retrieval=Retrieval.ONE_CALL,
     parse=parse,
-    full_data=lambda data: data,
-    is_empty=lambda data: not data['liquidation_leverage_data'] and not data['price_candlesticks'],
-    size=lambda data: (
-        f'{plural(len(data["price_candlesticks"]), "candle")}, {plural(len(data["liquidation_leverage_data"]), "cell")}'
-    ),
+    full_data=full_data,
+    is_empty=lambda data: not data.cells and not data.candles,
+    size=lambda data: f'{plural(len(data.candles), "candle")}, {plural(len(data.cells), "cell")}',
     subject=default_subject,
     summarize=summarize,
     headline=headline,
     rows=rows,
     draw=draw,
-    alert_fields=(
-        'last_close',
-        'candles',
-        'price_levels',
-        'cells',
-        'total',
-        'above_usd',
-        'below_usd',
-        'hotspots.0.total',
-        'hotspots.0.distance_pct',
-    ),
+    figures={
+        'last_close': lambda s: s.last_close,
+        'candles': lambda s: s.candles,
+        'price_levels': lambda s: s.price_levels,
+        'cells': lambda s: s.cells,
+        'total': lambda s: s.total,
+        'above_usd': lambda s: s.above_usd,
+        'below_usd': lambda s: s.below_usd,
+        'hotspots.0.total': lambda s: first(s.hotspots, lambda band: band.total),
+        'hotspots.0.distance_pct': lambda s: first(s.hotspots, lambda band: band.distance_pct),
+    },
 )

@@ -13,11 +13,12 @@ beside a `last_price`. It is read too: the blocks' levels are merged into the do
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
-from src.kinds.base import Fetched, KindSpec, Retrieval, Row, Summary, default_subject
+from src.kinds.base import Fetched, KindSpec, Retrieval, Row, default_subject, first
 from src.kinds.contracts import DEFERRED, Amount, Record, bad, from_validation, padded, validate
 from src.kinds.figures import (
     distance_pct,
@@ -32,7 +33,7 @@ from src.kinds.figures import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from matplotlib.figure import Figure
 
@@ -139,13 +140,54 @@ def _by_leverage(tuples: Iterable[tuple[float, float, Any]]) -> dict[str, float 
     return result
 
 
-def _top_levels(by_price: Mapping[float, float], reference: float) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Level:
+    """One price level of a map: its price and level (USD), and its signed distance from the reference (%)."""
+
+    price: float
+    level_usd: float | None
+    distance_pct: float | None
+
+
+@dataclass(frozen=True)
+class MapSummary:
+    """A map's figures; the side fields (`long_below_usd` ... `largest_above`) are None without a reference price.
+
+    Attributes:
+        reference_price: The price the sides are measured from (USD): a 1-minute close, see the source.
+        reference_price_source: Where the reference price came from (`Binance BTCUSDT last 1m close`).
+        levels: How many level tuples the map has.
+        total_usd: All levels together (USD).
+        long_below_usd: The levels below the reference price: long positions, liquidated as the price falls.
+        short_above_usd: The levels above it: short positions.
+        at_price_usd: The level at exactly the reference price.
+        short_to_long_ratio: `short_above_usd / long_below_usd`.
+        cumulative_below_usd: The long levels within 1, 2, 5 and 10 % below the price, keyed `"1"` ... `"10"`.
+        cumulative_above_usd: The short levels within 1, 2, 5 and 10 % above it.
+        largest_below: The largest long levels, largest first.
+        largest_above: The largest short levels, largest first.
+        by_leverage: USD per leverage (`"25"`, and `"unknown"`), None for a map without leverage (a coin map).
+    """
+
+    reference_price: float | None
+    reference_price_source: str | None
+    levels: int
+    total_usd: float | None
+    long_below_usd: float | None = None
+    short_above_usd: float | None = None
+    at_price_usd: float | None = None
+    short_to_long_ratio: float | None = None
+    cumulative_below_usd: dict[str, float | None] | None = None
+    cumulative_above_usd: dict[str, float | None] | None = None
+    largest_below: list[Level] | None = None
+    largest_above: list[Level] | None = None
+    by_leverage: dict[str, float | None] | None = None
+
+
+def _top_levels(by_price: Mapping[float, float], reference: float) -> list[Level]:
     """The TOP_LEVELS largest price levels (ties: nearer the reference first)."""
     ranked = sorted(by_price.items(), key=lambda kv: (-kv[1], abs(kv[0] - reference), kv[0]))
-    return [
-        {'price': price, 'level_usd': usd(total), 'distance_pct': distance_pct(price, reference)}
-        for price, total in ranked[:TOP_LEVELS]
-    ]
+    return [Level(price, usd(total), distance_pct(price, reference)) for price, total in ranked[:TOP_LEVELS]]
 
 
 def _cumulative(by_price: Mapping[float, float], reference: float) -> dict[str, float | None]:
@@ -158,7 +200,15 @@ def _cumulative(by_price: Mapping[float, float], reference: float) -> dict[str, 
     return out
 
 
-def summarize(fetched: Fetched[MapData]) -> Summary:
+def _within_below(pct: int) -> Callable[[MapSummary], float | None]:
+    return lambda summary: (summary.cumulative_below_usd or {}).get(str(pct))
+
+
+def _within_above(pct: int) -> Callable[[MapSummary], float | None]:
+    return lambda summary: (summary.cumulative_above_usd or {}).get(str(pct))
+
+
+def summarize(fetched: Fetched[MapData]) -> MapSummary:
     """Totals, the long side below the reference price and the short side above it, clusters and leverage.
 
     Without a reference price only `levels`, `total_usd` and `by_leverage` are filled; the side fields are None.
@@ -166,54 +216,46 @@ def summarize(fetched: Fetched[MapData]) -> Summary:
     reference = fetched.reference
     tuples = map_tuples(fetched.data)
     by_price = _by_price(tuples)
-    summary: Summary = {
-        'reference_price': reference.price if reference else None,
-        'reference_price_source': reference.source if reference else None,
-        'levels': len(tuples),
-        'total_usd': usd(sum(entry[1] for entry in tuples)),
-        'long_below_usd': None,
-        'short_above_usd': None,
-        'at_price_usd': None,
-        'short_to_long_ratio': None,
-        'cumulative_below_usd': None,
-        'cumulative_above_usd': None,
-        'largest_below': None,
-        'largest_above': None,
-        'by_leverage': _by_leverage(tuples),
-    }
+    levels, total, leverage = len(tuples), usd(sum(entry[1] for entry in tuples)), _by_leverage(tuples)
     ref = usable_reference(reference.price if reference else None)
-    if ref is None:
-        return summary
+    if reference is None or ref is None:
+        price = reference.price if reference else None
+        source = reference.source if reference else None
+        return MapSummary(price, source, levels, total, by_leverage=leverage)
     below = {price: level for price, level in by_price.items() if price < ref}
     above = {price: level for price, level in by_price.items() if price > ref}
     long_below, short_above = sum(below.values()), sum(above.values())
-    summary.update(
-        {
-            'long_below_usd': usd(long_below),
-            'short_above_usd': usd(short_above),
-            'at_price_usd': usd(by_price.get(ref, 0.0)),
-            'short_to_long_ratio': ratio(short_above, long_below),
-            'cumulative_below_usd': _cumulative(below, ref),
-            'cumulative_above_usd': _cumulative(above, ref),
-            'largest_below': _top_levels(below, ref),
-            'largest_above': _top_levels(above, ref),
-        }
+    return MapSummary(
+        reference_price=reference.price,
+        reference_price_source=reference.source,
+        levels=levels,
+        total_usd=total,
+        long_below_usd=usd(long_below),
+        short_above_usd=usd(short_above),
+        at_price_usd=usd(by_price.get(ref, 0.0)),
+        short_to_long_ratio=ratio(short_above, long_below),
+        cumulative_below_usd=_cumulative(below, ref),
+        cumulative_above_usd=_cumulative(above, ref),
+        largest_below=_top_levels(below, ref),
+        largest_above=_top_levels(above, ref),
+        by_leverage=leverage,
     )
-    return summary
 
 
-def headline(summary: Summary) -> str:
+def headline(summary: MapSummary) -> str:
     """`$81.4M of long liquidations below 95,000 and $126M of shorts above; biggest clusters ...`."""
-    if summary['long_below_usd'] is None:
-        return f'{format_usd(summary["total_usd"] or 0.0)} in all; no reference price, so no sides.'
-    below, above = summary['largest_below'], summary['largest_above']
+    if summary.long_below_usd is None or summary.reference_price is None:
+        return f'{format_usd(summary.total_usd or 0.0)} in all; no reference price, so no sides.'
+    below, above = summary.largest_below or [], summary.largest_above or []
     text = (
-        f'{format_usd(summary["long_below_usd"] or 0.0)} of long liquidation levels below '
-        f'{format_exact_price(summary["reference_price"])} and {format_usd(summary["short_above_usd"] or 0.0)} '
+        f'{format_usd(summary.long_below_usd)} of long liquidation levels below '
+        f'{format_exact_price(summary.reference_price)} and {format_usd(summary.short_above_usd or 0.0)} '
         'of shorts above'
     )
-    clusters = [f'{format_usd(level["level_usd"] or 0.0)} at {format_exact_price(level["price"])} '
-                f'({format_pct(level["distance_pct"])})' for level in (*below[:1], *above[:1])]  # fmt: skip
+    clusters = [
+        f'{format_usd(level.level_usd or 0.0)} at {format_exact_price(level.price)} ({format_pct(level.distance_pct)})'
+        for level in (*below[:1], *above[:1])
+    ]
     return f'{text}; biggest clusters {" and ".join(clusters)}.' if clusters else f'{text}.'
 
 
@@ -236,7 +278,7 @@ def rows(fetched: Fetched[MapData]) -> list[Row]:
     ]
 
 
-def draw(fig: Figure, fetched: Fetched[MapData], _summary: Mapping[str, Any] | None) -> str | None:
+def draw(fig: Figure, fetched: Fetched[MapData], _summary: MapSummary) -> str | None:
     """Bars of levels by price, coloured by side, with cumulative lines from the reference price."""
     import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
 
@@ -292,7 +334,7 @@ def draw(fig: Figure, fetched: Fetched[MapData], _summary: Mapping[str, Any] | N
     return None
 
 
-SPEC: Final = KindSpec[MapData](
+SPEC: Final = KindSpec[MapData, MapSummary](
     retrieval=Retrieval.ONE_CALL,
     parse=parse,
     full_data=lambda data: data,
@@ -304,15 +346,19 @@ SPEC: Final = KindSpec[MapData](
     rows=rows,
     draw=draw,
     needs_reference_price=True,
-    alert_fields=(
-        'reference_price',
-        'levels',
-        'total_usd',
-        'long_below_usd',
-        'short_above_usd',
-        'at_price_usd',
-        'short_to_long_ratio',
-        *(f'cumulative_{side}_usd.{pct}' for side in ('below', 'above') for pct in CUMULATIVE_DISTANCES_PCT),
-        *(f'largest_{side}.0.{field}' for side in ('below', 'above') for field in ('level_usd', 'distance_pct')),
-    ),
+    figures={
+        'reference_price': lambda s: s.reference_price,
+        'levels': lambda s: s.levels,
+        'total_usd': lambda s: s.total_usd,
+        'long_below_usd': lambda s: s.long_below_usd,
+        'short_above_usd': lambda s: s.short_above_usd,
+        'at_price_usd': lambda s: s.at_price_usd,
+        'short_to_long_ratio': lambda s: s.short_to_long_ratio,
+        **{f'cumulative_below_usd.{pct}': _within_below(pct) for pct in CUMULATIVE_DISTANCES_PCT},
+        **{f'cumulative_above_usd.{pct}': _within_above(pct) for pct in CUMULATIVE_DISTANCES_PCT},
+        'largest_below.0.level_usd': lambda s: first(s.largest_below, lambda level: level.level_usd),
+        'largest_below.0.distance_pct': lambda s: first(s.largest_below, lambda level: level.distance_pct),
+        'largest_above.0.level_usd': lambda s: first(s.largest_above, lambda level: level.level_usd),
+        'largest_above.0.distance_pct': lambda s: first(s.largest_above, lambda level: level.distance_pct),
+    },
 )

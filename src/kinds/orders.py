@@ -11,20 +11,22 @@ is kept.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from src.kinds.base import Fetched, Retrieval, Summary, table_spec
+from src.kinds.base import Fetched, Retrieval, Row, table_spec
 from src.kinds.contracts import Amount, EpochMs, Record, Table, read_table
 from src.kinds.figures import format_exact_price, format_usd, plural, usd
+from src.query import COIN, EXCHANGE
 from src.times import iso
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Hashable
 
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
-    from src.inputs import Query
+    from src.query import Query
 
 ORDER_SIDE_READING: Final = (
     'CoinGlass order side 1 is a buy order and side 2 a sell order, and a liquidated position is closed by the '
@@ -61,7 +63,38 @@ def position_side(side: object) -> str | None:
     return None
 
 
-def summarize(fetched: Fetched[Orders]) -> Summary:
+@dataclass(frozen=True)
+class OrdersSummary:
+    """Orders counted and summed (USD) per liquidated side, the largest order, and the span's times (epoch ms).
+
+    Attributes:
+        count: How many orders.
+        total_usd: Their USD values together.
+        long_liquidated_usd: The orders that liquidated long positions (side 2, by ORDER_SIDE_READING).
+        short_liquidated_usd: Those that liquidated short positions (side 1).
+        long_liquidated_count: How many liquidated longs.
+        short_liquidated_count: How many liquidated shorts.
+        largest_order: The largest order's row, as CoinGlass sent it (values typed).
+        side_reading: How `side` is read (ORDER_SIDE_READING).
+        first_time: The oldest order's time.
+        last_time: The newest order's time.
+        missing_figures: Orders without a USD value (counted as nothing in the totals).
+    """
+
+    count: int
+    total_usd: float | None
+    long_liquidated_usd: float | None
+    short_liquidated_usd: float | None
+    long_liquidated_count: int
+    short_liquidated_count: int
+    largest_order: Row | None
+    side_reading: str
+    first_time: int | None
+    last_time: int | None
+    missing_figures: int
+
+
+def summarize(fetched: Fetched[Orders]) -> OrdersSummary:
     """Counts and USD totals per liquidated side, the largest order, and the span's first and last time (ms).
 
     An order without a USD value (null) counts as nothing in the totals; `missing_figures` says how many there were.
@@ -81,31 +114,31 @@ def summarize(fetched: Fetched[Orders]) -> Summary:
         if largest is None or value > (records[largest].usd_value or 0.0):
             largest = index
     times = [record.time for record in records]
-    return {
-        'count': len(records),
-        'total_usd': usd(total),
-        'long_liquidated_usd': usd(sums['long']),
-        'short_liquidated_usd': usd(sums['short']),
-        'long_liquidated_count': counts['long'],
-        'short_liquidated_count': counts['short'],
-        'largest_order': None if largest is None else dict(fetched.data.rows[largest]),
-        'side_reading': ORDER_SIDE_READING,
-        'first_time': min(times) if times else None,
-        'last_time': max(times) if times else None,
-        'missing_figures': sum(record.usd_value is None for record in records),
-    }
+    return OrdersSummary(
+        count=len(records),
+        total_usd=usd(total),
+        long_liquidated_usd=usd(sums['long']),
+        short_liquidated_usd=usd(sums['short']),
+        long_liquidated_count=counts['long'],
+        short_liquidated_count=counts['short'],
+        largest_order=None if largest is None else dict(fetched.data.rows[largest]),
+        side_reading=ORDER_SIDE_READING,
+        first_time=min(times) if times else None,
+        last_time=max(times) if times else None,
+        missing_figures=sum(record.usd_value is None for record in records),
+    )
 
 
-def headline(summary: Summary) -> str:
+def headline(summary: OrdersSummary) -> str:
     """`1210 orders, $310M: longs $160M (610), shorts $150M (600); largest $2.1M, a long at 87,535.9 on ...`."""
     text = (
-        f'{plural(summary["count"], "order")}, {format_usd(summary["total_usd"] or 0.0)}: longs liquidated '
-        f'{format_usd(summary["long_liquidated_usd"] or 0.0)} ({summary["long_liquidated_count"]}), shorts '
-        f'{format_usd(summary["short_liquidated_usd"] or 0.0)} ({summary["short_liquidated_count"]})'
+        f'{plural(summary.count, "order")}, {format_usd(summary.total_usd or 0.0)}: longs liquidated '
+        f'{format_usd(summary.long_liquidated_usd or 0.0)} ({summary.long_liquidated_count}), shorts '
+        f'{format_usd(summary.short_liquidated_usd or 0.0)} ({summary.short_liquidated_count})'
     )
-    if summary['missing_figures']:
-        text += f' ({plural(summary["missing_figures"], "order")} without a USD value)'
-    largest = summary['largest_order']
+    if summary.missing_figures:
+        text += f' ({plural(summary.missing_figures, "order")} without a USD value)'
+    largest = summary.largest_order
     if largest is None:
         return f'{text}.'
     side = {'long': 'a long', 'short': 'a short'}.get(position_side(largest.get('side')) or '', 'of an unknown side')
@@ -115,12 +148,25 @@ def headline(summary: Summary) -> str:
     return f'{text}; largest {format_usd(value if isinstance(value, int | float) else 0.0)}, {side}{where}{when}.'
 
 
+def order_identity(row: Row) -> Hashable:
+    """What tells two orders apart where pages overlap: time, symbol, price, USD value and side."""
+    return (row.get('time'), row.get('symbol'), row.get('price'), row.get('usd_value'), row.get('side'))
+
+
+def _largest(field: str) -> Callable[[OrdersSummary], float | None]:
+    def figure(summary: OrdersSummary) -> float | None:
+        value = (summary.largest_order or {}).get(field)
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    return figure
+
+
 def subject(query: Query) -> str:
     """`BTC on Binance`."""
-    return f'{query.coin} on {query.exchange}'
+    return f'{query.get(COIN)} on {query.get(EXCHANGE)}'
 
 
-def draw(fig: Figure, fetched: Fetched[Orders], _summary: Mapping[str, Any] | None) -> str | None:
+def draw(fig: Figure, fetched: Fetched[Orders], _summary: OrdersSummary) -> str | None:
     """Orders by time and price, marker area by USD value, colour by the liquidated side."""
     import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
     from matplotlib.lines import Line2D  # noqa: PLC0415
@@ -194,15 +240,16 @@ SPEC: Final = table_spec(
     summarize=summarize,
     headline=headline,
     draw=draw,
-    alert_fields=(
-        'count',
-        'total_usd',
-        'long_liquidated_usd',
-        'short_liquidated_usd',
-        'long_liquidated_count',
-        'short_liquidated_count',
-        'largest_order.usd_value',
-        'largest_order.price',
-    ),
+    figures={
+        'count': lambda s: s.count,
+        'total_usd': lambda s: s.total_usd,
+        'long_liquidated_usd': lambda s: s.long_liquidated_usd,
+        'short_liquidated_usd': lambda s: s.short_liquidated_usd,
+        'long_liquidated_count': lambda s: s.long_liquidated_count,
+        'short_liquidated_count': lambda s: s.short_liquidated_count,
+        'largest_order.usd_value': _largest('usd_value'),
+        'largest_order.price': _largest('price'),
+    },
     final_until=lambda fetched: max((record.time for record in fetched.data.records), default=None),
+    row_identity=order_identity,
 )

@@ -14,9 +14,13 @@ from pydantic import TypeAdapter, ValidationError
 from src.kinds.base import KindSpec, Retrieval, Row
 from src.kinds.contracts import DEFERRED, Record, bad, from_validation
 from src.kinds.figures import plural
+from src.query import EXCHANGE, KEYWORD
+from src.symbols import exchange_key, flatten_pairs, search
 
 if TYPE_CHECKING:
-    from src.inputs import Query
+    from collections.abc import Collection, Mapping
+
+    from src.query import Query
 
 
 class SupportedPair(Record):
@@ -56,6 +60,28 @@ def read_names(data: Any) -> list[str]:
         raise from_validation(error, 'data') from None
 
 
+def search_rows(
+    pairs: Mapping[str, list[dict[str, Any]]], coins: Collection[str], query: Query
+) -> tuple[list[Row], str | None]:
+    """The pairs matching the query's keyword (and exchange), best first, and why there are none (None: some).
+
+    `pairs` and `coins` are the supported-exchange-pairs and supported-coins lookups as `read_pairs` and
+    `read_names` read them; each pair found says whether its base asset is a supported coin (`coin_supported`).
+    """
+    records = [{**record, 'coin_supported': record.get('base_asset') in coins} for record in flatten_pairs(pairs)]
+    exchange = query.get(EXCHANGE)
+    found = search(records, query.get(KEYWORD) or '', exchange)
+    if found:
+        return found, None
+    if not exchange:
+        return found, f'none of the {len(records)} pairs CoinGlass lists matched'
+    on_exchange = [record for record in records if exchange_key(record['exchange']) == exchange_key(exchange)]
+    if on_exchange:
+        return found, f'none of the {len(on_exchange)} pairs CoinGlass lists on {exchange} matched'
+    listing = sorted({record['exchange'] for record in records})
+    return found, f"the exchange filter '{exchange}' matched no pair: CoinGlass lists pairs on {', '.join(listing)}"
+
+
 def parse(data: Any) -> list[Row]:
     """The search's records, built by the fetch stage (None: none)."""
     if data is None:
@@ -67,10 +93,11 @@ def parse(data: Any) -> list[Row]:
 
 def subject(query: Query) -> str:
     """`'btc'`, or `any keyword`."""
-    return f"'{query.keyword}'" if query.keyword else 'any keyword'
+    keyword = query.get(KEYWORD)
+    return f"'{keyword}'" if keyword else 'any keyword'
 
 
-SPEC: Final = KindSpec[list[Row]](
+SPEC: Final = KindSpec[list[Row], None](
     retrieval=Retrieval.SYMBOL_SEARCH,
     parse=parse,
     full_data=lambda rows: rows,
@@ -81,4 +108,5 @@ SPEC: Final = KindSpec[list[Row]](
     headline=None,
     rows=lambda fetched: list(fetched.data),
     draw=None,
+    invalid_parameter_advice='Check the keyword and the exchange.',  # not "search_symbols lists the pairs": this is it
 )

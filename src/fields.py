@@ -1,0 +1,837 @@
+"""The input fields: one declaration each, and everything about a field derives from it.
+
+An `InputField` says the field's name, its JSON type and bounds, its default, how a loose value is read (`1d` as
+`24h`, `Gate.io` as `Gate`, `7 days` back from now), what is allowed (for messages), and how the Console shows it
+(title, description, editor, section, example). From `FIELDS` derive: the input's shape validation and the
+messages of `src.inputs`, each query's typed values (`src.query`) and the echo of its parameters, the Actor's
+input schema and one JSON schema per mode of exactly the fields that mode reads (`src.schema`).
+
+Which modes read a field: for most, the endpoint table's rows (`Endpoint.fields`); `output` and `charts` every
+mode; `since_last_run` the modes whose kind of data can follow new rows (`KindSpec.final_until`); run fields
+(`api_key`, `queries`, ...) are read once per run, not per query.
+
+A field's `read` reads the given values (and the field's companions: a bare pair in `symbol` names its exchange
+in `exchange`) and sets the query values it fills; every problem raises `InputError` with a message naming the
+field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
+
+from pydantic import BeforeValidator, FiniteFloat, SecretStr
+
+from src.alerts import MAX_RULES
+from src.modes import ENDPOINTS, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MODELS, Kind, Mode
+from src.query import (
+    COIN,
+    END_TIME,
+    EXCHANGE,
+    EXCHANGES,
+    INTERVAL,
+    KEYWORD,
+    LIMIT,
+    MAX_LIMIT,
+    MIN_AMOUNT,
+    MODEL,
+    PAIR,
+    RANGE,
+    SINCE_LAST_RUN,
+    START_TIME,
+    Output,
+    Param,
+)
+from src.symbols import SymbolError, canonical_code, canonical_exchange, parse_pair
+from src.times import ACCEPTED_FORMS, TimeFormatError, to_epoch_ms
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from src.modes import Endpoint
+
+T = TypeVar('T')
+JsonType = Literal['string', 'integer', 'number', 'boolean', 'array', 'object']
+
+MAX_QUERIES: Final = 1000
+DEFAULT_EXCHANGES: Final = ('Binance', 'OKX', 'Bybit', 'Bitget', 'Gate', 'Hyperliquid')
+RANGE_ALIASES: Final = MappingProxyType({'24h': '1d', '1d': '24h', '365d': '1y', '1y': '365d'})
+DEFAULT_MARKS_STORE: Final = 'coinglass-liquidation-marks'
+# A storage name as the platform and Crawlee take it: letters, digits and inner hyphens, at most 63.
+STORE_NAME_PATTERN: Final = r'^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$'
+_QUOTE_SUFFIXES: Final = ('FDUSD', 'USDT', 'USDC', 'BUSD', 'USD')
+
+
+class InputError(ValueError):
+    """Input that cannot run; the message is the user-facing explanation.
+
+    Attributes:
+        query: The fields of the batch entry at fault with the top-level ones it inherits (its mode among them), for
+            the failure item to echo; None when the input as a whole is at fault.
+    """
+
+    def __init__(self, message: str, *, query: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.query = query
+
+
+class Scope(Enum):
+    """Which modes read a field."""
+
+    ROW = 'row'  # the modes whose endpoint row lists it
+    EVERY_MODE = 'every_mode'  # every mode (the output's shape)
+    FOLLOWING = 'following'  # the modes whose kind of data can follow new rows since the last run
+    RUN = 'run'  # the run as a whole, once (not a query's)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of fields in the Console form, opened by its first field."""
+
+    caption: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values a field offers, with a title each for the Console (None: the values themselves)."""
+
+    values: tuple[str, ...]
+    titles: tuple[str, ...] | None = None
+
+
+@dataclass
+class Reading:
+    """One query's given values while its fields are read, and the typed values they set.
+
+    Attributes:
+        mode: The query's mode.
+        given: Each given input field's value, shaped (types checked, strings stripped); absent when not given.
+        now_ms: The run's "now" (epoch ms), which relative times are read against.
+        values: The query's values set so far, by `Param` name.
+        companions: The input fields of other modes a field read (a bare pair's `exchange`), in order.
+    """
+
+    mode: Mode
+    given: Mapping[str, Any]
+    now_ms: int
+    values: dict[str, Any] = field(default_factory=dict)
+    companions: list[str] = field(default_factory=list)
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The mode's endpoint row."""
+        return ENDPOINTS[self.mode]
+
+    def set(self, param: Param[T], value: T | None) -> None:
+        """Set a query value (None leaves it unset)."""
+        if value is not None:
+            self.values[param.name] = value
+
+    def companion(self, name: str) -> Any:
+        """Another field's given value, read on behalf of this one; it is echoed with the query when given."""
+        value = self.given.get(name)
+        if value is not None and name not in self.companions:
+            self.companions.append(name)
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class InputField:
+    """One input field, declared once.
+
+    Attributes:
+        name: The input's name.
+        title: The Console's label.
+        description: What the field is for, which modes read it, its forms and its default, for the Console.
+        json_type: The JSON type the input schema declares.
+        shape: The Python type the given value is validated as (pydantic), before `read`.
+        allowed: What the field may be, for messages (`one of 1m, 3m, ...`).
+        scope: Which modes read it.
+        read: Reads the given value (None: not given) into the query values it fills; raises `InputError`. None
+            for run fields, which the run reads as a whole.
+        fills: The query values `read` sets.
+        default: The value used when the field is not given (None: none), shown as the schema's default.
+        choices: The values the Console offers (and the only ones the schema allows).
+        mode_choices: The values one mode takes, for that mode's tool schema; None: `choices`.
+        minimum: The smallest value (numbers).
+        maximum: The largest value (numbers), or the most items (lists).
+        zero_means_unset: Whether 0 is read as not given (the Apify MCP server sends an agent's null as 0).
+        pattern: A regular expression the value must match (text).
+        editor: The Console's editor.
+        section: The form section this field opens.
+        prefill: What the Console's form starts with.
+        example: A value a caller would send, for tool schemas.
+        unit: The unit the Console shows beside a number.
+        secret: Stored encrypted by the platform, never echoed or logged.
+        item_type: The JSON type of a list's items.
+        in_tools: Whether a per-mode tool schema offers it (watch and chart fields are the batch Actor's).
+        required: Whether every input must give it (the schema requires it and it cannot be null).
+    """
+
+    name: str
+    title: str
+    description: str
+    json_type: JsonType
+    shape: Any
+    allowed: str
+    scope: Scope = Scope.ROW
+    read: Callable[[Reading], None] | None = None
+    fills: tuple[Param[Any], ...] = ()
+    default: Any = None
+    choices: Choices | None = None
+    mode_choices: Callable[[Endpoint], tuple[str, ...]] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    zero_means_unset: bool = False
+    pattern: str | None = None
+    editor: str | None = None
+    section: Section | None = None
+    prefill: Any = None
+    example: Any = None
+    unit: str | None = None
+    secret: bool = False
+    item_type: JsonType | None = None
+    in_tools: bool = True
+    required: bool = False
+
+    def read_by(self, mode: Mode) -> bool:
+        """Whether `mode` reads this field."""
+        if self.scope is Scope.ROW:
+            return self.name in ENDPOINTS[mode].fields
+        if self.scope is Scope.FOLLOWING:
+            from src.kinds import spec_of  # noqa: PLC0415 - only the modes asked about load their kind
+
+            return spec_of(mode).final_until is not None
+        return self.scope is Scope.EVERY_MODE
+
+
+def show(value: Any) -> str:
+    """A given value as a message shows it: JSON, cut to 80 characters."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + '...'
+
+
+# --- readers ---------------------------------------------------------------------------------------------------------
+
+
+def _missing(name: str, mode: Mode) -> InputError:
+    return InputError(f"Input field '{name}' is missing: {mode} needs {FIELD[name].allowed}.")
+
+
+def _read_symbol(reading: Reading) -> None:
+    symbol = reading.given.get('symbol')
+    if not symbol:
+        raise InputError(
+            f"Input field 'symbol' is missing: {reading.mode} needs a pair such as 'Binance_BTCUSDT' "
+            '(search_symbols lists them).'
+        )
+    try:
+        pair = parse_pair(symbol, reading.companion('exchange'))
+    except SymbolError as error:
+        raise InputError(str(error)) from None
+    reading.set(EXCHANGE, pair.exchange)
+    reading.set(PAIR, pair.instrument_id)
+
+
+def _required(reading: Reading, name: str) -> bool:
+    return name in reading.endpoint.required
+
+
+def _read_coin(reading: Reading) -> None:
+    coin = reading.given.get('coin')
+    if coin:
+        reading.set(COIN, canonical_code(coin))
+        return
+    if not _required(reading, 'coin'):
+        return
+    symbol = reading.companion('symbol')
+    if not symbol:
+        raise _missing('coin', reading.mode)
+    try:
+        pair = parse_pair(symbol, reading.given.get('exchange'))
+    except SymbolError:
+        reading.set(COIN, base_asset(symbol))
+    else:
+        reading.set(COIN, base_asset(pair.instrument_id))
+
+
+def base_asset(instrument_id: str) -> str:
+    """The coin of a pair: `BTCUSDT` -> `BTC`, `BTC-USDT-SWAP` -> `BTC`, `BTCUSD_PERP` -> `BTC`."""
+    head = canonical_code(instrument_id).replace('-', '_').split('_')[0]
+    for suffix in _QUOTE_SUFFIXES:
+        if head.upper().endswith(suffix) and len(head) > len(suffix):
+            return head[: -len(suffix)]
+    return head
+
+
+def _read_exchange(reading: Reading) -> None:
+    exchange = reading.given.get('exchange')
+    if exchange:
+        reading.set(EXCHANGE, canonical_exchange(exchange))
+        return
+    if not _required(reading, 'exchange'):
+        return
+    symbol = reading.given.get('symbol')
+    if symbol:  # a seed-form symbol names its exchange
+        try:
+            reading.set(EXCHANGE, parse_pair(symbol).exchange)
+        except SymbolError:
+            pass
+        else:
+            reading.companion('symbol')
+            return
+    raise _missing('exchange', reading.mode)
+
+
+def _ranges(endpoint: Endpoint) -> tuple[str, ...]:
+    allowed = endpoint.ranges or ()
+    return tuple(value for value in RANGE_FIELD_CHOICES if value in allowed or RANGE_ALIASES.get(value) in allowed)
+
+
+def _read_range(reading: Reading) -> None:
+    given = reading.given.get('range')
+    allowed = reading.endpoint.ranges or ()
+    value = (given or FIELD['range'].default).lower()
+    if value in allowed:
+        reading.set(RANGE, value)
+        return
+    if RANGE_ALIASES.get(value) in allowed:
+        reading.set(RANGE, RANGE_ALIASES[value])
+        return
+    if reading.endpoint.kind is Kind.MAP:
+        heatmaps = ' or '.join(other for other, endpoint in ENDPOINTS.items() if endpoint.kind is Kind.HEATMAP)
+        raise InputError(
+            f"Input field 'range' is {show(given)}, which {reading.mode} does not take: CoinGlass v4 liquidation "
+            f'maps take only {", ".join(MAP_RANGES)}. For 90d, 180d or 1y use {heatmaps}, whose ranges are '
+            f'{", ".join(HEATMAP_RANGES)}.'
+        )
+    raise InputError(
+        f"Input field 'range' is {show(given)}, which {reading.mode} does not take: use one of {', '.join(allowed)}."
+    )
+
+
+def _choice(param: Param[str], choices: tuple[str, ...]) -> Callable[[Reading], None]:
+    def read(reading: Reading) -> None:
+        given = reading.given.get(param.name)
+        value = (given or FIELD[param.name].default).lower()
+        if value not in choices:
+            raise InputError(
+                f"Input field '{param.name}' is {show(given)}, which {reading.mode} does not take: use one of "
+                f'{", ".join(choices)}.'
+            )
+        reading.set(param, value)
+
+    return read
+
+
+def _read_limit(reading: Reading) -> None:
+    reading.set(LIMIT, reading.given.get('limit'))
+
+
+def _time(param: Param[int]) -> Callable[[Reading], None]:
+    def read(reading: Reading) -> None:
+        value = reading.given.get(param.name)
+        if value is None:
+            return
+        try:
+            reading.set(param, to_epoch_ms(value, now_ms=reading.now_ms))
+        except TimeFormatError:
+            raise InputError(
+                f"Input field '{param.name}' is {show(value)}, which is not a time: use {ACCEPTED_FORMS}."
+            ) from None
+
+    return read
+
+
+def _read_exchanges(reading: Reading) -> None:
+    given = reading.given.get('exchanges')
+    value = given if given is not None else DEFAULT_EXCHANGES
+    names = value.split(',') if isinstance(value, str) else value
+    cleaned = tuple(dict.fromkeys(canonical_exchange(name) for name in names if name.strip()))
+    if not cleaned:
+        raise InputError(
+            f"Input field 'exchanges' is {show(given)}, which names no exchange: give {FIELD['exchanges'].allowed}."
+        )
+    reading.set(EXCHANGES, cleaned)
+
+
+def _read_min_amount(reading: Reading) -> None:
+    value = reading.given.get('min_liquidation_amount')
+    if value is None:
+        reading.set(MIN_AMOUNT, FIELD['min_liquidation_amount'].default)
+        return
+    reading.set(MIN_AMOUNT, int(value) if float(value).is_integer() else value)  # sent as `10000`
+
+
+def _read_keyword(reading: Reading) -> None:
+    reading.set(KEYWORD, reading.given.get('keyword') or '')
+
+
+def _read_since_last_run(reading: Reading) -> None:
+    reading.set(SINCE_LAST_RUN, bool(reading.given.get('since_last_run')))
+
+
+# --- shapes ----------------------------------------------------------------------------------------------------------
+
+
+def _no_bool(value: Any) -> Any:
+    """Refuse `true`/`false` where a number or a time belongs (pydantic would read `true` as 1)."""
+    if isinstance(value, bool):
+        raise ValueError('a number, not true or false')  # noqa: TRY004 - pydantic turns ValueError into its error
+    return value
+
+
+def _lower(value: Any) -> Any:
+    """A choice read in any case, as `mode`, `range` and `interval` are (`Summary` is `summary`)."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+NotBool = BeforeValidator(_no_bool)
+Lower = BeforeValidator(_lower)
+
+
+# --- the table -------------------------------------------------------------------------------------------------------
+
+WHAT = Section('What to fetch')
+WHERE_AND_WHEN = Section('Where and when')
+BATCH_AND_OUTPUT = Section('Batch, output and charts')
+WATCHING = Section('Watching: new data, alerts, notifications')
+KEY = Section('CoinGlass API key')
+
+TIME_DESCRIPTION: Final = 'epoch milliseconds, an ISO 8601 date (2025-01-31 or 2025-01-31T12:00:00Z, UTC)'
+RANGE_FIELD_CHOICES: Final = (
+    '1h',
+    '4h',
+    '12h',
+    '24h',
+    '1d',
+    '48h',
+    '3d',
+    '7d',
+    '14d',
+    '30d',
+    '90d',
+    '180d',
+    '1y',
+    '365d',
+)
+
+FIELDS: Final[tuple[InputField, ...]] = (
+    InputField(
+        name='mode',
+        title='Mode',
+        description=(
+            'What to fetch, by the CoinGlass plan it needs. Hobbyist: search_symbols (find pairs), '
+            'pair_liquidation_history and coin_liquidation_history (liquidations per interval), '
+            'liquidation_exchange_list (by exchange). Startup: liquidation_coin_list (by coin). Standard: '
+            'liquidation_orders (single orders, 7 days). Professional: liquidation_map and coin_liquidation_map '
+            '(levels by price), pair_liquidation_heatmap and coin_liquidation_heatmap (over time), '
+            'liquidation_max_pain.'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed='one of ' + ', '.join(Mode),
+        scope=Scope.EVERY_MODE,
+        choices=Choices(
+            tuple(Mode),
+            (
+                'Search symbols (pairs)',
+                'Pair liquidation map (Professional plan)',
+                'Coin liquidation map, all exchanges (Professional)',
+                'Pair liquidation history (Hobbyist)',
+                'Coin liquidation history, chosen exchanges (Hobbyist)',
+                'Liquidations by coin on an exchange (Startup)',
+                'Liquidations by exchange (Hobbyist)',
+                'Liquidation orders, last 7 days (Standard)',
+                'Pair liquidation heatmap (Professional)',
+                'Coin liquidation heatmap (Professional)',
+                'Liquidation max pain (Professional)',
+            ),
+        ),
+        editor='select',
+        prefill=Mode.SEARCH_SYMBOLS.value,
+        section=WHAT,
+        required=True,
+    ),
+    InputField(
+        name='symbol',
+        title='Symbol (pair)',
+        description=(
+            'A futures pair as Exchange_PAIR, the form search_symbols returns: Binance_BTCUSDT, OKX_BTC-USDT-SWAP, '
+            'Binance_BTCUSD_PERP (split at the first _). Or a bare pair (BTCUSDT) with exchange set. Required by '
+            'liquidation_map, pair_liquidation_history and pair_liquidation_heatmap. Coin modes given only a symbol '
+            'use its base asset (Binance_BTCUSDT -> BTC). Empty: not set.'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed="a pair such as 'Binance_BTCUSDT'",
+        read=_read_symbol,
+        fills=(EXCHANGE, PAIR),
+        editor='textfield',
+        prefill='Binance_BTCUSDT',
+        example='Binance_BTCUSDT',
+    ),
+    InputField(
+        name='coin',
+        title='Coin',
+        description=(
+            'A coin such as BTC or ETH. Required by coin_liquidation_map, coin_liquidation_history, '
+            'coin_liquidation_heatmap and liquidation_orders; optional for liquidation_exchange_list (empty: all '
+            'coins). Empty: not set.'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed="a coin such as 'BTC'",
+        read=_read_coin,
+        fills=(COIN,),
+        editor='textfield',
+        prefill='BTC',
+        example='BTC',
+    ),
+    InputField(
+        name='range',
+        title='Range',
+        description=(
+            'Time range. liquidation_map, coin_liquidation_map: 1d, 7d, 30d. pair_liquidation_heatmap, '
+            'coin_liquidation_heatmap: 12h, 24h, 3d, 7d, 30d, 90d, 180d, 1y. liquidation_exchange_list: 1h, 4h, '
+            '12h, 24h. liquidation_max_pain: 12h, 24h, 48h, 3d, 7d, 14d, 30d. 1d and 24h are read as each other, '
+            '365d as 1y. Leave it out for the default, one day (1d/24h); null or "" is refused.'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed='a range such as 1d',
+        read=_read_range,
+        fills=(RANGE,),
+        default='1d',
+        choices=Choices(
+            RANGE_FIELD_CHOICES,
+            (
+                '1 hour',
+                '4 hours',
+                '12 hours',
+                '24 hours',
+                '1 day',
+                '48 hours',
+                '3 days',
+                '7 days',
+                '14 days',
+                '30 days',
+                '90 days (heatmaps)',
+                '180 days (heatmaps)',
+                '1 year (heatmaps)',
+                '365 days (same as 1y)',
+            ),
+        ),
+        mode_choices=_ranges,
+        editor='select',
+        example='1d',
+    ),
+    InputField(
+        name='exchange',
+        title='Exchange',
+        description=(
+            'A futures exchange as CoinGlass names it: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid, ... Required '
+            'by liquidation_coin_list and liquidation_orders (or taken from a seed-form symbol). With a bare pair in '
+            'symbol, names its exchange. For search_symbols, limits results to one exchange. Empty: not set (all, '
+            'for search).'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed="an exchange such as 'Binance'",
+        read=_read_exchange,
+        fills=(EXCHANGE,),
+        editor='textfield',
+        section=WHERE_AND_WHEN,
+        example='Binance',
+    ),
+    InputField(
+        name='exchanges',
+        title='Exchanges (coin history)',
+        description=(
+            "Exchanges whose liquidations coin_liquidation_history adds up (sent as CoinGlass's exchange_list). "
+            'Leave it out for the default: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid. An empty list means the '
+            'default; a list of only empty names is refused.'
+        ),
+        json_type='array',
+        shape=list[str] | str | None,
+        allowed="a list of exchanges such as ['Binance', 'OKX']",
+        read=_read_exchanges,
+        fills=(EXCHANGES,),
+        default=list(DEFAULT_EXCHANGES),
+        editor='stringList',
+        item_type='string',
+        example=['Binance', 'OKX'],
+    ),
+    InputField(
+        name='interval',
+        title='Interval',
+        description=(
+            'Bar size for pair_liquidation_history and coin_liquidation_history: 1m, 3m, 5m, 15m, 30m, 1h, 4h, 6h, '
+            "8h, 12h, 1d, 1w. How far back CoinGlass keeps each interval depends on the key's plan. Leave it out for "
+            'the default 1d; null or "" is refused.'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed='one of ' + ', '.join(INTERVALS),
+        read=_choice(INTERVAL, INTERVALS),
+        fills=(INTERVAL,),
+        default='1d',
+        choices=Choices(INTERVALS),
+        editor='select',
+        example='1h',
+    ),
+    InputField(
+        name='start_time',
+        title='Start time',
+        description=(
+            'Start of the span for pair_liquidation_history, coin_liquidation_history and liquidation_orders: '
+            f'{TIME_DESCRIPTION} or a span back from now (7 days, 12h, 3 weeks). Histories return every row from here '
+            'to end_time, paging as needed. Empty: the latest rows (histories) or 7 days back (orders).'
+        ),
+        json_type='string',
+        shape=Annotated[int | float | str | None, NotBool],
+        allowed=ACCEPTED_FORMS,
+        read=_time(START_TIME),
+        fills=(START_TIME,),
+        editor='textfield',
+        example='7 days',
+    ),
+    InputField(
+        name='end_time',
+        title='End time',
+        description=(
+            'End of the span for pair_liquidation_history, coin_liquidation_history and liquidation_orders, in the '
+            'same forms as start_time. Empty: now.'
+        ),
+        json_type='string',
+        shape=Annotated[int | float | str | None, NotBool],
+        allowed=ACCEPTED_FORMS,
+        read=_time(END_TIME),
+        fills=(END_TIME,),
+        editor='textfield',
+        example='2025-11-20T12:00:00Z',
+    ),
+    InputField(
+        name='limit',
+        title='Row limit (histories)',
+        description=(
+            'For pair_liquidation_history and coin_liquidation_history: the most rows to return, 1 to 100000 (above '
+            '60000 only with output summary: one dataset item holds at most 60000 rows). Without start_time: the '
+            'latest rows (1000 when not set). With start_time: the first rows of the span (all of it when not set). '
+            '0 or empty: not set.'
+        ),
+        json_type='integer',
+        shape=Annotated[int | None, NotBool],
+        allowed=f'a whole number from 1 to {MAX_LIMIT} (0 or empty: not set)',
+        read=_read_limit,
+        fills=(LIMIT,),
+        minimum=1,
+        maximum=MAX_LIMIT,
+        zero_means_unset=True,
+        unit='rows',
+        example=500,
+    ),
+    InputField(
+        name='min_liquidation_amount',
+        title='Minimum order size (USD)',
+        description=(
+            'For liquidation_orders: only orders of at least this many USD. Default 10000; 0 or empty also mean the '
+            'default, so for every order use 1.'
+        ),
+        json_type='integer',
+        shape=Annotated[int | FiniteFloat | None, NotBool],
+        allowed='a USD amount above 0 (0 or empty: the default 10000)',
+        read=_read_min_amount,
+        fills=(MIN_AMOUNT,),
+        default=10_000,
+        minimum=0,
+        zero_means_unset=True,
+        unit='USD',
+        example=50_000,
+    ),
+    InputField(
+        name='model',
+        title='Heatmap model',
+        description=(
+            'Which CoinGlass heatmap model pair_liquidation_heatmap and coin_liquidation_heatmap use: model1, model2 '
+            'or model3. Leave it out for the default model1; null or "" is refused.'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed='one of ' + ', '.join(MODELS),
+        read=_choice(MODEL, MODELS),
+        fills=(MODEL,),
+        default='model1',
+        choices=Choices(MODELS, ('Model 1', 'Model 2', 'Model 3')),
+        editor='select',
+        example='model1',
+    ),
+    InputField(
+        name='keyword',
+        title='Search keyword',
+        description=(
+            'For search_symbols: text matched case-insensitively against symbol, exchange, instrument id, base and '
+            'quote asset (btc, ETHUSDT, okx). Exact base-asset matches come first. Empty: every supported pair.'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed='text',
+        read=_read_keyword,
+        fills=(KEYWORD,),
+        default='',
+        editor='textfield',
+        example='btc',
+    ),
+    InputField(
+        name='queries',
+        title='Batch of queries',
+        description=(
+            'Many queries in one run: a list of objects, each a partial input overriding the fields above, e.g. '
+            '[{"symbol": "Binance_BTCUSDT"}, {"symbol": "OKX_ETH-USDT-SWAP", "range": "7d"}]. Up to 1000. Each is '
+            'validated first and gets its own dataset item (with query_index) and charge. Leave it out for one query '
+            'from the fields above.'
+        ),
+        json_type='array',
+        shape=list[dict[str, Any]] | None,
+        allowed=f'a list of up to {MAX_QUERIES} objects, each a partial input',
+        scope=Scope.RUN,
+        maximum=MAX_QUERIES,
+        editor='json',
+        section=BATCH_AND_OUTPUT,
+        item_type='object',
+    ),
+    InputField(
+        name='output',
+        title='Output shape',
+        description=(
+            'full: data as CoinGlass sends it (numbers typed) plus a summary. rows: data as flat records for tables '
+            'and CSV (maps: price, level_usd, leverage, side, distance_pct; heatmaps: time, price, value). summary: '
+            'data null, the summary only; the compact answer AI agents should ask for (search_symbols has none: use '
+            'full). Leave it out for the default full; null or "" is refused.'
+        ),
+        json_type='string',
+        shape=Annotated[Output | None, Lower],
+        allowed='one of ' + ', '.join(Output),
+        scope=Scope.EVERY_MODE,
+        default=Output.FULL.value,
+        choices=Choices(tuple(Output), ('Full data + summary', 'Flat rows + summary', 'Summary only')),
+        editor='select',
+        example=Output.SUMMARY.value,
+    ),
+    InputField(
+        name='charts',
+        title='Charts',
+        description=(
+            'Render a PNG chart (1200x700) per successful query into the key-value store and link it as chart_url. '
+            'Off by default: leave it out (or false) for API and MCP calls, which then stay fast and light; a chart '
+            'adds rendering time and memory to every query.'
+        ),
+        json_type='boolean',
+        shape=bool | None,
+        allowed='true or false',
+        scope=Scope.EVERY_MODE,
+        default=False,
+        in_tools=False,
+    ),
+    InputField(
+        name='since_last_run',
+        title='Only what is new since the last run',
+        description=(
+            'For liquidation_orders, pair_liquidation_history and coin_liquidation_history: deliver only the orders '
+            'or closed intervals newer than what the last run of the same query delivered (remembered in the '
+            "key-value store named by since_last_run_store); a history's open interval comes once it has closed. "
+            'The first run delivers what it finds. Nothing new: an empty success, not charged. For scheduled tasks; '
+            'leave it out otherwise.'
+        ),
+        json_type='boolean',
+        shape=bool | None,
+        allowed='true or false',
+        scope=Scope.FOLLOWING,
+        read=_read_since_last_run,
+        fills=(SINCE_LAST_RUN,),
+        default=False,
+        section=WATCHING,
+        in_tools=False,
+    ),
+    InputField(
+        name='since_last_run_store',
+        title='Memory store (since_last_run)',
+        description=(
+            'The named key-value store where since_last_run remembers what was delivered: 1 to 63 letters, digits '
+            'and hyphens, not starting or ending with a hyphen. Give each scheduled task its own name so each keeps '
+            'its own memory. Empty: coinglass-liquidation-marks.'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed='a key-value store name: 1 to 63 letters, digits and hyphens, not starting or ending with one',
+        scope=Scope.RUN,
+        pattern=STORE_NAME_PATTERN,
+        editor='textfield',
+    ),
+    InputField(
+        name='alerts',
+        title='Alert rules',
+        description=(
+            'Rules checked on each successful result\'s summary, e.g. [{"mode": "liquidation_orders", "field": '
+            '"largest_order.usd_value", "above": 1000000}], each rule an object: a mode, a summary figure (dotted '
+            'path), and above or below a number. Up to 50 rules. Fired ones appear in the item, OUTPUT and the '
+            'status; free. Leave it out if unused.'
+        ),
+        json_type='array',
+        shape=list[Any] | None,
+        allowed=(
+            f'a list of up to {MAX_RULES} rules such as {{"mode": "liquidation_orders", "field": '
+            '"largest_order.usd_value", "above": 1}'
+        ),
+        scope=Scope.RUN,
+        maximum=MAX_RULES,
+        editor='json',
+        item_type='object',
+    ),
+    InputField(
+        name='notify_url',
+        title='Webhook for alerts',
+        description=(
+            'A Slack or Discord incoming webhook (or any URL taking a JSON POST) told once per run when at least one '
+            'alert fired: a line per alert plus the structured alerts. Stored encrypted, never logged. Leave it out '
+            'if unused.'
+        ),
+        json_type='string',
+        shape=SecretStr | None,
+        allowed='an http(s) URL of a webhook (Slack, Discord, ...)',
+        scope=Scope.RUN,
+        editor='textfield',
+        secret=True,
+    ),
+    InputField(
+        name='api_key',
+        title='CoinGlass API key',
+        description=(
+            'Your CoinGlass API key (stored encrypted, never logged by the Actor). Leave it out when the publisher '
+            'configured a key, and always through MCP: a key an AI agent passes stays in its context and in the MCP '
+            "server's log. Otherwise required: get one at coinglass.com/pricing; each mode needs the plan shown in "
+            'the mode list. Empty: not set.'
+        ),
+        json_type='string',
+        shape=SecretStr | None,
+        allowed='a CoinGlass API key (text)',
+        scope=Scope.RUN,
+        editor='textfield',
+        section=KEY,
+        secret=True,
+    ),
+)
+
+FIELD: Final[Mapping[str, InputField]] = MappingProxyType({declared.name: declared for declared in FIELDS})
+"""Every field by name."""
+
+
+def fields_of(mode: Mode) -> tuple[InputField, ...]:
+    """The fields a query of `mode` reads, in the order its item echoes them: its row's, then the others'."""
+    row = [FIELD[name] for name in ENDPOINTS[mode].fields]
+    others = [declared for declared in FIELDS if declared.scope is not Scope.ROW and declared.read_by(mode)]
+    return (*row, *(declared for declared in others if declared.read is not None))

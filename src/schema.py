@@ -1,0 +1,110 @@
+"""JSON schemas derived from the field table: the Actor's input schema, and one schema per mode for its tool.
+
+`input_schema()` is what `.actor/input_schema.json` holds (`python scripts/generate_schemas.py` writes it; a test
+holds the committed file equal to it). `mode_schema(mode)` is a JSON schema of exactly the fields `mode` reads
+that a tool offers (no key, batch, chart or watch fields), with that mode's own allowed values, its required
+fields marked and an example each.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from src.fields import FIELD, FIELDS, InputField, fields_of
+from src.modes import ENDPOINTS
+
+if TYPE_CHECKING:
+    from src.modes import Mode
+
+INPUT_TITLE: Final = 'CoinGlass liquidation data'
+INPUT_DESCRIPTION: Final = (
+    'Pick a mode, fill the fields that mode uses (each field says which modes read it), and run. One dataset item '
+    'per query; only successful results are charged. Leave out every field you do not use: null, "" and [] mean '
+    'not set (the default applies), and so does 0 for limit and min_liquidation_amount.'
+)
+
+
+def input_schema() -> dict[str, Any]:
+    """The Actor's input schema (`.actor/input_schema.json`), every field in the table's order."""
+    return {
+        'title': INPUT_TITLE,
+        'description': INPUT_DESCRIPTION,
+        'type': 'object',
+        'schemaVersion': 1,
+        'properties': {declared.name: _property(declared) for declared in FIELDS},
+        'required': [declared.name for declared in FIELDS if declared.required],
+    }
+
+
+def _property(declared: InputField) -> dict[str, Any]:
+    """One field as the Console's form shows it."""
+    choices, section = declared.choices, declared.section
+    optional: dict[str, Any] = {
+        'editor': declared.editor,
+        'enum': None if choices is None else list(choices.values),
+        'enumTitles': None if choices is None or choices.titles is None else list(choices.titles),
+        **_bounds(declared),
+        'default': declared.default,
+        'prefill': declared.prefill,
+        'unit': declared.unit,
+        'pattern': declared.pattern,
+        'items': None if declared.item_type is None else {'type': declared.item_type},
+        'maxItems': declared.maximum if declared.json_type == 'array' else None,
+        'isSecret': True if declared.secret else None,
+        'sectionCaption': None if section is None else section.caption,
+        'sectionDescription': None if section is None else section.description,
+    }
+    nullable = {} if declared.required else {'nullable': True}
+    return {
+        'title': declared.title,
+        'type': declared.json_type,
+        **nullable,
+        'description': declared.description,
+        **{key: value for key, value in optional.items() if value is not None},
+    }
+
+
+def _bounds(declared: InputField) -> dict[str, int]:
+    """A number's bounds as the schema states them: 0 too, where 0 means not set."""
+    if declared.json_type not in {'integer', 'number'}:
+        return {}
+    bounds = {}
+    if declared.minimum is not None:
+        bounds['minimum'] = 0 if declared.zero_means_unset else declared.minimum
+    if declared.maximum is not None:
+        bounds['maximum'] = declared.maximum
+    return bounds
+
+
+def mode_schema(mode: Mode) -> dict[str, Any]:
+    """A JSON schema of the fields `mode` reads that a tool offers, with that mode's own allowed values.
+
+    `required` lists the fields the mode's endpoint row requires; each property has an example where the table
+    gives one.
+    """
+    endpoint = ENDPOINTS[mode]
+    offered = [declared for declared in fields_of(mode) if declared.in_tools] + [FIELD['output']]
+    properties = {declared.name: _tool_property(declared, mode) for declared in offered}
+    return {
+        'type': 'object',
+        'properties': properties,
+        'required': [name for name in endpoint.required if name in properties],
+        'additionalProperties': False,
+    }
+
+
+def _tool_property(declared: InputField, mode: Mode) -> dict[str, Any]:
+    prop: dict[str, Any] = {'type': declared.json_type, 'description': declared.description}
+    choices = declared.mode_choices(ENDPOINTS[mode]) if declared.mode_choices is not None else None
+    if choices is None and declared.choices is not None:
+        choices = declared.choices.values
+    if choices is not None:
+        prop['enum'] = list(choices)
+    prop.update(_bounds(declared))
+    if declared.item_type is not None:
+        prop['items'] = {'type': declared.item_type}
+    if declared.default is not None:
+        prop['default'] = declared.default
+    if declared.example is not None:
+        prop['examples'] = [declared.example]
+    return prop
