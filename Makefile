@@ -6,7 +6,7 @@ INPUT ?= {"mode": "search_symbols", "keyword": "btc"}
 STORAGE ?= storage
 FAKE_PORT ?= 8765
 
-.PHONY: setup tools run demo fake lint test test-shipped check bench clean
+.PHONY: setup tools run demo fake schemas lint test test-shipped check bench clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ demo: setup
 
 fake: setup
 	$(PY) tests/fake_coinglass.py --port $(FAKE_PORT)
+
+## The files generated from src/fields.py (.actor/input_schema.json, the dataset schema's echoed fields).
+schemas: setup
+	$(PY) scripts/generate_schemas.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

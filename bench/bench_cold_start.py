@@ -1,4 +1,6 @@
-"""Benchmark 2: cold start of a one-query run (`python -m src`) against a bare `python -c "import apify"`."""
+"""Benchmark 2: cold start of a one-query run (`python -m src`) against a bare `python -c "import apify"`, and of a
+one-query liquidation map run against a minimal SDK Actor that makes the same requests (bench/minimal_map_actor.py).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from bench.common import ROOT, Check, Section, TimedFake, median, run_actor, run
 
 REPEATS = 11
 TARGET_RATIO = 1.3
+MAP_TARGET_RATIO = 1.10
 QUERY = {'mode': 'liquidation_max_pain'}
+MAP_QUERY = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'}
+MINIMAL_MAP_ACTOR = ROOT / 'bench' / 'minimal_map_actor.py'
 COMMAND = '.venv/bin/python bench/bench_cold_start.py'
 _IMPORT_LINE = re.compile(r'^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)')
 
@@ -49,6 +54,35 @@ def extra_imports(base_url: str) -> list[tuple[str, float, int]]:
     return sorted(rows, key=lambda row: -row[1])
 
 
+def measure_map(repeats: int = REPEATS) -> dict[str, Any]:
+    """The one-query map run against the minimal SDK Actor making the same map and price requests, interleaved."""
+    with TimedFake(latency_s=0.0) as fake:
+        minimal_argv = [sys.executable, str(MINIMAL_MAP_ACTOR)]
+        run_actor(MAP_QUERY, fake.url, argv=minimal_argv)  # warm the caches
+        run_actor(MAP_QUERY, fake.url)
+        minimal, actor, requests = [], [], []
+        for _ in range(repeats):
+            baseline = run_actor(MAP_QUERY, fake.url, argv=minimal_argv)
+            if baseline.exit_code != 0:
+                raise RuntimeError(
+                    f'the minimal map Actor failed: exit {baseline.exit_code}\n{baseline.stderr[-2000:]}'
+                )
+            minimal.append(baseline.wall_s)
+            fake.reset()
+            run = run_actor(MAP_QUERY, fake.url)
+            if run.exit_code != 0 or not run.items or not run.items[0]['success']:
+                raise RuntimeError(f'the one-query map run failed: exit {run.exit_code}\n{run.stderr[-2000:]}')
+            actor.append(run.wall_s)
+            requests.append(fake.count())
+    return {
+        'minimal': median(minimal),
+        'actor': median(actor),
+        'ratio': median([run / base for run, base in zip(actor, minimal, strict=True)]),
+        'best_ratio': min(actor) / min(minimal),
+        'requests': max(requests),
+    }
+
+
 def measure_all(repeats: int = REPEATS) -> dict[str, Any]:
     with TimedFake(latency_s=0.0) as fake:
         run_process([sys.executable, '-c', 'import apify'])  # warm the page cache and bytecode caches
@@ -68,6 +102,7 @@ def measure_all(repeats: int = REPEATS) -> dict[str, Any]:
             probe = run_actor(QUERY, fake.url, argv=[sys.executable, str(ROOT / 'bench' / 'cold_start_phases.py')])
             phase_runs.append(json.loads(probe.stdout.strip().splitlines()[-1]) | {'wall_s': probe.wall_s})
         imports = extra_imports(fake.url)
+    versus_minimal = measure_map(repeats)
     phases = {name: median([run['phases'][name] for run in phase_runs]) for name in phase_runs[0]['phases']}
     labels = dict.fromkeys(label for run in phase_runs for label in run['parts'])
     parts = {label: median([run['parts'].get(label, 0.0) for run in phase_runs]) for label in labels}
@@ -86,6 +121,7 @@ def measure_all(repeats: int = REPEATS) -> dict[str, Any]:
         'outside_phases': median([run['wall_s'] - sum(run['phases'].values()) for run in phase_runs]),
         'parts': parts,
         'imports': imports,
+        'map': versus_minimal,
     }
 
 
@@ -130,8 +166,26 @@ def section(result: dict[str, Any]) -> Section:
             ', '.join(f'{name} {ms:.0f} ms ({count} modules)' for name, ms, count in top),
         ),
     ]
+    versus = result['map']
+    section.figures += [
+        (
+            f'one-query map run `{json.dumps(MAP_QUERY)}` / minimal SDK Actor making the same requests',
+            (
+                f'{versus["actor"]:.3f} s / {versus["minimal"]:.3f} s: {versus["ratio"]:.2f}x (fastest runs: '
+                f'{versus["best_ratio"]:.2f}x); the map run made {versus["requests"]} requests, the minimal Actor 2'
+            ),
+        ),
+    ]
     section.checks.append(
         Check('one-query run / import apify', f'{ratio:.2f}x', f'<= {TARGET_RATIO}x', ratio <= TARGET_RATIO)
+    )
+    section.checks.append(
+        Check(
+            'one-query map run / minimal SDK map Actor',
+            f'{versus["ratio"]:.2f}x',
+            f'<= {MAP_TARGET_RATIO}x',
+            versus['ratio'] <= MAP_TARGET_RATIO,
+        )
     )
     return section
 

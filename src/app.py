@@ -78,12 +78,9 @@ async def run(
         run_input = parse_run_input(raw_input, now_ms=now_ms)
     except InputError as error:
         return await _refuse(sink, raw_input if error.query is None else error.query, str(error), ErrorType.INPUT)
-    key = run_input.api_key or settings.api_key
-    api_key = key.get_secret_value().strip() if key else ''
-    if not api_key:
-        return await _refuse(sink, raw_input, NO_KEY_MESSAGE, ErrorType.AUTH)
-    if not (api_key.isascii() and api_key.isprintable() and not any(character.isspace() for character in api_key)):
-        return await _refuse(sink, raw_input, BAD_KEY_MESSAGE, ErrorType.AUTH)
+    api_key, refused = _api_key(run_input, settings)
+    if refused is not None:
+        return await _refuse(sink, raw_input, refused, ErrorType.AUTH)
     count = len(run_input.queries)
     logger.info('Running %d quer%s.', count, 'y' if count == 1 else 'ies')
 
@@ -107,6 +104,28 @@ async def run(
             outcome = await runner.run(run_input.queries)
         finally:
             fetcher.close()
+    return await _finish(run_input, outcome, client, sink, sleep)
+
+
+def _api_key(run_input: RunInput, settings: Settings) -> tuple[str, str | None]:
+    """The key to call CoinGlass with (the input's, else the environment's), or why there is none to use."""
+    key = run_input.api_key or settings.api_key
+    api_key = key.get_secret_value().strip() if key else ''
+    if not api_key:
+        return '', NO_KEY_MESSAGE
+    if not (api_key.isascii() and api_key.isprintable() and not any(character.isspace() for character in api_key)):
+        return '', BAD_KEY_MESSAGE
+    return api_key, None
+
+
+async def _finish(
+    run_input: RunInput,
+    outcome: Outcome,
+    client: CoinGlassClient,
+    sink: Sink,
+    sleep: Callable[[float], Awaitable[None]],
+) -> RunReport:
+    """Write the run's `OUTPUT` record, notify the webhook of fired alerts, and say how the run ended."""
     record = _output_record(outcome, client, sink.dataset_url())
     fired = [alert for result in outcome.results for alert in result.alerts or ()]
     notification = None

@@ -18,6 +18,7 @@ field, the value and what is allowed.
 from __future__ import annotations
 
 import json
+import string
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -168,6 +169,7 @@ class InputField:
         unit: The unit the Console shows beside a number.
         secret: Stored encrypted by the platform, never echoed or logged.
         item_type: The JSON type of a list's items.
+        echo_description: What the field says when a dataset item echoes it (the dataset schema's description).
         in_tools: Whether a per-mode tool schema offers it (watch and chart fields are the batch Actor's).
         required: Whether every input must give it (the schema requires it and it cannot be null).
     """
@@ -195,6 +197,7 @@ class InputField:
     unit: str | None = None
     secret: bool = False
     item_type: JsonType | None = None
+    echo_description: str | None = None
     in_tools: bool = True
     required: bool = False
 
@@ -317,7 +320,10 @@ def _read_range(reading: Reading) -> None:
 def _choice(param: Param[str], choices: tuple[str, ...]) -> Callable[[Reading], None]:
     def read(reading: Reading) -> None:
         given = reading.given.get(param.name)
-        value = (given or FIELD[param.name].default).lower()
+        value = given or FIELD[param.name].default
+        if value is None:
+            return
+        value = value.lower()
         if value not in choices:
             raise InputError(
                 f"Input field '{param.name}' is {show(given)}, which {reading.mode} does not take: use one of "
@@ -437,7 +443,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         allowed='one of ' + ', '.join(Mode),
         scope=Scope.EVERY_MODE,
         choices=Choices(
-            tuple(Mode),
+            tuple(mode.value for mode in Mode),
             (
                 'Search symbols (pairs)',
                 'Pair liquidation map (Professional plan)',
@@ -460,6 +466,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='symbol',
         title='Symbol (pair)',
+        echo_description='The pair (Exchange_PAIR) of a pair mode, or the symbol a coin mode took its coin from.',
         description=(
             'A futures pair as Exchange_PAIR, the form search_symbols returns: Binance_BTCUSDT, OKX_BTC-USDT-SWAP, '
             'Binance_BTCUSD_PERP (split at the first _). Or a bare pair (BTCUSDT) with exchange set. Required by '
@@ -478,6 +485,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='coin',
         title='Coin',
+        echo_description='The coin of a coin mode, liquidation_orders or liquidation_exchange_list (null: all coins).',
         description=(
             'A coin such as BTC or ETH. Required by coin_liquidation_map, coin_liquidation_history, '
             'coin_liquidation_heatmap and liquidation_orders; optional for liquidation_exchange_list (empty: all '
@@ -495,6 +503,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='range',
         title='Range',
+        echo_description='The time range of maps, heatmaps, liquidation_exchange_list and liquidation_max_pain.',
         description=(
             'Time range. liquidation_map, coin_liquidation_map: 1d, 7d, 30d. pair_liquidation_heatmap, '
             'coin_liquidation_heatmap: 12h, 24h, 3d, 7d, 30d, 90d, 180d, 1y. liquidation_exchange_list: 1h, 4h, '
@@ -533,6 +542,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='exchange',
         title='Exchange',
+        echo_description='The exchange of liquidation_coin_list, liquidation_orders, search_symbols or a bare pair.',
         description=(
             'A futures exchange as CoinGlass names it: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid, ... Required '
             'by liquidation_coin_list and liquidation_orders (or taken from a seed-form symbol). With a bare pair in '
@@ -551,6 +561,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='exchanges',
         title='Exchanges (coin history)',
+        echo_description='The exchanges coin_liquidation_history sums.',
         description=(
             "Exchanges whose liquidations coin_liquidation_history adds up (sent as CoinGlass's exchange_list). "
             'Leave it out for the default: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid. An empty list means the '
@@ -569,6 +580,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='interval',
         title='Interval',
+        echo_description='The bar size of a history.',
         description=(
             'Bar size for pair_liquidation_history and coin_liquidation_history: 1m, 3m, 5m, 15m, 30m, 1h, 4h, 6h, '
             "8h, 12h, 1d, 1w. How far back CoinGlass keeps each interval depends on the key's plan. Leave it out for "
@@ -587,6 +599,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='start_time',
         title='Start time',
+        echo_description="The start of a history's or liquidation_orders' span, in the form given (null: not set).",
         description=(
             'Start of the span for pair_liquidation_history, coin_liquidation_history and liquidation_orders: '
             f'{TIME_DESCRIPTION} or a span back from now (7 days, 12h, 3 weeks). Histories return every row from here '
@@ -603,6 +616,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='end_time',
         title='End time',
+        echo_description='The end of the span, in the form given (null: now).',
         description=(
             'End of the span for pair_liquidation_history, coin_liquidation_history and liquidation_orders, in the '
             'same forms as start_time. Empty: now.'
@@ -618,6 +632,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='limit',
         title='Row limit (histories)',
+        echo_description='The row limit of a history (null: not set).',
         description=(
             'For pair_liquidation_history and coin_liquidation_history: the most rows to return, 1 to 100000 (above '
             '60000 only with output summary: one dataset item holds at most 60000 rows). Without start_time: the '
@@ -638,6 +653,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='min_liquidation_amount',
         title='Minimum order size (USD)',
+        echo_description='The smallest order liquidation_orders returns, in USD.',
         description=(
             'For liquidation_orders: only orders of at least this many USD. Default 10000; 0 or empty also mean the '
             'default, so for every order use 1.'
@@ -656,6 +672,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='model',
         title='Heatmap model',
+        echo_description='The heatmap model (model1, model2, model3).',
         description=(
             'Which CoinGlass heatmap model pair_liquidation_heatmap and coin_liquidation_heatmap use: model1, model2 '
             'or model3. Leave it out for the default model1; null or "" is refused.'
@@ -673,6 +690,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='keyword',
         title='Search keyword',
+        echo_description='The keyword of search_symbols.',
         description=(
             'For search_symbols: text matched case-insensitively against symbol, exchange, instrument id, base and '
             'quote asset (btc, ETHUSDT, okx). Exact base-asset matches come first. Empty: every supported pair.'
@@ -707,6 +725,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='output',
         title='Output shape',
+        echo_description='full, rows or summary: how data is shaped.',
         description=(
             'full: data as CoinGlass sends it (numbers typed) plus a summary. rows: data as flat records for tables '
             'and CSV (maps: price, level_usd, leverage, side, distance_pct; heatmaps: time, price, value). summary: '
@@ -718,13 +737,16 @@ FIELDS: Final[tuple[InputField, ...]] = (
         allowed='one of ' + ', '.join(Output),
         scope=Scope.EVERY_MODE,
         default=Output.FULL.value,
-        choices=Choices(tuple(Output), ('Full data + summary', 'Flat rows + summary', 'Summary only')),
+        choices=Choices(
+            tuple(output.value for output in Output), ('Full data + summary', 'Flat rows + summary', 'Summary only')
+        ),
         editor='select',
         example=Output.SUMMARY.value,
     ),
     InputField(
         name='charts',
         title='Charts',
+        echo_description='Whether a chart was asked for.',
         description=(
             'Render a PNG chart (1200x700) per successful query into the key-value store and link it as chart_url. '
             'Off by default: leave it out (or false) for API and MCP calls, which then stay fast and light; a chart '
@@ -740,6 +762,10 @@ FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
         name='since_last_run',
         title='Only what is new since the last run',
+        echo_description=(
+            "Whether only what is newer than the last run's delivery was asked for (liquidation_orders and the "
+            'histories).'
+        ),
         description=(
             'For liquidation_orders, pair_liquidation_history and coin_liquidation_history: deliver only the orders '
             'or closed intervals newer than what the last run of the same query delivered (remembered in the '
@@ -828,6 +854,44 @@ FIELDS: Final[tuple[InputField, ...]] = (
 
 FIELD: Final[Mapping[str, InputField]] = MappingProxyType({declared.name: declared for declared in FIELDS})
 """Every field by name."""
+
+
+def table_problems() -> list[str]:
+    """What in the field and endpoint tables cannot work; empty when they agree (the test suite holds it empty).
+
+    A field a mode reads but nothing of the mode uses, and a parameter a mode sends that no field of it fills.
+    """
+    problems = []
+    for mode, endpoint in ENDPOINTS.items():
+        used = _values_used(mode)
+        problems += [
+            f'{mode} reads {declared.name}, but neither CoinGlass nor the mode uses it'
+            for declared in fields_of(mode)
+            if not any(param.name in used for param in declared.fills)
+        ]
+        filled = {param.name for declared in fields_of(mode) for param in declared.fills}
+        problems += [
+            f'{mode} sends {name} from {value}, which no field of it fills'
+            for name, value in endpoint.params.items()
+            if value not in filled
+        ]
+    return problems
+
+
+def _values_used(mode: Mode) -> set[str]:
+    """The query values a mode uses: sent to CoinGlass, in its path, or read by its kind's retrieval."""
+    from src.kinds import spec_of  # noqa: PLC0415 - the table's check, not validation, loads every kind
+
+    endpoint, spec = ENDPOINTS[mode], spec_of(mode)
+    used = set(endpoint.params.values()) | {
+        name for _text, name, _spec, _conv in string.Formatter().parse(endpoint.path) if name
+    }
+    used |= spec.retrieval.reads
+    if spec.needs_reference_price:
+        used |= {EXCHANGE.name, PAIR.name, COIN.name}
+    if spec.final_until is not None:
+        used.add(SINCE_LAST_RUN.name)
+    return used
 
 
 def fields_of(mode: Mode) -> tuple[InputField, ...]:

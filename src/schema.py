@@ -76,6 +76,42 @@ def _bounds(declared: InputField) -> dict[str, int]:
     return bounds
 
 
+ECHO_NOTE: Final = (
+    'Echoed as given (the default filled in) for the modes that read it; on an input failure, exactly as sent.'
+)
+ECHO_AFTER: Final = 'query_index'
+
+
+def echoed_fields() -> tuple[InputField, ...]:
+    """The fields a dataset item echoes: every field of a query but its mode, which the item carries anyway."""
+    return tuple(declared for declared in FIELDS if declared.echo_description is not None)
+
+
+def dataset_schema(written: dict[str, Any]) -> dict[str, Any]:
+    """The dataset schema: `written` (the hand-written parts) with the echoed fields' properties from the table.
+
+    The echoed fields come right after `query_index`, in the table's order; any property of theirs in `written` is
+    replaced.
+    """
+    echoed = {declared.name: _echo_property(declared) for declared in echoed_fields()}
+    properties: dict[str, Any] = {}
+    for name, prop in written['fields']['properties'].items():
+        if name not in echoed:
+            properties[name] = prop
+        if name == ECHO_AFTER:
+            properties.update(echoed)
+    return {**written, 'fields': {**written['fields'], 'properties': properties}}
+
+
+def _echo_property(declared: InputField) -> dict[str, Any]:
+    example = declared.example if declared.example is not None else declared.default
+    return {
+        'title': declared.title,
+        'description': f'{declared.echo_description} {ECHO_NOTE}',
+        'examples': [example],
+    }
+
+
 def mode_schema(mode: Mode) -> dict[str, Any]:
     """A JSON schema of the fields `mode` reads that a tool offers, with that mode's own allowed values.
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from src.client import CoinGlassClient
-from src.ratelimit import BUDGET_SPENT, CROWD_FACTOR, LONG_WAIT_S, STARVE_GUARD, RateLimiter, Ticket
+from src.ratelimit import BUDGET_SPENT, LONG_WAIT_S, RateLimiter, Ticket
 
 # --- virtual time ---------------------------------------------------------------------------------------------------
 
@@ -264,7 +264,8 @@ async def test_others_use_shrinks_the_share_and_a_run_alone_takes_all() -> None:
     crowded = limiter_on(clock)
     for step in range(1, 41):
         await answered(crowded, clock, 1000, 100 + 4 * step)  # three others' requests for each of ours
-    assert crowded.share == pytest.approx(CROWD_FACTOR * 40 / 260 + STARVE_GUARD)
+    # Three others' requests for each of its own: four runs together must leave a margin, and none is starved.
+    assert 0 < crowded.share < 1 / 4
     for step in range(1, 4):
         clock.now += 0.4
         await answered(crowded, clock, 1000, 260 + step)  # only ours counted, three times in 1.2 s

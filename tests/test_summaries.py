@@ -269,9 +269,26 @@ def test_big_heatmap() -> None:
     assert len(s['hotspots']) == 5
 
 
-def test_hotspot_rule_is_documented() -> None:
-    assert '50%' in HOTSPOT_BAND_RULE
-    assert 'adjacent' in HOTSPOT_BAND_RULE
+def test_hotspot_bands_grow_while_a_neighbour_holds_half_the_peak() -> None:
+    """HOTSPOT_BAND_RULE on six levels summed to 10, 50, 100, 49, 5, 80: 50 joins the peak 100, 49 does not."""
+    totals = [10.0, 50.0, 100.0, 49.0, 5.0, 80.0]
+    y_axis = [float(1000 + 10 * y) for y in range(len(totals))]
+    heatmap = {
+        'y_axis': y_axis,
+        'liquidation_leverage_data': [[0, y, value] for y, value in enumerate(totals)],
+        'price_candlesticks': [[1_700_000_000, 1000.0, 1001.0, 999.0, 1000.0, 1.0]],
+    }
+    s = summarize('pair_liquidation_heatmap', heatmap)
+    assert s is not None
+    bands = [(band['price_low'], band['price_high'], band['peak_price'], band['total']) for band in s['hotspots']]
+    assert bands == [
+        (1010.0, 1020.0, 1020.0, 150.0),  # the peak and the neighbour at exactly half of it
+        (1050.0, 1050.0, 1050.0, 80.0),  # 5 below it is not half of 80
+        (1030.0, 1030.0, 1030.0, 49.0),  # just under half of 100: a band of its own
+        (1000.0, 1000.0, 1000.0, 10.0),
+        (1040.0, 1040.0, 1040.0, 5.0),
+    ]
+    assert 'at least 50%' in HOTSPOT_BAND_RULE
 
 
 # --- histories -------------------------------------------------------------------------------------------------
@@ -377,12 +394,18 @@ def test_an_order_without_a_usd_value_counts_as_nothing_and_is_said() -> None:
     assert '(1 order without a USD value)' in headline('liquidation_orders', rows)
 
 
-def test_order_side_reading_sentence() -> None:
-    assert 'side 1' in ORDER_SIDE_READING
-    assert 'short position liquidated' in ORDER_SIDE_READING
-    assert 'side 2 as a long position liquidated' in ORDER_SIDE_READING
-    assert ORDER_SIDE_READING.count('.') == 1  # one sentence
-    assert ORDER_SIDE_READING.endswith('.')
+def test_order_sides_are_read_as_the_position_liquidated() -> None:
+    """ORDER_SIDE_READING: side 1 (a buy order) closed a short position, side 2 (a sell order) a long one."""
+    rows = [
+        {'exchange_name': 'BINANCE', 'symbol': 'BTCUSDT', 'price': 95000, 'usd_value': 100, 'side': 1, 'time': 2},
+        {'exchange_name': 'BINANCE', 'symbol': 'BTCUSDT', 'price': 94000, 'usd_value': 300, 'side': 2, 'time': 1},
+    ]
+    s = summarize('liquidation_orders', rows)
+    assert s is not None
+    assert (s['short_liquidated_usd'], s['short_liquidated_count']) == (100.0, 1)
+    assert (s['long_liquidated_usd'], s['long_liquidated_count']) == (300.0, 1)
+    assert s['side_reading'] == ORDER_SIDE_READING
+    assert 'largest $300, a long at 94,000' in headline('liquidation_orders', rows)
 
 
 def test_empty_orders() -> None:

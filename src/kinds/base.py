@@ -12,10 +12,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar
 
 from src.kinds.figures import plural
-from src.query import COIN, EXCHANGE, INTERVAL, PAIR, RANGE
+from src.query import COIN, END_TIME, EXCHANGE, INTERVAL, KEYWORD, LIMIT, PAIR, RANGE, START_TIME
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -39,6 +39,19 @@ class Retrieval(Enum):
     TIME_WINDOWS = 'time_windows'  # history: windows of at most 1000 rows, fetched concurrently
     BACKWARD_PAGES = 'backward_pages'  # orders: 200 newest rows per call, paged back with end_time
     SYMBOL_SEARCH = 'symbol_search'  # our own search over the supported-pairs and supported-coins lookups
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The query values the retrieval itself reads, besides those sent to CoinGlass as they are."""
+        return _RETRIEVAL_READS[self]
+
+
+_RETRIEVAL_READS: Final = {
+    Retrieval.ONE_CALL: frozenset(),
+    Retrieval.TIME_WINDOWS: frozenset({START_TIME.name, END_TIME.name, LIMIT.name, INTERVAL.name}),
+    Retrieval.BACKWARD_PAGES: frozenset({START_TIME.name, END_TIME.name}),
+    Retrieval.SYMBOL_SEARCH: frozenset({KEYWORD.name, EXCHANGE.name}),
+}
 
 
 @dataclass(frozen=True)

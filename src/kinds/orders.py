@@ -198,19 +198,7 @@ def draw(fig: Figure, fetched: Fetched[Orders], _summary: OrdersSummary) -> str 
         prices = [float(rows[i].price or 0.0) for i in picked]
         ax.scatter(dates, prices, s=area(values[picked]), c=colour, alpha=0.6, edgecolors='white', lw=0.5)
         handles.append(Line2D([], [], ls='', marker='o', markersize=9, color=colour, alpha=0.8, label=label))
-    handles.extend(
-        Line2D(
-            [],
-            [],
-            ls='',
-            marker='o',
-            markersize=float(np.sqrt(area(np.asarray([size]))[0])),
-            markerfacecolor='none',
-            markeredgecolor='#555555',
-            label=f'{format_usd(size)} order',
-        )
-        for size in sorted({biggest, biggest / 4, biggest / 20}, reverse=True)
-    )
+    handles.extend(_size_handles(area, biggest))
     ax.legend(
         handles=handles,
         loc='center left',
@@ -231,6 +219,26 @@ def draw(fig: Figure, fetched: Fetched[Orders], _summary: OrdersSummary) -> str 
         **charts.SUBTITLE_STYLE,
     )
     return None
+
+
+def _size_handles(area: Callable[[Any], Any], biggest: float) -> list[Artist]:
+    """Legend entries for three order sizes, the biggest order's and a quarter and a twentieth of it."""
+    import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
+    from matplotlib.lines import Line2D  # noqa: PLC0415
+
+    return [
+        Line2D(
+            [],
+            [],
+            ls='',
+            marker='o',
+            markersize=float(np.sqrt(area(np.asarray([size]))[0])),
+            markerfacecolor='none',
+            markeredgecolor='#555555',
+            label=f'{format_usd(size)} order',
+        )
+        for size in sorted({biggest, biggest / 4, biggest / 20}, reverse=True)
+    ]
 
 
 SPEC: Final = table_spec(
