@@ -21,6 +21,7 @@ from src import marks, paging, suggest
 from src.errors import BadResponseError, CoinGlassError, InvalidParameterError
 from src.fields import DEFAULT_MARKS_STORE
 from src.kinds import Fetched, ReferencePrice, Retrieval, spec_of
+from src.kinds.base import DerivedFrom
 from src.kinds.contracts import PriceCandle, Table, read_table
 from src.kinds.symbols import read_names, read_pairs, search_rows
 from src.modes import (
@@ -30,7 +31,7 @@ from src.modes import (
     SUPPORTED_EXCHANGES_PATH,
     SUPPORTED_PAIRS_PATH,
 )
-from src.query import COIN, EXCHANGE, EXCHANGES, MODEL, PAIR, SINCE_LAST_RUN
+from src.query import COIN, EXCHANGE, EXCHANGES, MODEL, PAIR, RANGE, SINCE_LAST_RUN
 from src.symbols import exchange_key, known_exchange
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     from src.client import CoinGlassClient
     from src.kinds import KindSpec
+    from src.modes import Mode
     from src.query import Query
 
     ReadMark = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
@@ -85,20 +87,33 @@ class Fetcher:
         except InvalidParameterError as error:
             error.suggestion = await self._suggestions(asked, error.detail)
             raise
-        notes, reference = retrieved.notes, None
-        if spec.needs_reference_price and not spec.is_empty(retrieved.data):
+        derivation = retrieved.derivation
+        notes, reference = retrieved.notes, derivation.reference if derivation else None
+        if spec.needs_reference_price and reference is None and not spec.is_empty(retrieved.data):
             try:
                 reference = await self.reference_price(asked)
             except CoinGlassError as error:
                 notes = (*notes, f'No reference price ({error.detail}): the summary has no sides.')
-        fetched = Fetched(query, retrieved.data, notes, reference, self.now_ms, retrieved.empty_reason)
+        fetched = Fetched(
+            query,
+            retrieved.data,
+            notes,
+            reference,
+            self.now_ms,
+            retrieved.empty_reason,
+            derived_from=derivation.source if derivation else None,
+        )
         if not query.get(SINCE_LAST_RUN):
             return fetched
         return marks.since(spec, fetched, previous, store=self.marks_store, now_ms=self.now_ms)
 
     async def _retrieve(self, query: Query, spec: KindSpec[Any, Any]) -> paging.Retrieved:
-        """The query's data as its kind is retrieved."""
-        path = ENDPOINTS[query.mode].path.format(model=query.get(MODEL))
+        """The query's data as its kind is retrieved (or derived, for a range another mode's endpoint answers)."""
+        endpoint = ENDPOINTS[query.mode]
+        source = endpoint.source_of(query.get(RANGE))
+        if source is not None:
+            return await self._derived(query, spec, source)
+        path = endpoint.path.format(model=query.get(MODEL))
 
         async def get_table(extra: Mapping[str, Any]) -> Table[Any]:
             table: Table[Any] = _checked(path, spec.parse, await self.client.get(path, params(query) | dict(extra)))
@@ -111,6 +126,16 @@ class Fetcher:
         if spec.retrieval is Retrieval.SYMBOL_SEARCH:
             return await self._symbol_search(query, spec)
         return paging.Retrieved(_checked(path, spec.parse, await self.client.get(path, params(query))))
+
+    async def _derived(self, query: Query, spec: KindSpec[Any, Any], source: Mode) -> paging.Retrieved:
+        """The query's data made by its kind from what `source`'s endpoint answers (a 90d map from the heatmap)."""
+        if spec.derive is None:
+            raise ValueError(f'{query.mode} cannot be derived from {source}')  # the endpoint table is wrong
+        path = ENDPOINTS[source].path.format(model=query.get(MODEL))
+        data = _checked(path, spec_of(source).parse, await self.client.get(path, params(query, source)))
+        origin = DerivedFrom(source, str(query.get(RANGE)), query.get(MODEL))
+        derivation = spec.derive(data, origin)
+        return paging.Retrieved(derivation.data, (derivation.note,), derivation.empty_reason, derivation)
 
     async def _symbol_search(self, query: Query, spec: KindSpec[Any, Any]) -> paging.Retrieved:
         pairs_data, coins_data = await asyncio.gather(
@@ -218,9 +243,10 @@ class Fetcher:
         return ''
 
 
-def params(query: Query) -> dict[str, Any]:
-    """The query's CoinGlass parameters, by its endpoint row (a list value comma-separated)."""
-    return {name: _wire(query.value(value)) for name, value in ENDPOINTS[query.mode].params.items()}
+def params(query: Query, mode: Mode | None = None) -> dict[str, Any]:
+    """The query's CoinGlass parameters, by its endpoint row or `mode`'s (a list value comma-separated)."""
+    endpoint = ENDPOINTS[mode or query.mode]
+    return {name: _wire(query.value(value)) for name, value in endpoint.params.items()}
 
 
 def _wire(value: Any) -> Any:

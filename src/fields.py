@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
 from pydantic import BeforeValidator, FiniteFloat, SecretStr
 
 from src.alerts import MAX_RULES
-from src.modes import ENDPOINTS, HEATMAP_RANGES, INTERVALS, MAP_RANGES, MODELS, Kind, Mode
+from src.modes import ENDPOINTS, INTERVALS, MODELS, Mode
 from src.query import (
     COIN,
     END_TIME,
@@ -291,45 +291,46 @@ def _read_exchange(reading: Reading) -> None:
 
 
 def _ranges(endpoint: Endpoint) -> tuple[str, ...]:
-    allowed = endpoint.ranges or ()
+    allowed = endpoint.all_ranges
     return tuple(value for value in RANGE_FIELD_CHOICES if value in allowed or RANGE_ALIASES.get(value) in allowed)
 
 
 def _read_range(reading: Reading) -> None:
+    """The range as the endpoint takes it (`24h` for `1d` where it takes only that).
+
+    For a range answered from another mode's endpoint (a 90d map, from the heatmap), also the model of that
+    endpoint (`model`, read as a companion).
+    """
     given = reading.given.get('range')
-    allowed = reading.endpoint.ranges or ()
+    allowed = reading.endpoint.all_ranges
     value = (given or FIELD['range'].default).lower()
-    if value in allowed:
-        reading.set(RANGE, value)
-        return
-    if RANGE_ALIASES.get(value) in allowed:
-        reading.set(RANGE, RANGE_ALIASES[value])
-        return
-    if reading.endpoint.kind is Kind.MAP:
-        heatmaps = ' or '.join(other for other, endpoint in ENDPOINTS.items() if endpoint.kind is Kind.HEATMAP)
+    if value not in allowed and RANGE_ALIASES.get(value) in allowed:
+        value = RANGE_ALIASES[value]
+    if value not in allowed:
+        choices = ', '.join(allowed)
         raise InputError(
-            f"Input field 'range' is {show(given)}, which {reading.mode} does not take: CoinGlass v4 liquidation "
-            f'maps take only {", ".join(MAP_RANGES)}. For 90d, 180d or 1y use {heatmaps}, whose ranges are '
-            f'{", ".join(HEATMAP_RANGES)}.'
+            f"Input field 'range' is {show(given)}, which {reading.mode} does not take: use one of {choices}."
         )
-    raise InputError(
-        f"Input field 'range' is {show(given)}, which {reading.mode} does not take: use one of {', '.join(allowed)}."
-    )
+    reading.set(RANGE, value)
+    if reading.endpoint.source_of(value) is not None:
+        reading.set(MODEL, _chosen(MODEL, reading.companion('model'), MODELS, reading.mode))
+
+
+def _chosen(param: Param[str], given: str | None, choices: tuple[str, ...], mode: Mode) -> str | None:
+    """A choice read in any case, its default when not given; raises `InputError` naming what is allowed."""
+    value = given or FIELD[param.name].default
+    if value is None:
+        return None
+    if value.lower() not in choices:
+        raise InputError(
+            f"Input field '{param.name}' is {show(given)}, which {mode} does not take: use one of {', '.join(choices)}."
+        )
+    return str(value.lower())
 
 
 def _choice(param: Param[str], choices: tuple[str, ...]) -> Callable[[Reading], None]:
     def read(reading: Reading) -> None:
-        given = reading.given.get(param.name)
-        value = given or FIELD[param.name].default
-        if value is None:
-            return
-        value = value.lower()
-        if value not in choices:
-            raise InputError(
-                f"Input field '{param.name}' is {show(given)}, which {reading.mode} does not take: use one of "
-                f'{", ".join(choices)}.'
-            )
-        reading.set(param, value)
+        reading.set(param, _chosen(param, reading.given.get(param.name), choices, reading.mode))
 
     return read
 
@@ -505,7 +506,8 @@ FIELDS: Final[tuple[InputField, ...]] = (
         title='Range',
         echo_description='The time range of maps, heatmaps, liquidation_exchange_list and liquidation_max_pain.',
         description=(
-            'Time range. liquidation_map, coin_liquidation_map: 1d, 7d, 30d. pair_liquidation_heatmap, '
+            'Time range. liquidation_map, coin_liquidation_map: 1d, 7d, 30d, and 90d, 180d, 1y derived from the '
+            "heatmap's latest levels (no leverage; model picks the heatmap). pair_liquidation_heatmap, "
             'coin_liquidation_heatmap: 12h, 24h, 3d, 7d, 30d, 90d, 180d, 1y. liquidation_exchange_list: 1h, 4h, '
             '12h, 24h. liquidation_max_pain: 12h, 24h, 48h, 3d, 7d, 14d, 30d. 1d and 24h are read as each other, '
             '365d as 1y. Leave it out for the default, one day (1d/24h); null or "" is refused.'
@@ -514,7 +516,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         shape=str | None,
         allowed='a range such as 1d',
         read=_read_range,
-        fills=(RANGE,),
+        fills=(RANGE, MODEL),
         default='1d',
         choices=Choices(
             RANGE_FIELD_CHOICES,
@@ -529,9 +531,9 @@ FIELDS: Final[tuple[InputField, ...]] = (
                 '7 days',
                 '14 days',
                 '30 days',
-                '90 days (heatmaps)',
-                '180 days (heatmaps)',
-                '1 year (heatmaps)',
+                '90 days (heatmaps, and maps derived from them)',
+                '180 days (heatmaps, and maps derived from them)',
+                '1 year (heatmaps, and maps derived from them)',
                 '365 days (same as 1y)',
             ),
         ),
@@ -674,8 +676,9 @@ FIELDS: Final[tuple[InputField, ...]] = (
         title='Heatmap model',
         echo_description='The heatmap model (model1, model2, model3).',
         description=(
-            'Which CoinGlass heatmap model pair_liquidation_heatmap and coin_liquidation_heatmap use: model1, model2 '
-            'or model3. Leave it out for the default model1; null or "" is refused.'
+            'Which CoinGlass heatmap model pair_liquidation_heatmap and coin_liquidation_heatmap use, and the 90d, '
+            '180d and 1y maps are derived from: model1, model2 or model3. Leave it out for the default model1; null '
+            'or "" is refused.'
         ),
         json_type='string',
         shape=str | None,

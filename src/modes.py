@@ -67,6 +67,7 @@ class Kind(StrEnum):
 
 
 MAP_RANGES: Final = ('1d', '7d', '30d')
+DERIVED_MAP_RANGES: Final = ('90d', '180d', '1y')  # no map endpoint takes them: answered from the heatmap
 HEATMAP_RANGES: Final = ('12h', '24h', '3d', '7d', '30d', '90d', '180d', '1y')
 EXCHANGE_LIST_RANGES: Final = ('1h', '4h', '12h', '24h')
 MAX_PAIN_RANGES: Final = ('12h', '24h', '48h', '3d', '7d', '14d', '30d')
@@ -74,6 +75,19 @@ INTERVALS: Final = ('1m', '3m', '5m', '15m', '30m', '1h', '4h', '6h', '8h', '12h
 MODELS: Final = ('model1', 'model2', 'model3')
 HISTORY_PAGE_ROWS: Final = 1000
 ORDERS_PAGE_ROWS: Final = 200
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Ranges a mode's own endpoint does not take, answered from another mode's endpoint.
+
+    Attributes:
+        ranges: The ranges answered so (the source mode takes each of them).
+        source: The mode whose endpoint is called instead; its data is turned into this mode's.
+    """
+
+    ranges: tuple[str, ...]
+    source: Mode
 
 
 @dataclass(frozen=True)
@@ -89,7 +103,8 @@ class Endpoint:
             list value is sent comma-separated.
         label: A few words naming the data, for messages.
         kind: The kind of data the endpoint returns.
-        ranges: Values `range` may take, or None when the mode takes no range.
+        ranges: Values `range` may take from this endpoint, or None when the mode takes no range.
+        derived: Further ranges answered from another mode's endpoint (long-range maps from the heatmap).
     """
 
     path: str
@@ -100,11 +115,23 @@ class Endpoint:
     label: str
     kind: Kind
     ranges: tuple[str, ...] | None = None
+    derived: Derived | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
         """Every input field the mode reads, required first."""
         return self.required + self.optional
+
+    @property
+    def all_ranges(self) -> tuple[str, ...]:
+        """Every range the mode answers: its endpoint's own, then the derived ones."""
+        return (*(self.ranges or ()), *(self.derived.ranges if self.derived else ()))
+
+    def source_of(self, range_: str | None) -> Mode | None:
+        """The mode whose endpoint answers `range_` when this mode's own does not take it; None when it does."""
+        if self.derived is not None and range_ in self.derived.ranges:
+            return self.derived.source
+        return None
 
 
 _PAIR = {'exchange': 'exchange', 'symbol': 'pair'}
@@ -130,6 +157,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             label='liquidation map',
             kind=Kind.MAP,
             ranges=MAP_RANGES,
+            derived=Derived(DERIVED_MAP_RANGES, Mode.PAIR_LIQUIDATION_HEATMAP),
         ),
         Mode.COIN_LIQUIDATION_MAP: Endpoint(
             '/api/futures/liquidation/aggregated-map',
@@ -140,6 +168,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             label='coin liquidation map',
             kind=Kind.MAP,
             ranges=MAP_RANGES,
+            derived=Derived(DERIVED_MAP_RANGES, Mode.COIN_LIQUIDATION_HEATMAP),
         ),
         Mode.PAIR_LIQUIDATION_HISTORY: Endpoint(
             '/api/futures/liquidation/history',

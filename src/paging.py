@@ -30,6 +30,7 @@ from src.times import MS_PER, duration_ms, iso
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Hashable, Mapping
 
+    from src.kinds.base import Derivation
     from src.query import Query
 
     GetTable = Callable[[Mapping[str, Any]], Awaitable[Table[Any]]]
@@ -42,11 +43,19 @@ WINDOWS_AT_ONCE: Final = 10  # history windows asked for together: a year of hou
 
 @dataclass(frozen=True)
 class Retrieved:
-    """What a retrieval brought back: the parsed data, notes for the message, and why it is empty (if it is ours)."""
+    """What a retrieval brought back: the parsed data, notes for the message, and why it is empty (if it is ours).
+
+    Attributes:
+        data: The kind's parsed data.
+        notes: Sentences for the message.
+        empty_reason: Why the data is empty, when CoinGlass itself sent data.
+        derivation: How the data was made from another mode's answer, when it was.
+    """
 
     data: Any
     notes: tuple[str, ...] = ()
     empty_reason: str | None = None
+    derivation: Derivation[Any] | None = None
 
 
 async def history(get: GetTable, query: Query, now_ms: int) -> Retrieved:

@@ -17,6 +17,7 @@ from src.errors import BadResponseError, CoinGlassError, ErrorType, InvalidParam
 from src.kinds import spec_of
 from src.modes import ENDPOINTS
 from src.present import Presented, draw_chart, present
+from src.query import RANGE
 from src.result import Chart, QueryResult
 from src.run import json_size
 
@@ -90,6 +91,7 @@ async def execute(
         event=None if empty else query.mode.event_name,
         alerts=None if fired is None else tuple(alert.as_item() for alert in fired),
         mark=fetched.mark,
+        derived_from=None if fetched.derived_from is None else fetched.derived_from.as_item(),
     )
 
 
@@ -122,12 +124,17 @@ def _failure(query: Query, index: int | None, what: str, error_type: ErrorType, 
 
 def _reason(query: Query, spec: KindSpec[Any, Any], error: CoinGlassError) -> str:
     """Why CoinGlass did not deliver, and what the user can do."""
-    endpoint = ENDPOINTS[query.mode]
     if isinstance(error, PlanError):
+        called = ENDPOINTS[query.mode].source_of(query.get(RANGE))
+        needs = (
+            f'{query.mode} needs'
+            if called is None
+            else f'{query.mode} over {query.get(RANGE)} is answered from {called}, which needs'
+        )
         return (
-            f"CoinGlass answered 'Upgrade plan'. {query.mode} needs the CoinGlass {endpoint.plan.title} plan or "
-            f"higher, and the key's plan does not include it. Upgrade at {PRICING_URL} or use a mode your plan "
-            'includes.'
+            f"CoinGlass answered 'Upgrade plan'. {needs} the CoinGlass {ENDPOINTS[called or query.mode].plan.title} "
+            f"plan or higher, and the key's plan does not include it. Upgrade at {PRICING_URL} or use a mode your "
+            'plan includes.'
         )
     charged = NOT_CHARGED if isinstance(error, BadResponseError) else ''
     advice = error.advice()

@@ -1,8 +1,8 @@
 """One query's result, typed, and the one place its dataset item is rendered.
 
 Every dataset item has the shape `{"success", "message", "mode", <the query's parameters as given>, ..., "data"}`:
-a success may add `query_index` (in a batch), `summary`, `chart_url` and `alerts`; a failure adds `query_index`,
-`error_type` (an `ErrorType`) and `data: null`.
+a success may add `query_index` (in a batch), `derived_from`, `summary`, `chart_url` and `alerts`; a failure adds
+`query_index`, `error_type` (an `ErrorType`) and `data: null`.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class QueryResult:
         alerts: The alert rules of its mode that fired (`FiredAlert.as_item()`); None when the input set no rule
             for its mode.
         mark: What `since_last_run` is to remember once the result is pushed.
+        derived_from: Where the data came from when another mode's endpoint answered the query
+            (`DerivedFrom.as_item()`).
     """
 
     mode: str | None
@@ -73,6 +75,7 @@ class QueryResult:
     event: str | None = None
     alerts: tuple[Mapping[str, Any], ...] | None = None
     mark: Mark | None = None
+    derived_from: Mapping[str, Any] | None = None
 
     def item(self, chart_url: str | None = None) -> dict[str, Any]:
         """The dataset item; `chart_url` is where the sink stored the chart."""
@@ -81,6 +84,8 @@ class QueryResult:
             item['query_index'] = self.index
         if not self.success:
             return item | {'error_type': str(self.error_type), 'data': None}
+        if self.derived_from is not None:
+            item['derived_from'] = dict(self.derived_from)
         if self.summary is not None:
             item['summary'] = self.summary
         if self.chart is not None or self.chart_error is not None:

@@ -22,6 +22,7 @@ from test_readme import INPUTS, OUTPUTS
 
 from src.errors import ErrorType
 from src.modes import Mode
+from src.schema import echoed_fields
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,11 +36,10 @@ PROPERTIES: dict[str, dict[str, Any]] = FIELDS['properties']
 ONE_ATTEMPT = {'COINGLASS_RETRY_MAX_ATTEMPTS': '1', 'COINGLASS_RATE_WINDOW_S': '0.2'}
 MAX_PAIN = '/api/futures/liquidation/max-pain'
 MAX_PAIN_INPUT = {'mode': 'liquidation_max_pain', 'range': '24h'}
-ENVELOPE = ('success', 'message', 'mode', 'query_index', 'summary', 'chart_url', 'error_type', 'data', 'alerts')
-ECHOED = (
-    'symbol', 'coin', 'exchange', 'exchanges', 'range', 'interval', 'model', 'limit', 'start_time', 'end_time',
-    'min_liquidation_amount', 'keyword', 'output', 'charts', 'since_last_run',
+ENVELOPE = (
+    'success', 'message', 'mode', 'query_index', 'derived_from', 'summary', 'chart_url', 'error_type', 'data', 'alerts',
 )  # fmt: skip
+ECHOED = tuple(declared.name for declared in echoed_fields())
 
 
 def checked(run: InProcessRun) -> list[dict[str, Any]]:
@@ -117,7 +117,7 @@ def reply(*replies: Reply) -> Callable[[FakeCoinGlass], None]:
 
 # (error_type, input, run options, fake setup)
 FAILURES: list[tuple[str, Any, dict[str, Any], Callable[[FakeCoinGlass], None] | None]] = [
-    ('input', {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d'}, {}, None),
+    ('input', {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '45d'}, {}, None),
     ('input', {'mode': 'liquidation_map', 'symbol': ['x'], 'limit': 'abc', 'exchanges': 5, 'charts': 'y'}, {}, None),
     ('input', {'mode': 7, 'range': {'from': 1}, 'start_time': [1, 2]}, {}, None),
     ('input', ['not', 'an', 'object'], {}, None),

@@ -68,7 +68,7 @@ def test_one_query_answers_in_its_status_and_its_output_record(actor_e2e: Callab
 def test_an_input_error_exits_2_and_a_bad_setting_warns(
     actor_e2e: Callable[..., ActorRun], fake: FakeCoinGlass
 ) -> None:
-    actor_input: dict[str, Any] = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d'}
+    actor_input: dict[str, Any] = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '45d'}
     run = actor_e2e(actor_input, ppe=True, extra={'COINGLASS_READ_TIMEOUT_S': 'soon'})
     assert run.exit_code == 2, run.log[-3000:]
     assert run.item['error_type'] == 'input'

@@ -134,7 +134,7 @@ def check_query(query: Any) -> None:
 @settings(max_examples=400, deadline=None)
 @given(ANY_INPUT)
 @example({})
-@example({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d', 'api_key': SENTINEL})
+@example({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '45d', 'api_key': SENTINEL})
 @example({'queries': [], 'api_key': SENTINEL})
 @example({'queries': [{'mode': 'liquidation_max_pain'}, {'mode': 'search_symbols', 'api_key': 3}]})
 def test_validation_returns_queries_or_refuses_with_input_error(raw: dict[str, Any]) -> None:
@@ -183,7 +183,7 @@ INVALID_TOP = TOP.map(lambda raw: raw | {'api_key': SENTINEL}).filter(rejected)
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much, HealthCheck.too_slow],
 )
 @given(INVALID_TOP)
-@example({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d', 'api_key': SENTINEL})
+@example({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '45d', 'api_key': SENTINEL})
 @example({'queries': [{'mode': 'liquidation_max_pain'}, {'mode': 'bogus'}], 'api_key': SENTINEL})
 def test_invalid_inputs_end_to_end(
     actor: Callable[..., InProcessRun], fake: FakeCoinGlass, raw: dict[str, Any]

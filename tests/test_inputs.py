@@ -146,14 +146,14 @@ BAD_INPUTS = [
     pytest.param({}, ["'mode' is missing", 'search_symbols', 'liquidation_max_pain'], id='no-mode'),
     pytest.param({'mode': 'liquidation_heatmap'}, ["'mode'", '"liquidation_heatmap"', 'not a mode'], id='unknown-mode'),
     pytest.param(
-        {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d'},
-        ["'range'", '"90d"', '1d, 7d, 30d', 'pair_liquidation_heatmap', '90d, 180d, 1y'],
-        id='seed-90d-map',
+        {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '45d'},
+        ["'range'", '"45d"', 'liquidation_map does not take', 'use one of 1d, 7d, 30d, 90d, 180d, 1y'],
+        id='map-45d',
     ),
     pytest.param(
-        {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '365d'},
-        ["'range'", '"365d"', 'coin_liquidation_heatmap'],
-        id='seed-365d-map',
+        {'mode': 'liquidation_max_pain', 'range': '90d'},
+        ["'range'", '"90d"', 'use one of 12h, 24h, 48h, 3d, 7d, 14d, 30d'],
+        id='max-pain-90d',
     ),
     pytest.param(
         {'mode': 'liquidation_map', 'range': '1d'}, ["'symbol' is missing", 'Binance_BTCUSDT'], id='no-symbol'

@@ -231,7 +231,7 @@ def test_key_from_input_stays_out_of_a_single_failure_and_its_status(
 
 
 def test_key_from_input_stays_out_of_an_input_error(actor: Callable[..., InProcessRun], fake: FakeCoinGlass) -> None:
-    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d', 'api_key': SENTINEL})
+    run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '45d', 'api_key': SENTINEL})
     assert run.exit_code == 2
     assert run.item['error_type'] == 'input'
     assert fake.count() == 0

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from src.kinds.contracts import Table
+    from src.modes import Mode
     from src.query import Query
     from src.result import Mark
 
@@ -63,6 +64,46 @@ class ReferencePrice:
 
 
 @dataclass(frozen=True)
+class DerivedFrom:
+    """Where a query's data came from when another mode's endpoint answered it (a 90d map, from the heatmap).
+
+    Attributes:
+        mode: The mode whose endpoint was called.
+        range: The range it was called with.
+        model: The heatmap model, for heatmaps.
+        time: The time of the source's data that was used (epoch ms); None when it had none.
+    """
+
+    mode: Mode
+    range: str
+    model: str | None
+    time: int | None = None
+
+    def as_item(self) -> dict[str, Any]:
+        """As the dataset item's `derived_from` shows it."""
+        return {'mode': str(self.mode), 'range': self.range, 'model': self.model, 'time': self.time}
+
+
+@dataclass(frozen=True)
+class Derivation(Generic[D]):
+    """A kind's data made from another kind's, and what to say about it.
+
+    Attributes:
+        data: The data, in this kind's shape.
+        source: Where it came from, with the time of what was used.
+        note: The sentence that says so, for the message.
+        empty_reason: Why the data is empty (None when it is not).
+        reference: A reference price the source carries (its last close), for kinds that need one.
+    """
+
+    data: D
+    source: DerivedFrom
+    note: str
+    empty_reason: str | None = None
+    reference: ReferencePrice | None = None
+
+
+@dataclass(frozen=True)
 class Fetched(Generic[D]):
     """One query's parsed data and what was learnt while fetching it.
 
@@ -74,6 +115,7 @@ class Fetched(Generic[D]):
         now_ms: The run's "now" (epoch ms), which relative times were read against.
         empty_reason: Why the data is empty when CoinGlass itself did send data (a filter of ours matched none).
         mark: What `since_last_run` is to remember once the result is pushed (None without `since_last_run`).
+        derived_from: Where the data came from when another mode's endpoint answered the query.
     """
 
     query: Query
@@ -83,6 +125,7 @@ class Fetched(Generic[D]):
     now_ms: int = 0
     empty_reason: str | None = None
     mark: Mark | None = None
+    derived_from: DerivedFrom | None = None
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -116,6 +159,8 @@ class KindSpec(Generic[D, S]):
         row_identity: What tells two rows apart when pages overlap (orders sharing the page boundary's time).
         invalid_parameter_advice: What to do when CoinGlass refuses a parameter of this kind's query, if not the
             general advice.
+        derive: Makes this kind's data from another kind's parsed data (a map from a heatmap), for ranges the
+            endpoint row answers from another mode (`Endpoint.derived`); None for kinds that are not derived.
     """
 
     retrieval: Retrieval
@@ -134,6 +179,7 @@ class KindSpec(Generic[D, S]):
     refusal: Callable[[Query, int], str | None] = lambda _query, _now_ms: None
     row_identity: Callable[[Row], Hashable] | None = None
     invalid_parameter_advice: str | None = None
+    derive: Callable[[Any, DerivedFrom], Derivation[D]] | None = None
 
     @property
     def alert_fields(self) -> tuple[str, ...]:

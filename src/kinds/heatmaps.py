@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 from pydantic import model_validator
 
 from src.kinds.base import Fetched, KindSpec, Retrieval, Row, default_subject, first
-from src.kinds.contracts import Amount, EpochS, Record, bad, padded, validate
+from src.kinds.contracts import Amount, EpochS, Record, bad, padded, spelled, validate
 from src.kinds.figures import distance_pct, format_exact_price, format_pct, format_usd, plural, usd
 
 if TYPE_CHECKING:
@@ -25,18 +25,27 @@ if TYPE_CHECKING:
 
     from matplotlib.figure import Figure
 
-AXES: Final = ('y_axis', 'liquidation_leverage_data', 'price_candlesticks')
+SPELLINGS: Final = {
+    'y_axis': ('y_axis', 'y'),
+    'liquidation_leverage_data': ('liquidation_leverage_data', 'liq'),
+    'price_candlesticks': ('price_candlesticks', 'prices'),
+}
+AXES: Final = frozenset(name for names in SPELLINGS.values() for name in names)
 CANDLE_LENGTH: Final = 6
 Candle = Annotated[tuple[EpochS, Amount, Amount, Amount, Amount, Amount], padded(CANDLE_LENGTH)]
 """`[time_s, open, high, low, close, volume_usd]`; a candle without its volume reads as one with `None`."""
 
 
 class HeatmapReply(Record):
-    """A heatmap reply: the price axis, the sparse cells, the candles, and whatever else CoinGlass sends."""
+    """A heatmap reply: the price axis, the sparse cells, the candles, and whatever else CoinGlass sends.
 
-    y_axis: list[Amount] | None = None
-    liquidation_leverage_data: list[tuple[int, int, Amount]] | None = None
-    price_candlesticks: list[Candle] | None = None
+    Each axis is also read under the short name CoinGlass's v3 docs give it (`y`, `liq`, `prices`), which users
+    report from model2 over 180d and 1y.
+    """
+
+    y_axis: list[Amount] | None = spelled(*SPELLINGS['y_axis'])
+    liquidation_leverage_data: list[tuple[int, int, Amount]] | None = spelled(*SPELLINGS['liquidation_leverage_data'])
+    price_candlesticks: list[Candle] | None = spelled(*SPELLINGS['price_candlesticks'])
 
     @model_validator(mode='after')
     def _cells_inside_the_axes(self) -> HeatmapReply:

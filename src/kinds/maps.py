@@ -12,13 +12,25 @@ beside a `last_price`. It is read too: the blocks' levels are merged into the do
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
-from src.kinds.base import Fetched, KindSpec, Retrieval, Row, default_subject, first
+from src.kinds.base import (
+    Derivation,
+    DerivedFrom,
+    Fetched,
+    KindSpec,
+    ReferencePrice,
+    Retrieval,
+    Row,
+    default_subject,
+    first,
+)
 from src.kinds.contracts import DEFERRED, Amount, Record, bad, from_validation, padded, validate
 from src.kinds.figures import (
     distance_pct,
@@ -31,17 +43,21 @@ from src.kinds.figures import (
     usable_reference,
     usd,
 )
+from src.times import iso
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from matplotlib.figure import Figure
 
+    from src.kinds.heatmaps import HeatmapData
+
 MapData = dict[str, list[list[Any]]]
 
 CUMULATIVE_DISTANCES_PCT: Final = (1, 2, 5, 10)
 TOP_LEVELS: Final = 5
 TUPLE_LENGTH: Final = 4
+MS_PER_SECOND: Final = 1000
 _PRICE_TOLERANCE: Final = 1e-9
 
 
@@ -95,6 +111,40 @@ def _checked(levels: dict[str, list[tuple[Any, ...]]]) -> MapData:
                 raise bad(f'data.data.{key}[{index}][0]', price, f'not the price of its key {key}')
             out.setdefault(key, []).append([price, level, leverage, extra])
     return out
+
+
+def from_heatmap(heatmap: HeatmapData, source: DerivedFrom) -> Derivation[MapData]:
+    """The levels by price standing at a heatmap's latest time, as a map: `{"<price>": [[price, level, None, None]]}`.
+
+    The latest time is the heatmap's last candle; its column's non-zero cells are the levels (CoinGlass's modelled
+    intensity, USD), each at its `y_axis` price. The heatmap has no leverage dimension, so leverage is None, never
+    invented. The last candle's close is the reference price the sides are read from.
+    """
+    if not heatmap.candles:
+        time = None
+        levels: MapData = {}
+    else:
+        last = len(heatmap.candles) - 1
+        time = heatmap.candles[last][0] * MS_PER_SECOND
+        column = sorted((heatmap.prices[y], value) for x, y, value in heatmap.cells if x == last and value)
+        levels = {}
+        for price, value in column:
+            levels.setdefault(_price_key(price), []).append([price, value, None, None])
+    source = dataclasses.replace(source, time=time)
+    what = f"CoinGlass's {source.range} liquidation heatmap ({source.model})"
+    when = f'the levels standing at {iso(time)}' if time is not None else 'which has no candle'
+    note = f'Derived from {what}, {when}; CoinGlass v4 has no {source.range} map, so leverage is not given.'
+    empty = None if levels else f'the latest column of {what}{"" if time is None else f" ({iso(time)})"} has no levels'
+    close = heatmap.candles[-1][4] if heatmap.candles else None
+    reference = ReferencePrice(float(close), f'{what} last candle close') if close else None
+    return Derivation(levels, source, note, empty, reference)
+
+
+def _price_key(price: float) -> str:
+    """A price as a map key, written as CoinGlass writes them: `95000`, `95000.5`, `0.00001` (never `1e-05`)."""
+    if float(price).is_integer():
+        return str(int(price))
+    return format(Decimal(repr(float(price))), 'f')
 
 
 def map_tuples(data: Mapping[str, Sequence[Any]]) -> list[tuple[float, float, Any]]:
@@ -346,6 +396,7 @@ SPEC: Final = KindSpec[MapData, MapSummary](
     rows=rows,
     draw=draw,
     needs_reference_price=True,
+    derive=from_heatmap,
     figures={
         'reference_price': lambda s: s.reference_price,
         'levels': lambda s: s.levels,
