@@ -113,7 +113,8 @@ class Fetcher:
         try:
             retrieved = await self._RETRIEVALS[spec.retrieval](self, asked, spec)
         except InvalidParameterError as error:
-            error.suggestion = await self._suggestions(asked, error.detail)
+            if error.unknown:  # only when CoinGlass said the symbol or exchange is unknown
+                error.suggestion = await self._suggestions(asked, error.unknown)
             raise
         notes, reference = retrieved.notes, None
         if spec.needs_reference_price and not spec.is_empty(retrieved.data):

@@ -13,9 +13,9 @@ import logging
 from typing import TYPE_CHECKING, Final
 
 from src.alerts import evaluate
-from src.errors import BadResponseError, CoinGlassError, ErrorType, InvalidParameterError, PlanError
+from src.errors import BadResponseError, CoinGlassError, ErrorType, InvalidParameterError, PlanError, RateLimitedError
 from src.kinds import spec_of
-from src.modes import ENDPOINTS, Mode
+from src.modes import ENDPOINTS, Mode, Plan
 from src.present import draw_chart, present
 from src.result import Chart, QueryResult
 from src.run import json_size
@@ -32,6 +32,15 @@ logger = logging.getLogger(__name__)
 PRICING_URL: Final = 'https://www.coinglass.com/pricing'
 NOT_CHARGED: Final = 'Nothing was charged.'
 MAX_ITEM_BYTES: Final = 9_000_000  # the platform refuses a dataset item over 9 MB (less a margin) of JSON
+# The cheapest plan whose history offers an interval, where it is dearer than Hobbyist (which offers 4h and longer).
+INTERVAL_PLANS: Final = {
+    '1m': Plan.STANDARD,
+    '3m': Plan.STANDARD,
+    '5m': Plan.STANDARD,
+    '15m': Plan.STANDARD,
+    '30m': Plan.STARTUP,
+    '1h': Plan.STARTUP,
+}
 
 
 async def execute(
@@ -115,18 +124,27 @@ def _failure(query: Query, index: int | None, what: str, error_type: ErrorType, 
 
 def _reason(query: Query, error: CoinGlassError) -> str:
     """Why CoinGlass did not deliver, and what the user can do."""
-    endpoint = ENDPOINTS[query.mode]
     if isinstance(error, PlanError):
-        return (
-            f"CoinGlass answered 'Upgrade plan'. {query.mode} needs the CoinGlass {endpoint.plan.title} plan or "
-            f"higher, and the key's plan does not include it. Upgrade at {PRICING_URL} or use a mode your plan "
-            'includes.'
-        )
-    charged = NOT_CHARGED if isinstance(error, BadResponseError) else ''
+        return _plan_reason(query, error)
+    charged = NOT_CHARGED if isinstance(error, BadResponseError | RateLimitedError) else ''
     advice = error.advice()
     if isinstance(error, InvalidParameterError) and query.mode is Mode.SEARCH_SYMBOLS:
         advice = 'Check the keyword and the exchange.'  # not "search_symbols lists the pairs": this is it
     return sentences(error.detail, error.suggestion, advice, charged)
+
+
+def _plan_reason(query: Query, error: PlanError) -> str:
+    """Which plan the query needs: the one CoinGlass named, else the mode's (or its interval's) cheapest."""
+    plan = ENDPOINTS[query.mode].plan
+    what = str(query.mode)
+    interval_plan = INTERVAL_PLANS.get(query.interval or '')
+    if interval_plan is not None and interval_plan.value > plan.value:
+        plan, what = interval_plan, f'{query.mode} at {query.interval} intervals'
+    said = error.said or 'Upgrade plan'
+    return (
+        f"CoinGlass answered '{said}'. {what} needs the CoinGlass {error.plan or plan.title} plan or higher, and the "
+        f"key's plan does not include it. Upgrade at {PRICING_URL} or use a mode your plan includes."
+    )
 
 
 def sentences(*parts: str) -> str:
