@@ -88,6 +88,80 @@ def test_exchange_list_capture(actor: RunActor, fake: FakeCoinGlass, relative: s
     assert [charge['event_name'] for charge in run.charges] == ['LIQUIDATION_EXCHANGE_LIST']
 
 
+# --- coin list: the real list, read whole ---------------------------------------------------------------------------
+
+WINDOWS = ('1h', '4h', '12h', '24h')
+
+
+def unnested_coins(rows: list[dict[str, Any]]) -> list[str]:
+    """The coins whose total over a shorter window exceeds a longer one's by more than rounding, in the rows' order."""
+
+    def exceeds(short: float, long: float) -> bool:
+        return short > long + max(1.0, 1e-3 * long)
+
+    return [
+        row['symbol']
+        for row in rows
+        if any(
+            exceeds(row[f'liquidation_usd_{short}'], row[f'liquidation_usd_{long}'])
+            for index, short in enumerate(WINDOWS)
+            for long in WINDOWS[index + 1 :]
+        )
+    ]
+
+
+@pytest.mark.parametrize('relative', captures('coin-list'))
+def test_coin_list_capture(actor: RunActor, fake: FakeCoinGlass, relative: str) -> None:
+    body = capture(relative)
+    rows = body['data'] if isinstance(body, dict) else body
+    reply = Reply(200, body) if isinstance(body, dict) else ok(rows, msg=False)  # as captured: no msg
+    fake.script('/api/futures/liquidation/coin-list', reply)
+    run = actor({'mode': 'liquidation_coin_list', 'exchange': 'Binance'})
+    item = run.item
+    assert item['success'] is True, item['message']
+    assert json.dumps(item['data']) == json.dumps(rows)  # value-exact: zeros stay integers, the order stays
+    assert any(value == 0 and isinstance(value, int) for row in item['data'] for value in row.values())
+    assert len({row['symbol'] for row in item['data']}) == len(rows)  # each exchange's own base symbol, one row
+    for row in rows:  # what the summary may rely on: each total is its long + short
+        for window in WINDOWS:
+            parts = row[f'long_liquidation_usd_{window}'] + row[f'short_liquidation_usd_{window}']
+            assert row[f'liquidation_usd_{window}'] == pytest.approx(parts, rel=1e-9, abs=1e-6)
+    total = sum(row['liquidation_usd_24h'] for row in rows)
+    top = sorted(rows, key=lambda row: -row['liquidation_usd_24h'])[:10]
+    summary = item['summary']
+    assert summary['total_usd_24h'] == round(total, 2)
+    assert summary['coins'] == [
+        {
+            'symbol': row['symbol'],
+            'liquidation_usd_24h': round(row['liquidation_usd_24h'], 2),
+            'share_pct': round(row['liquidation_usd_24h'] / total * 100, 3),
+            'long_share_pct': round(row['long_liquidation_usd_24h'] / row['liquidation_usd_24h'] * 100, 3),
+        }
+        for row in top
+    ]
+    assert [entry['symbol'] for entry in summary['coins']] != [row['symbol'] for row in rows[:10]]  # rank, not size
+    unnested = unnested_coins(rows)
+    assert unnested  # both captures have coins whose 1h exceeds their 4h (DGB: $2,841.65 against $31.50)
+    plural = 's' if len(unnested) > 1 else ''
+    note = summary['note']
+    assert note.startswith(f"CoinGlass's windows need not nest: for {len(unnested)} coin{plural} a shorter window's")
+    named = re.findall(r'(?:\(|, )([\w]+) \(\d+h \$', note)
+    assert named == unnested[:10]
+    assert (f'and {len(unnested) - 10} more' in note) is (len(unnested) > 10)
+    assert [charge['event_name'] for charge in run.charges] == ['LIQUIDATION_COIN_LIST']
+
+
+def test_coin_list_capture_keeps_each_exchanges_own_base_symbol(actor: RunActor, fake: FakeCoinGlass) -> None:
+    body = capture('coin-list/junior-testoni-coinglass-scrape_20250522T0000Z_no-params.trimmed.json')
+    fake.script('/api/futures/liquidation/coin-list', Reply(200, body))
+    run = actor({'mode': 'liquidation_coin_list', 'exchange': 'Hyperliquid', 'output': 'rows'})
+    by_symbol = {row['symbol']: row for row in run.item['data']}
+    for symbol in ('PEPE', '1000PEPE', 'kPEPE', '1000BONK', '100BONK'):
+        (sent,) = [row for row in body['data'] if row['symbol'] == symbol]
+        assert by_symbol[symbol] == sent
+    assert 'DGB (1h $2.84K > 4h $31.5)' in run.item['summary']['note']
+
+
 # --- aggregated history: more rows than asked, the open last interval, leading zeros ---------------------------
 
 HISTORY_1080 = 'aggregated-history/felipeodonnell-liquidity-report_20251114_BTC-4h.json'
