@@ -494,10 +494,8 @@ def _time(name: Literal['start_time', 'end_time']) -> Callable[..., dict[str, An
             return {name: None}
         try:
             return {name: to_epoch_ms(value, now_ms=now_ms)}
-        except TimeFormatError:
-            raise InputError(
-                f"Input field '{name}' is {_show(value)}, which is not a time: use {ACCEPTED_FORMS}."
-            ) from None
+        except TimeFormatError as error:
+            raise InputError(f"Input field '{name}' is {_show(value)}, which is {error.why}.") from None
 
     return resolve
 
