@@ -134,7 +134,7 @@ class CoinGlassClient:
                     self.rate_limited_count += 1
                 wait, hold_all = self._wait_before_retry(error, attempt)
                 if wait is None or waited + wait > self.retry.max_total_wait_s:
-                    if attempt > 1:
+                    if attempt > 1 and error.retryable:  # not for a different, final answer after retries
                         _gave_up(error, attempt, waited)
                     raise
                 waited += wait

@@ -382,6 +382,15 @@ async def test_code_500_over_http_200_is_retried_three_times_in_all() -> None:
     assert "code '500': Server Error (still so after 3 attempts" in caught.value.detail
 
 
+async def test_a_different_final_answer_after_retries_is_not_said_to_persist() -> None:
+    script = Script(httpx.Response(502, json={}), httpx.Response(200, json={'code': '401', 'msg': 'Upgrade plan'}))
+    async with make_client(script) as client:
+        with pytest.raises(CoinGlassError) as caught:
+            await client.get('/x')
+    assert caught.value.error_type is ErrorType.PLAN
+    assert caught.value.detail == "HTTP 200, code '401': Upgrade plan"
+
+
 @pytest.mark.parametrize(
     'name', ['please-upgrade-to-standard_order-no-params_http200', 'plan-denial_upgrade-plan_http200']
 )
