@@ -214,7 +214,11 @@ def section(results: dict[str, Any]) -> Section:
 def _add_case(section: Section, label: str, count: int, cases: list[dict[str, Any]], lone: tuple[float, float]) -> None:
     """The figures and checks of one load (`count` runs, `cases` its repeats) on the section; `lone`: a lone run's
     median wall time and request span."""
-    lone_wall, lone_span = lone
+    _add_figures(section, label, cases, lone[0])
+    _add_checks(section, label, count, cases, lone[1])
+
+
+def _add_figures(section: Section, label: str, cases: list[dict[str, Any]], lone_wall: float) -> None:
     section.figures.append((f'**{label} on one key**', f'{len(cases)} repeat{"s" if len(cases) > 1 else ""}'))
     rows: list[tuple[str, Any]] = [
         (
@@ -257,6 +261,9 @@ def _add_case(section: Section, label: str, count: int, cases: list[dict[str, An
     ]
     for name, show in rows:
         section.figures.append((f'{label}: {name}', _join([show(case) for case in cases])))
+
+
+def _add_checks(section: Section, label: str, count: int, cases: list[dict[str, Any]], lone_span: float) -> None:
     worst_share = max(case['share_429'] for case in cases)
     section.checks.append(
         Check(
