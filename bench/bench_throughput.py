@@ -100,7 +100,7 @@ def measure(case: Case) -> dict[str, Any]:
         first, last = fake.span()
         timings = list(fake.timings)
         too_many = fake.too_many_requests
-    served = [timing for timing in timings if timing.status != 429]
+    served = [timing for timing in timings if not timing.refused]
     items = run.items
     charges = run.charges
     per_event = Counter(str(entry['event_name']) for entry in charges)

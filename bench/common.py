@@ -186,7 +186,8 @@ class _StampingEvent(threading.Event):
 @dataclass(frozen=True)
 class Timing:
     """When the fake received a request, counted it against the budget (after the latency), and answered it:
-    monotonic seconds, the same clock as every process on the machine."""
+    monotonic seconds, the same clock as every process on the machine; and whether the fake refused it for the
+    budget (an HTTP 429, or an HTTP 200 saying "Too Many Requests", as the fake's `rate_limit_style` says)."""
 
     arrived: float
     counted: float
@@ -194,6 +195,7 @@ class Timing:
     path: str
     target: str
     status: int
+    refused: bool
 
 
 class TimedFake(FakeCoinGlass):
@@ -224,7 +226,15 @@ class TimedFake(FakeCoinGlass):
         target = words[1] if len(words) > 1 else ''
         with self._arrival_lock:
             self.timings.append(
-                Timing(arrived, counted, answered, target.partition('?')[0], target, self._local.status)
+                Timing(
+                    arrived,
+                    counted,
+                    answered,
+                    target.partition('?')[0],
+                    target,
+                    self._local.status,
+                    bool(handler.rate_limited),
+                )
             )
 
     def span(self) -> tuple[float, float]:

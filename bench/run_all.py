@@ -201,6 +201,35 @@ def shared_key_note(shared: dict[str, Any]) -> str:
         'anything) reaching a window others have already spent; each such run then waits for the window to roll. '
         "The span above the shortest is the runs' staggered start and the late half of them learning a window's "
         'start only from their first answer.'
+    ) + refusals_note(shared)
+
+
+def refusals_note(shared: dict[str, Any]) -> str:
+    """The sentences on the same load refused as CoinGlass really refuses: HTTP 200, `Too Many Requests`."""
+    refusals = shared.get('refusals') or {}
+    if not refusals:
+        return ''
+
+    def figures(name: str) -> str:
+        cases = refusals[name]
+        shares = sorted(case['share_429'] for case in cases)
+        ratios = sorted(case['span_ratio'] for case in cases)
+        delivered = (
+            'every query delivered and charged once'
+            if all(c['all_delivered'] for c in cases)
+            else ('NOT every query delivered')
+        )
+        return f'{shares[0]:.1%}-{shares[-1]:.1%} refused, {ratios[0]:.2f}-{ratios[-1]:.2f}x, {delivered}'
+
+    parts = [f'{bench_shared_key.REFUSALS[name][1]}: {figures(name)}' for name in refusals]
+    return (
+        ' The same 5 runs on a fake that refuses as CoinGlass was captured doing, HTTP 200 with `{"code": "400", '
+        f'"msg": "Too Many Requests"}}`: {"; ".join(parts)}. Before the Actor read that reply as a rate limit '
+        '(it took it for a bad parameter), the same case failed queries at once as `invalid_parameter`, suggesting '
+        'other symbols, and counted no rate limit in `OUTPUT`: with the headers 3 of 128 requests were refused and '
+        '3 of the 120 queries failed; without them 68 of 129 requests were refused (52.7 %) and 56 of the 120 '
+        "queries failed. A refusal now holds the run until the key's window rolls, as a 429 whose headers show the "
+        'budget spent (or show nothing) does.'
     )
 
 

@@ -2,10 +2,11 @@
 
 One `httpx.AsyncClient` per run carries the base URL, the key header, the User-Agent and the timeouts; tests
 pass `transport=httpx.MockTransport(...)`. `get` paces with the run's `RateLimiter`, classifies failures into
-the `errors` family, retries what can recover with capped exponential backoff and jitter (honouring
-`Retry-After`; a 429 holds every request until the key's window rolls when its budget is spent, and only that
-request for seconds when the key still shows room), and returns CoinGlass's `data`. This module knows nothing of
-Apify.
+the `errors` family (`classify`: a rate limit is one whether it comes as an HTTP 429 or as an HTTP 200 saying
+"Too Many Requests"), retries what can recover with capped exponential backoff and jitter (honouring `Retry-After`;
+a rate limit holds every request until the key's window rolls when its budget is spent or the reply shows nothing
+of it, and only that request for seconds when the key still shows room), and returns CoinGlass's `data`. This
+module knows nothing of Apify.
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ class CoinGlassClient:
                     self.rate_limited_count += 1
                 wait, hold_all = self._wait_before_retry(error, attempt)
                 if wait is None or waited + wait > self.retry.max_total_wait_s:
+                    if attempt > 1 and error.retryable:  # not for a different, final answer after retries
+                        _gave_up(error, attempt, waited)
                     raise
                 waited += wait
                 self.retry_count += 1
@@ -145,10 +148,12 @@ class CoinGlassClient:
     def _wait_before_retry(self, error: CoinGlassError, attempt: int) -> tuple[float | None, str | None]:
         """The wait before the next attempt (None: give up), and why every request must wait it (None: this one).
 
-        A 429 holds every request until the key's window rolls when its budget is spent, and is a hiccup backed
-        off in seconds when the key shows plenty of room; CoinGlass's Retry-After overrides both.
+        A rate limit holds every request until the key's window rolls when its budget is spent, and is a hiccup
+        backed off in seconds when the key shows plenty of room; CoinGlass's Retry-After overrides both. A reply form
+        may cap its own tries below the policy's (`CoinGlassError.max_attempts`).
         """
-        if not error.retryable or attempt >= self.retry.max_attempts:
+        cap = min(self.retry.max_attempts, error.max_attempts or self.retry.max_attempts)
+        if not error.retryable or attempt >= cap:
             return None, None
         if error.retry_after_s is not None:
             return error.retry_after_s, RETRY_AFTER if isinstance(error, RateLimitedError) else None
@@ -173,17 +178,20 @@ class CoinGlassClient:
             if response is None:  # no answer (or cancelled): nothing to learn, but stop holding the others back
                 self.limiter.release(ticket)
         logger.debug('GET %s -> %d in %.0f ms', path, response.status_code, (time.monotonic() - started) * 1000)
-        self.limiter.observe(
+        failure, data = _read(response, path)
+        self.limiter.observe(  # a rate limit, however it came, was turned away: not counted, and the run backs off
             ticket,
             response.headers.get(MAX_LIMIT_HEADER),
             response.headers.get(USE_LIMIT_HEADER),
-            counted=response.status_code != 429,
+            counted=not isinstance(failure, RateLimitedError),
         )
-        return _data_of(response)
+        if failure is not None:
+            raise failure
+        return data
 
 
-def _data_of(response: httpx.Response) -> Any:
-    """The answer's `data`, or raise the error the response stands for (with its Retry-After, if any).
+def _read(response: httpx.Response, path: str) -> tuple[CoinGlassError | None, Any]:
+    """(None, the answer's `data`), or (the error the response stands for, with its Retry-After if any, None).
 
     Only standard JSON is read: `NaN` or `Infinity` in a body make it unreadable, as they would be in a dataset item.
     """
@@ -192,13 +200,19 @@ def _data_of(response: httpx.Response) -> Any:
     except ValueError:  # JSONDecodeError, UnicodeDecodeError and `NaN`/`Infinity`
         failure: CoinGlassError | None = _unreadable(response)
     else:
-        failure = classify(response.status_code, body)
+        failure = classify(response.status_code, body, response.headers, path=path)
     if failure is not None:
         failure.retry_after_s = _retry_after(response)
-        raise failure
+        return failure, None
     if not isinstance(body, dict) or 'data' not in body:
-        raise BadResponseError('a success answer without data', retryable=False)
-    return body['data']
+        return BadResponseError('a success answer without data', retryable=False), None
+    return None, body['data']
+
+
+def _gave_up(error: CoinGlassError, attempts: int, waited_s: float) -> None:
+    """Say in the error's message that retrying did not help."""
+    error.detail = f'{error.detail} (still so after {attempts} attempts and {waited_s:,.1f} s of waiting)'
+    error.args = (error.detail,)
 
 
 def _not_json(constant: str) -> Any:

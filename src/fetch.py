@@ -85,7 +85,8 @@ class Fetcher:
         try:
             retrieved = await self._retrieve(asked, spec)
         except InvalidParameterError as error:
-            error.suggestion = await self._suggestions(asked, error.detail)
+            if error.unknown:  # only when CoinGlass said the symbol or exchange is unknown
+                error.suggestion = await self._suggestions(asked, error.unknown)
             raise
         derivation = retrieved.derivation
         notes, reference = retrieved.notes, derivation.reference if derivation else None
@@ -228,11 +229,11 @@ class Fetcher:
             query = query.with_value(EXCHANGES, tuple(by_key[exchange_key(name)] for name in exchanges))
         return query
 
-    async def _suggestions(self, query: Query, detail: str) -> str:
-        """What to use instead of the parameter CoinGlass refused (`detail` names it): exchanges, pairs or coins."""
+    async def _suggestions(self, query: Query, unknown: str) -> str:
+        """What to use instead of what CoinGlass said is unknown (`symbol` or `exchange`): exchanges, pairs or coins."""
         exchange, pair, coin = query.get(EXCHANGE), query.get(PAIR), query.get(COIN)
         try:
-            if exchange and 'exchange' in detail.lower():
+            if exchange and unknown == 'exchange':
                 return suggest.exchanges_with_pairs(read_pairs(await self.lookup(SUPPORTED_PAIRS_PATH)), coin)
             if pair:
                 return suggest.closest_pairs(read_pairs(await self.lookup(SUPPORTED_PAIRS_PATH)), f'{exchange}_{pair}')

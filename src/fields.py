@@ -346,10 +346,8 @@ def _time(param: Param[int]) -> Callable[[Reading], None]:
             return
         try:
             reading.set(param, to_epoch_ms(value, now_ms=reading.now_ms))
-        except TimeFormatError:
-            raise InputError(
-                f"Input field '{param.name}' is {show(value)}, which is not a time: use {ACCEPTED_FORMS}."
-            ) from None
+        except TimeFormatError as error:
+            raise InputError(f"Input field '{param.name}' is {show(value)}, which is {error.why}.") from None
 
     return read
 
@@ -604,8 +602,9 @@ FIELDS: Final[tuple[InputField, ...]] = (
         echo_description="The start of a history's or liquidation_orders' span, in the form given (null: not set).",
         description=(
             'Start of the span for pair_liquidation_history, coin_liquidation_history and liquidation_orders: '
-            f'{TIME_DESCRIPTION} or a span back from now (7 days, 12h, 3 weeks). Histories return every row from here '
-            'to end_time, paging as needed. Empty: the latest rows (histories) or 7 days back (orders).'
+            f'{TIME_DESCRIPTION} or a span back from now (7 days, 12h, 3 weeks, 2 months, 1 year). Histories return '
+            'every row from here to end_time, paging as needed. Empty: the latest rows (histories) or 7 days back '
+            '(orders).'
         ),
         json_type='string',
         shape=Annotated[int | float | str | None, NotBool],

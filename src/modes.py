@@ -73,6 +73,17 @@ EXCHANGE_LIST_RANGES: Final = ('1h', '4h', '12h', '24h')
 MAX_PAIN_RANGES: Final = ('12h', '24h', '48h', '3d', '7d', '14d', '30d')
 INTERVALS: Final = ('1m', '3m', '5m', '15m', '30m', '1h', '4h', '6h', '8h', '12h', '1d', '1w')
 MODELS: Final = ('model1', 'model2', 'model3')
+# The cheapest plan whose history offers an interval, where it is dearer than Hobbyist (which offers 4h and longer).
+INTERVAL_PLANS: Final[Mapping[str, Plan]] = MappingProxyType(
+    {
+        '1m': Plan.STANDARD,
+        '3m': Plan.STANDARD,
+        '5m': Plan.STANDARD,
+        '15m': Plan.STANDARD,
+        '30m': Plan.STARTUP,
+        '1h': Plan.STARTUP,
+    }
+)
 HISTORY_PAGE_ROWS: Final = 1000
 ORDERS_PAGE_ROWS: Final = 200
 

@@ -13,11 +13,11 @@ import logging
 from typing import TYPE_CHECKING, Any, Final
 
 from src.alerts import evaluate
-from src.errors import BadResponseError, CoinGlassError, ErrorType, InvalidParameterError, PlanError
+from src.errors import BadResponseError, CoinGlassError, ErrorType, InvalidParameterError, PlanError, RateLimitedError
 from src.kinds import spec_of
-from src.modes import ENDPOINTS
+from src.modes import ENDPOINTS, INTERVAL_PLANS
 from src.present import Presented, draw_chart, present
-from src.query import RANGE
+from src.query import INTERVAL, RANGE
 from src.result import Chart, QueryResult
 from src.run import json_size
 
@@ -125,22 +125,33 @@ def _failure(query: Query, index: int | None, what: str, error_type: ErrorType, 
 def _reason(query: Query, spec: KindSpec[Any, Any], error: CoinGlassError) -> str:
     """Why CoinGlass did not deliver, and what the user can do."""
     if isinstance(error, PlanError):
-        called = ENDPOINTS[query.mode].source_of(query.get(RANGE))
-        needs = (
-            f'{query.mode} needs'
-            if called is None
-            else f'{query.mode} over {query.get(RANGE)} is answered from {called}, which needs'
-        )
-        return (
-            f"CoinGlass answered 'Upgrade plan'. {needs} the CoinGlass {ENDPOINTS[called or query.mode].plan.title} "
-            f"plan or higher, and the key's plan does not include it. Upgrade at {PRICING_URL} or use a mode your "
-            'plan includes.'
-        )
-    charged = NOT_CHARGED if isinstance(error, BadResponseError) else ''
+        return _plan_reason(query, error)
+    charged = NOT_CHARGED if isinstance(error, BadResponseError | RateLimitedError) else ''
     advice = error.advice()
     if isinstance(error, InvalidParameterError) and spec.invalid_parameter_advice is not None:
         advice = spec.invalid_parameter_advice
     return sentences(error.detail, error.suggestion, advice, charged)
+
+
+def _plan_reason(query: Query, error: PlanError) -> str:
+    """Which plan the query needs: the one CoinGlass named, else the cheapest of what was asked.
+
+    What was asked: the endpoint really called (a 90d map's heatmap), or the query's interval where it is dearer.
+    """
+    called = ENDPOINTS[query.mode].source_of(query.get(RANGE))
+    plan = ENDPOINTS[called or query.mode].plan
+    what = f'{query.mode} needs'
+    if called is not None:
+        what = f'{query.mode} over {query.get(RANGE)} is answered from {called}, which needs'
+    interval = query.get(INTERVAL) or ''
+    interval_plan = INTERVAL_PLANS.get(interval)
+    if interval_plan is not None and interval_plan.value > plan.value:
+        plan, what = interval_plan, f'{query.mode} at {interval} intervals needs'
+    said = error.said or 'Upgrade plan'
+    return (
+        f"CoinGlass answered '{said}'. {what} the CoinGlass {error.plan or plan.title} plan or higher, and the "
+        f"key's plan does not include it. Upgrade at {PRICING_URL} or use a mode your plan includes."
+    )
 
 
 def sentences(*parts: str) -> str:

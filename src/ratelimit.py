@@ -27,10 +27,13 @@ alone has sent:
   together fill the last requests of the window instead of each waiting for a whole one. A collision there costs
   a 429 now and then; leaving the last requests idle would cost a whole window whenever a load just fits the
   windows it needs.
-- 429s. A 429 halves the run's share (multiplicative backoff); every new window it sees doubles it back, up to
-  what its use says. A 429 whose headers show the budget spent, or that carries none, holds every request of the
-  run until the window it knows can have rolled: at most a window, less when it knows when the window began. A
-  429 while the key shows plenty of room is a hiccup: that request alone backs off for seconds (`CoinGlassClient`).
+- 429s, and every other form of rate limit (CoinGlass really answers one over HTTP 200, `{"code": "400", "msg":
+  "Too Many Requests"}`; `src.errors` reads both as one): each goes through `observe(..., counted=False)` and
+  `rate_limited_wait` alike. One halves the run's share (multiplicative backoff); every new window it sees doubles
+  it back, up to what its use says. One whose headers show the budget spent, or that carries none, holds every
+  request of the run until the window it knows can have rolled: at most a window, less when it knows when the
+  window began. One while the key shows plenty of room is a hiccup: that request alone backs off for seconds
+  (`CoinGlassClient`).
 - The start. Until the first answer tells the budget, one request goes alone: a burst sized on an assumed budget
   would overrun a smaller one. After it, a run that has seen n < 32 answers takes at most n/32 of what is left,
   so runs started together see each other in the key's use before any of them claims much.
@@ -174,7 +177,8 @@ class RateLimiter:
     def observe(self, ticket: Ticket, max_limit: str | None, used: str | None, *, counted: bool = True) -> None:
         """Learn from an answer's rate-limit headers (unreadable ones are ignored).
 
-        `counted` is False for a 429: CoinGlass turned the request away, and the run backs off.
+        `counted` is False for a rate limit, however it came (an HTTP 429, or an HTTP 200 saying so): CoinGlass
+        turned the request away, and the run backs off.
         """
         now = self._settle(ticket)
         budget = _non_negative_int(max_limit)
@@ -195,11 +199,11 @@ class RateLimiter:
         self._settle(ticket)
 
     def rate_limited_wait(self) -> float | None:
-        """After a 429: the seconds until the key's window rolls when its budget is spent, else None.
+        """After a rate limit: the seconds until the key's window rolls when its budget is spent, else None.
 
-        The budget counts as spent when the 429 showed at least `SPENT_SHARE` of it used, or showed no use at all
-        (nothing says otherwise): then every request should wait that long (`penalize`). None when the key showed
-        plenty of room: the 429 was a hiccup, and the caller backs off for seconds.
+        The budget counts as spent when the refusal showed at least `SPENT_SHARE` of it used, or showed no use at all
+        (no `API-KEY-*` headers: nothing says otherwise): then every request should wait that long (`penalize`).
+        None when the key showed plenty of room: the refusal was a hiccup, and the caller backs off for seconds.
         """
         used = self._rejected_used
         if used is not None and used < SPENT_SHARE * self.budget:

@@ -40,9 +40,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     'BASE_PRICES',
+    'BODY_RATE_LIMITED_200',
     'EXCHANGE_PAIRS',
     'LISTED_EXCHANGES',
     'NOW_MS',
+    'PLAN_DENIAL_STYLES',
+    'RATE_LIMIT_STYLES',
     'SUPPORTED_COINS',
     'SUPPORTED_EXCHANGES',
     'FakeCoinGlass',
@@ -51,6 +54,8 @@ __all__ = [
     'default_response',
     'main',
     'normalize_path',
+    'not_found_body',
+    'plan_denial',
     'price_at',
     'server_error_reply',
 ]
@@ -150,11 +155,19 @@ MAX_PAIN_COINS = 563  # as many coins as the live max-pain list had (the five kn
 
 MSG_OK = 'success'
 BODY_RATE_LIMITED: dict[str, str] = {'code': '429', 'msg': 'Too Many Requests'}
+# What the live API really answers past the budget (a Hobbyist key's 31st call in a minute): HTTP 200, code "400".
+BODY_RATE_LIMITED_200: dict[str, str] = {'code': '400', 'msg': 'Too Many Requests'}
 BODY_KEY_MISSING: dict[str, str] = {'code': '400', 'msg': 'API key missing.'}
 BODY_KEY_INVALID: dict[str, str] = {'code': '401', 'msg': 'Invalid API key provided'}
 BODY_UPGRADE_PLAN: dict[str, str] = {'code': '401', 'msg': 'Upgrade plan'}
+BODY_UPGRADE_REQUIRED: dict[str, str] = {'code': '403', 'msg': 'upgrade_required'}  # reported, not captured
 BODY_NOT_FOUND: dict[str, str] = {'code': '404', 'msg': 'Endpoint not found'}
 BODY_METHOD_NOT_ALLOWED: dict[str, str] = {'code': '405', 'msg': 'Method not allowed'}
+
+RateLimitStyle = Literal['http429', 'body200']
+RATE_LIMIT_STYLES: tuple[RateLimitStyle, ...] = ('http429', 'body200')
+PlanDenialStyle = Literal['upgrade-plan', 'please-upgrade', 'upgrade-required']
+PLAN_DENIAL_STYLES: tuple[PlanDenialStyle, ...] = ('upgrade-plan', 'please-upgrade', 'upgrade-required')
 
 JsonBody = dict[str, Any]
 
@@ -248,10 +261,16 @@ def _onboard_date(exchange: str, instrument: str) -> int:
 
 
 class _ParamError(Exception):
-    def __init__(self, name: str, code: str) -> None:
+    def __init__(self, name: str, code: str, *, missing: bool = False) -> None:
         super().__init__(name)
         self.name = name
         self.code = code
+        self.missing = missing
+
+    def body(self) -> JsonBody:
+        if self.missing:  # as live: Spring's own words, code "400", over HTTP 200
+            return {'code': self.code, 'msg': f"Required String parameter '{self.name}' is not present"}
+        return {'code': self.code, 'msg': f'Invalid parameter: {self.name}'}
 
 
 def _opt(params: Mapping[str, str], name: str) -> str | None:
@@ -265,7 +284,7 @@ def _opt(params: Mapping[str, str], name: str) -> str | None:
 def _req(params: Mapping[str, str], name: str) -> str:
     value = _opt(params, name)
     if value is None:
-        raise _ParamError(name, '40001')
+        raise _ParamError(name, '400', missing=True)
     return value
 
 
@@ -295,7 +314,7 @@ def _choice(params: Mapping[str, str], name: str, allowed: Collection[str], defa
     if value is None:
         if default is not None:
             return default
-        raise _ParamError(name, '40001')
+        raise _ParamError(name, '400', missing=True)
     if value not in allowed:
         raise _ParamError(name, '400')
     return value
@@ -745,26 +764,53 @@ def normalize_path(path: str) -> str:
     return path
 
 
-def default_response(path: str, params: Mapping[str, str], *, plan: str = 'PROFESSIONAL') -> tuple[int, dict[str, Any]]:
+def default_response(
+    path: str,
+    params: Mapping[str, str],
+    *,
+    plan: str = 'PROFESSIONAL',
+    plan_denial_style: PlanDenialStyle = 'upgrade-plan',
+) -> tuple[int, dict[str, Any]]:
     """The deterministic (status, JSON body) the fake serves for a request when nothing is scripted and the key is fine.
 
-    Order: unknown path -> 404; plan too low -> 200 "Upgrade plan"; bad parameters -> 200 with code "40001"
-    (missing/unknown symbol or exchange) or "400" (bad range, interval, limit, times); else the data.
+    Order: unknown path -> HTTP 404 in Spring's shape (no ``code``/``msg``, as live); plan too low -> HTTP 200 with
+    the denial ``plan_denial_style`` words (:func:`plan_denial`); a missing parameter -> 200 with code "400"
+    "Required String parameter 'x' is not present" (as live); bad parameters -> 200 with code "40001" (unknown
+    symbol or exchange) or "400" (bad range, interval, limit, times); else the data.
     """
     plan = _normalize_plan(plan)
     path = normalize_path(path)
     entry = ENDPOINTS.get(path)
     if entry is None:
-        return 404, dict(BODY_NOT_FOUND)
+        return 404, not_found_body(path)
     min_plan, handler = entry
     if PLANS[plan] < PLANS[min_plan]:
-        return 200, dict(BODY_UPGRADE_PLAN)
+        return 200, plan_denial(plan_denial_style, min_plan)
     if handler is None:
         return _subscription(plan)
     try:
         return handler(params, path)
     except _ParamError as exc:
-        return 200, {'code': exc.code, 'msg': f'Invalid parameter: {exc.name}'}
+        return 200, exc.body()
+
+
+def plan_denial(style: PlanDenialStyle, needed: str) -> JsonBody:
+    """A plan denial in one of the wordings CoinGlass has used, over HTTP 200.
+
+    ``upgrade-plan``: ``{"code": "401", "msg": "Upgrade plan"}`` (2026); ``please-upgrade``: ``{"code": "400",
+    "msg": "Please upgrade to <needed plan, lower case>"}`` (2025); ``upgrade-required``: code "403",
+    ``upgrade_required`` (reported by users for intervals below a plan's, not captured).
+    """
+    if style == 'please-upgrade':
+        return {'code': '400', 'msg': f'Please upgrade to {needed.lower()}'}
+    if style == 'upgrade-required':
+        return dict(BODY_UPGRADE_REQUIRED)
+    return dict(BODY_UPGRADE_PLAN)
+
+
+def not_found_body(path: str) -> JsonBody:
+    """CoinGlass's answer to an unknown path, as captured: Spring's error shape, without ``code`` or ``msg``."""
+    return {'timestamp': NOW_MS, 'status': 404, 'error': 'Not Found', 'message': '', 'path': path}
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -822,6 +868,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'FakeCoinGlass/1.0'
     server: _Server
+    rate_limited = False  # set when the request was refused for the budget (whatever the form)
 
     def setup(self) -> None:
         super().setup()
@@ -881,8 +928,13 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeCoinGlass:
     """A fake CoinGlass v4 server. Use as a context manager or call ``start()`` / ``stop()``.
 
-    ``latency_s``, ``budget_per_minute``, ``plan``, ``valid_keys`` and ``window_s`` are plain attributes and may be
-    changed while the server runs.
+    ``latency_s``, ``budget_per_minute``, ``plan``, ``valid_keys``, ``window_s``, ``rate_limit_style``,
+    ``rate_limit_headers`` and ``plan_denial_style`` are plain attributes and may be changed while the server runs.
+
+    Beyond the budget it answers ``rate_limit_style``: ``http429`` (HTTP 429, code "429", the documented form) or
+    ``body200`` (HTTP 200 ``{"code": "400", "msg": "Too Many Requests"}``, what the live API was captured sending),
+    with the ``API-KEY-*`` headers unless ``rate_limit_headers`` is false. A key whose plan lacks the endpoint gets
+    the ``plan_denial_style`` wording (:func:`plan_denial`).
     """
 
     def __init__(
@@ -893,12 +945,18 @@ class FakeCoinGlass:
         plan: str = 'PROFESSIONAL',
         valid_keys: Collection[str] | None = None,
         window_s: float = 60.0,
+        rate_limit_style: RateLimitStyle = 'http429',
+        rate_limit_headers: bool = True,
+        plan_denial_style: PlanDenialStyle = 'upgrade-plan',
     ) -> None:
         self.latency_s = latency_s
         self.budget_per_minute = budget_per_minute
         self.plan = _normalize_plan(plan)
         self.valid_keys: frozenset[str] | None = None if valid_keys is None else frozenset(valid_keys)
         self.window_s = window_s
+        self.rate_limit_style = rate_limit_style
+        self.rate_limit_headers = rate_limit_headers
+        self.plan_denial_style = plan_denial_style
         self.requests: list[RecordedRequest] = []
         self.too_many_requests = 0
         self._lock = threading.Lock()
@@ -908,7 +966,7 @@ class FakeCoinGlass:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._cache: dict[tuple[str, tuple[tuple[str, str], ...], str], tuple[int, bytes]] = {}
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...], str, str], tuple[int, bytes]] = {}
         self._url: str | None = None
 
     # -- lifecycle
@@ -1009,11 +1067,11 @@ class FakeCoinGlass:
         return None
 
     def _default_bytes(self, path: str, params: dict[str, str]) -> tuple[int, bytes]:
-        key = (path, tuple(sorted(params.items())), self.plan)
+        key = (path, tuple(sorted(params.items())), self.plan, self.plan_denial_style)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        status, body = default_response(path, params, plan=self.plan)
+        status, body = default_response(path, params, plan=self.plan, plan_denial_style=self.plan_denial_style)
         result = (status, _encode_json(body))
         with self._lock:
             if len(self._cache) >= 512:
@@ -1028,6 +1086,7 @@ class FakeCoinGlass:
         path = normalize_path(raw_path)
         params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in handler.headers.items()}
+        handler.rate_limited = False
         with self._lock:
             self.requests.append(RecordedRequest(handler.command, path, params, headers, target))
         if self.latency_s > 0 and self._stopping.wait(self.latency_s):
@@ -1054,7 +1113,7 @@ class FakeCoinGlass:
         json_headers = {**rate_headers, 'Content-Type': 'application/json'}
 
         if limited:
-            handler.send_raw(429, json_headers, _encode_json(BODY_RATE_LIMITED))
+            self._refuse(handler, rate_headers)
             return
         if script is not None:
             self._send_script(handler, script, rate_headers)
@@ -1076,6 +1135,15 @@ class FakeCoinGlass:
             traceback.print_exc()
             status, body = 500, _encode_json(server_error_reply(path).body)
         handler.send_raw(status, json_headers, body)
+
+    def _refuse(self, handler: _Handler, rate_headers: Mapping[str, str]) -> None:
+        """Answer a request beyond the budget in the ``rate_limit_style`` form."""
+        handler.rate_limited = True
+        headers = {**(rate_headers if self.rate_limit_headers else {}), 'Content-Type': 'application/json'}
+        if self.rate_limit_style == 'body200':
+            handler.send_raw(200, headers, _encode_json(BODY_RATE_LIMITED_200))
+        else:
+            handler.send_raw(429, headers, _encode_json(BODY_RATE_LIMITED))
 
     def _send_script(self, handler: _Handler, reply: Reply, rate_headers: Mapping[str, str]) -> None:
         if reply.delay_s > 0 and self._stopping.wait(reply.delay_s):
@@ -1110,7 +1178,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description='Fake CoinGlass v4 liquidation API (deterministic data).')
     parser.add_argument('--port', type=int, default=8765, help='port on 127.0.0.1 (0 picks a free one)')
     parser.add_argument('--latency-ms', type=float, default=0.0, help='added latency per request')
-    parser.add_argument('--budget', type=int, default=None, help='requests allowed per window (HTTP 429 beyond)')
+    parser.add_argument('--budget', type=int, default=None, help='requests allowed per window (refused beyond)')
+    parser.add_argument(
+        '--rate-limit-style',
+        default='http429',
+        choices=RATE_LIMIT_STYLES,
+        help='how a request beyond the budget is refused: HTTP 429, or HTTP 200 with code "400" (as live)',
+    )
+    parser.add_argument(
+        '--no-rate-limit-headers', action='store_true', help='refuse beyond the budget without the API-KEY-* headers'
+    )
+    parser.add_argument(
+        '--plan-denial-style', default='upgrade-plan', choices=PLAN_DENIAL_STYLES, help='the plan denial wording'
+    )
     parser.add_argument('--window-s', type=float, default=60.0, help='budget window length in seconds')
     parser.add_argument('--plan', default='PROFESSIONAL', type=str.upper, choices=list(PLANS))
     parser.add_argument('--key', action='append', default=None, help='a valid API key (repeatable; default: any)')
@@ -1122,6 +1202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan=args.plan,
         valid_keys=args.key,
         window_s=args.window_s,
+        rate_limit_style=args.rate_limit_style,
+        rate_limit_headers=not args.no_rate_limit_headers,
+        plan_denial_style=args.plan_denial_style,
     )
     stop = threading.Event()
 

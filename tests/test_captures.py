@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,80 @@ def test_exchange_list_capture(actor: RunActor, fake: FakeCoinGlass, relative: s
     assert all(entry['long_share_pct'] is not None for entry in summary['exchanges'])  # the bug: all unknown
     assert summary['note'] is None  # the All row equals the sum of the rest, each row its long + short
     assert [charge['event_name'] for charge in run.charges] == ['LIQUIDATION_EXCHANGE_LIST']
+
+
+# --- coin list: the real list, read whole ---------------------------------------------------------------------------
+
+WINDOWS = ('1h', '4h', '12h', '24h')
+
+
+def unnested_coins(rows: list[dict[str, Any]]) -> list[str]:
+    """The coins whose total over a shorter window exceeds a longer one's by more than rounding, in the rows' order."""
+
+    def exceeds(short: float, long: float) -> bool:
+        return short > long + max(1.0, 1e-3 * long)
+
+    return [
+        row['symbol']
+        for row in rows
+        if any(
+            exceeds(row[f'liquidation_usd_{short}'], row[f'liquidation_usd_{long}'])
+            for index, short in enumerate(WINDOWS)
+            for long in WINDOWS[index + 1 :]
+        )
+    ]
+
+
+@pytest.mark.parametrize('relative', captures('coin-list'))
+def test_coin_list_capture(actor: RunActor, fake: FakeCoinGlass, relative: str) -> None:
+    body = capture(relative)
+    rows = body['data'] if isinstance(body, dict) else body
+    reply = Reply(200, body) if isinstance(body, dict) else ok(rows, msg=False)  # as captured: no msg
+    fake.script('/api/futures/liquidation/coin-list', reply)
+    run = actor({'mode': 'liquidation_coin_list', 'exchange': 'Binance'})
+    item = run.item
+    assert item['success'] is True, item['message']
+    assert json.dumps(item['data']) == json.dumps(rows)  # value-exact: zeros stay integers, the order stays
+    assert any(value == 0 and isinstance(value, int) for row in item['data'] for value in row.values())
+    assert len({row['symbol'] for row in item['data']}) == len(rows)  # each exchange's own base symbol, one row
+    for row in rows:  # what the summary may rely on: each total is its long + short
+        for window in WINDOWS:
+            parts = row[f'long_liquidation_usd_{window}'] + row[f'short_liquidation_usd_{window}']
+            assert row[f'liquidation_usd_{window}'] == pytest.approx(parts, rel=1e-9, abs=1e-6)
+    total = sum(row['liquidation_usd_24h'] for row in rows)
+    top = sorted(rows, key=lambda row: -row['liquidation_usd_24h'])[:10]
+    summary = item['summary']
+    assert summary['total_usd_24h'] == round(total, 2)
+    assert summary['coins'] == [
+        {
+            'symbol': row['symbol'],
+            'liquidation_usd_24h': round(row['liquidation_usd_24h'], 2),
+            'share_pct': round(row['liquidation_usd_24h'] / total * 100, 3),
+            'long_share_pct': round(row['long_liquidation_usd_24h'] / row['liquidation_usd_24h'] * 100, 3),
+        }
+        for row in top
+    ]
+    assert [entry['symbol'] for entry in summary['coins']] != [row['symbol'] for row in rows[:10]]  # rank, not size
+    unnested = unnested_coins(rows)
+    assert unnested  # both captures have coins whose 1h exceeds their 4h (DGB: $2,841.65 against $31.50)
+    plural = 's' if len(unnested) > 1 else ''
+    note = summary['note']
+    assert note.startswith(f"CoinGlass's windows need not nest: for {len(unnested)} coin{plural} a shorter window's")
+    named = re.findall(r'(?:\(|, )([\w]+) \(\d+h \$', note)
+    assert named == unnested[:10]
+    assert (f'and {len(unnested) - 10} more' in note) is (len(unnested) > 10)
+    assert [charge['event_name'] for charge in run.charges] == ['LIQUIDATION_COIN_LIST']
+
+
+def test_coin_list_capture_keeps_each_exchanges_own_base_symbol(actor: RunActor, fake: FakeCoinGlass) -> None:
+    body = capture('coin-list/junior-testoni-coinglass-scrape_20250522T0000Z_no-params.trimmed.json')
+    fake.script('/api/futures/liquidation/coin-list', Reply(200, body))
+    run = actor({'mode': 'liquidation_coin_list', 'exchange': 'Hyperliquid', 'output': 'rows'})
+    by_symbol = {row['symbol']: row for row in run.item['data']}
+    for symbol in ('PEPE', '1000PEPE', 'kPEPE', '1000BONK', '100BONK'):
+        (sent,) = [row for row in body['data'] if row['symbol'] == symbol]
+        assert by_symbol[symbol] == sent
+    assert 'DGB (1h $2.84K > 4h $31.5)' in run.item['summary']['note']
 
 
 # --- aggregated history: more rows than asked, the open last interval, leading zeros ---------------------------
@@ -328,18 +403,188 @@ def test_proxied_aggregated_map_capture_is_read(actor: RunActor, fake: FakeCoinG
     assert summary['reference_price'] == last_price
 
 
-# --- errors: a plan denial over HTTP 200 ---------------------------------------------------------------------------
+# --- errors: every captured refusal, read by what it says ------------------------------------------------------
+
+FAST = {'COINGLASS_RETRY_BASE_DELAY_S': '0.01', 'COINGLASS_RETRY_MAX_DELAY_S': '0.05', 'COINGLASS_RATE_WINDOW_S': '0.3'}
+SPENT = {'API-KEY-USE-LIMIT': '1200'}  # the fake's budget header says 1200: the refusal shows it used up
+PAIR_MAP_INPUT = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'}
+COIN_MAP_INPUT = {'mode': 'coin_liquidation_map', 'coin': 'BTC', 'range': '1d'}
 
 
-def test_plan_denial_capture(actor: RunActor, fake: FakeCoinGlass) -> None:
-    body = capture('errors/plan-denial_upgrade-plan_http200.json')
-    fake.script(MAP, Reply(200, body))
-    run = actor({'mode': 'coin_liquidation_map', 'coin': 'BTC', 'range': '1d'})
+@dataclass(frozen=True)
+class Refusal:
+    """How the Actor must read one captured refusal: replayed on `path` for a query of `actor_input`."""
+
+    actor_input: dict[str, Any]
+    path: str
+    error_type: str
+    requests: int  # how many times the query's endpoint is asked: retried or not
+    fragments: tuple[str, ...]
+    headers: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+REFUSALS = {
+    'too-many-requests_aggregated-map_http200': Refusal(
+        COIN_MAP_INPUT,
+        MAP,
+        'rate_limited',
+        requests=3,  # the key stays spent: two waits of a window (0.3 s here) fit in 0.7 s, a third would not
+        fragments=(
+            "HTTP 200, code '400': Too Many Requests (still so after 3 attempts",
+            'per-minute request budget',
+            'Nothing was charged',
+        ),
+        headers=SPENT,
+        env={'COINGLASS_RETRY_MAX_WAIT_S': '0.7'},
+    ),
+    'please-upgrade-to-standard_order-no-params_http200': Refusal(
+        {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC'},
+        '/api/futures/liquidation/order',
+        'plan',
+        requests=1,
+        fragments=(
+            "CoinGlass answered 'Please upgrade to standard'",
+            'needs the CoinGlass Standard plan',
+            'coinglass.com/pricing',
+        ),
+    ),
+    'please-upgrade-to-professional_pair-heatmap-model1-no-params_http200': Refusal(
+        {'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT', 'range': '3d'},
+        '/api/futures/liquidation/heatmap/model1',
+        'plan',
+        requests=1,
+        fragments=("CoinGlass answered 'Please upgrade to professional'", 'needs the CoinGlass Professional plan'),
+    ),
+    'plan-denial_upgrade-plan_http200': Refusal(
+        COIN_MAP_INPUT,
+        MAP,
+        'plan',
+        requests=1,
+        fragments=("CoinGlass answered 'Upgrade plan'", 'coin_liquidation_map needs the CoinGlass Professional plan'),
+    ),
+    'required-range-missing_exchange-list-no-params_http200': Refusal(
+        {'mode': 'liquidation_exchange_list', 'range': '4h', 'coin': 'BTC'},
+        '/api/futures/liquidation/exchange-list',
+        'invalid_parameter',
+        requests=1,
+        fragments=(
+            "Required String parameter 'range' is not present",
+            "the request lacks 'range'",
+            'this is a bug in the Actor',
+        ),
+    ),
+    'server-error-code500_pair-history-no-params_http200': Refusal(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '4h'},
+        '/api/futures/liquidation/history',
+        'server',
+        requests=3,  # not the 6 of a real server error: CoinGlass answers a missing parameter so too
+        fragments=("HTTP 200, code '500': Server Error (still so after 3 attempts", 'try again in a few minutes'),
+    ),
+    'http404-gateway-style-with-requestId': Refusal(
+        PAIR_MAP_INPUT,
+        '/api/futures/liquidation/map',
+        'not_found',
+        requests=1,
+        fragments=('HTTP 404: Not Found', 'CoinGlass does not know /api/futures/liquidation/map', 'please report it'),
+    ),
+    'http404-unknown-path-spring-style': Refusal(
+        PAIR_MAP_INPUT,
+        '/api/futures/liquidation/map',
+        'not_found',
+        requests=1,
+        fragments=('HTTP 404: Not Found', 'please report it'),
+    ),
+}
+
+
+@pytest.mark.parametrize('relative', captures('errors'))
+def test_error_capture(actor: RunActor, fake: FakeCoinGlass, relative: str) -> None:
+    """Each refusal CoinGlass was caught sending, through the client and the pipeline: its error_type, whether it
+    was retried (how many requests), no charge, and a message a user can act on."""
+    (name,) = [name for name in REFUSALS if Path(relative).stem.endswith(name)]
+    refusal = REFUSALS[name]
+    body = capture(relative)
+    status = 404 if '404' in name else 200
+    fake.script(refusal.path, *[Reply(status, body, headers=refusal.headers)] * refusal.requests)
+    run = actor(refusal.actor_input, env=FAST | refusal.env)
     item = run.item
-    assert (item['success'], item['error_type'], run.exit_code) == (False, 'plan', 1)
-    assert f"CoinGlass answered '{body['msg']}'" in item['message']
-    assert 'coin_liquidation_map needs the CoinGlass Professional plan' in item['message']
+    assert (item['success'], item['error_type'], run.exit_code) == (False, refusal.error_type, 1), item['message']
+    for fragment in refusal.fragments:
+        assert fragment in item['message'], (fragment, item['message'])
+    assert 'Closest supported' not in item['message']  # CoinGlass said nothing was unknown
+    assert fake.count(refusal.path) == refusal.requests
+    assert fake.pending() == 0
     assert run.charges == []
+    output = run.record('OUTPUT')
+    assert output['rate_limited_responses'] == (refusal.requests if refusal.error_type == 'rate_limited' else 0)
+
+
+def test_a_rate_limit_over_http_200_is_waited_out(actor: RunActor, fake: FakeCoinGlass) -> None:
+    """The captured refusal once, then data: the query is delivered late, charged once, and counted as rate-limited."""
+    body = capture('errors/junior-testoni-coinglass-scrape_20250522_too-many-requests_aggregated-map_http200.json')
+    fake.script(MAP, Reply(200, body))  # with the fake's headers: the key shows room, so a backoff of seconds
+    run = actor(COIN_MAP_INPUT, env=FAST)
+    assert run.item['success'] is True, run.item['message']
+    assert fake.count(MAP) == 2
+    assert [charge['event_name'] for charge in run.charges] == ['COIN_LIQUIDATION_MAP']
+    assert run.record('OUTPUT')['rate_limited_responses'] == 1
+    assert run.record('OUTPUT')['retries'] == 1
+
+
+# --- supported coins and exchanges: the real lists behind suggestions ----------------------------------------------
+
+COINS = '/api/futures/supported-coins'
+SUPPORTED_COINS_CAPTURE = 'supported-coins/junior-testoni-coinglass-scrape_20250521_no-params.full.json'
+
+
+@pytest.mark.parametrize(
+    ('typed', 'first'), [('kPEP', 'kPEPE'), ('1000PEPEE', '1000PEPE'), ('BTCC', 'BTC')], ids=['k', '1000', 'btc']
+)
+def test_an_unknown_coin_is_matched_against_the_real_coin_list(
+    actor: RunActor, fake: FakeCoinGlass, typed: str, first: str
+) -> None:
+    body = capture(SUPPORTED_COINS_CAPTURE)
+    assert len(body['data']) == 825
+    assert 'msg' not in body
+    assert {'1000PEPE', 'PEPE', 'kPEPE'} <= set(body['data'])  # coins of their own
+    fake.script(MAP, Reply(200, {'code': '40001', 'msg': 'Invalid parameter: symbol'}))
+    fake.script(COINS, Reply(200, body))
+    item = actor({**COIN_MAP_INPUT, 'coin': typed}).item
+    assert item['error_type'] == 'invalid_parameter'
+    suggested = re.search(r'Closest supported: ([^.]+)\.', item['message'])
+    assert suggested, item['message']
+    names = suggested.group(1).split(', ')
+    assert names[0] == first
+    assert set(names) <= set(body['data'])
+
+
+EXCHANGES = '/api/futures/supported-exchanges'
+EXCHANGE_NAMES = 'supported-exchange-pairs/junior-testoni-coinglass_20250526T142954Z_no-params.keys-only.json'
+
+
+@pytest.mark.parametrize(
+    ('typed', 'sent'), [('crypto.com', 'Crypto.com'), ('Gate.io', 'Gate'), ('huobi', 'HTX'), ('DYDX', 'dYdX')]
+)
+def test_exchanges_are_sent_as_coinglass_spells_them(
+    actor: RunActor, fake: FakeCoinGlass, typed: str, sent: str
+) -> None:
+    """The exchange names of the supported-exchange-pairs capture (only its keys survived), as CoinGlass lists them."""
+    names = capture(EXCHANGE_NAMES)
+    assert len(names) == 20
+    fake.script(EXCHANGES, ok(names))
+    fake.script('/api/futures/liquidation/coin-list', ok([]))
+    actor({'mode': 'liquidation_coin_list', 'exchange': typed})
+    (request,) = [request for request in fake.requests if request.path == '/api/futures/liquidation/coin-list']
+    assert request.params['exchange'] == sent
+
+
+def test_an_exchange_coinglass_does_not_list_is_refused_before_asking(actor: RunActor, fake: FakeCoinGlass) -> None:
+    fake.script(EXCHANGES, ok(capture(EXCHANGE_NAMES)))
+    item = actor({'mode': 'liquidation_coin_list', 'exchange': 'Binanse'}).item
+    assert item['error_type'] == 'invalid_parameter'
+    assert 'Closest listed: Binance' in item['message']
+    assert fake.count('/api/futures/liquidation/coin-list') == 0
 
 
 def test_the_copies_are_the_shared_captures() -> None:

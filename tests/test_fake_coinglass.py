@@ -189,9 +189,12 @@ def test_history_limit_validation() -> None:
         'code': '400',
         'msg': 'Invalid parameter: interval',
     }
-    assert default_response(HISTORY, {**PAIR})[1] == {'code': '40001', 'msg': 'Invalid parameter: interval'}
+    assert default_response(HISTORY, {**PAIR})[1] == {
+        'code': '400',
+        'msg': "Required String parameter 'interval' is not present",
+    }
     assert default_response('/api/futures/price/history', {**PAIR, 'interval': '1h'})[1]['msg'] == (
-        'Invalid parameter: limit'
+        "Required String parameter 'limit' is not present"
     )
 
 
@@ -248,8 +251,8 @@ def test_orders_newest_first_filtered_and_pageable() -> None:
     assert all(r['time'] >= NOW_MS - 7 * DAY_MS for r in big)
     assert default_response(ORDERS, {**params, 'end_time': str(NOW_MS - 8 * DAY_MS)})[1]['data'] == []
     assert default_response(ORDERS, {'exchange': 'Binance', 'symbol': 'BTC'})[1] == {
-        'code': '40001',
-        'msg': 'Invalid parameter: min_liquidation_amount',
+        'code': '400',
+        'msg': "Required String parameter 'min_liquidation_amount' is not present",
     }
 
 
@@ -340,11 +343,9 @@ def test_lists_and_lookups() -> None:
     [
         (HISTORY, {'exchange': 'Binance', 'symbol': 'BTC-USDT-SWAP', 'interval': '1d'}, 'symbol', '40001'),
         (HISTORY, {'exchange': 'Kraken', 'symbol': 'BTCUSDT', 'interval': '1d'}, 'exchange', '40001'),
-        (HISTORY, {'exchange': 'Binance', 'interval': '1d'}, 'symbol', '40001'),
         ('/api/futures/liquidation/aggregated-map', {'symbol': 'PEPE', 'range': '1d'}, 'symbol', '40001'),
         ('/api/futures/liquidation/map', {**PAIR, 'range': '90d'}, 'range', '400'),
         ('/api/futures/liquidation/heatmap/model1', {**PAIR, 'range': '2d'}, 'range', '400'),
-        ('/api/futures/liquidation/exchange-list', {}, 'range', '40001'),
         ('/api/futures/liquidation/max-pain', {'range': '1y'}, 'range', '400'),
         (AGG_HISTORY, {'exchange_list': 'Binance,Foo', 'symbol': 'BTC', 'interval': '1d'}, 'exchange_list', '40001'),
         (HISTORY, {**PAIR, 'interval': '1d', 'start_time': 'yesterday'}, 'start_time', '400'),
@@ -352,6 +353,20 @@ def test_lists_and_lookups() -> None:
 )
 def test_parameter_errors(path: str, params: dict[str, str], msg: str, code: str) -> None:
     assert default_response(path, params) == (200, {'code': code, 'msg': f'Invalid parameter: {msg}'})
+
+
+@pytest.mark.parametrize(
+    ('path', 'params', 'missing'),
+    [
+        (HISTORY, {'exchange': 'Binance', 'interval': '1d'}, 'symbol'),
+        ('/api/futures/liquidation/exchange-list', {}, 'range'),  # as captured live
+    ],
+)
+def test_a_missing_parameter_is_answered_in_springs_words(path: str, params: dict[str, str], missing: str) -> None:
+    assert default_response(path, params) == (
+        200,
+        {'code': '400', 'msg': f"Required String parameter '{missing}' is not present"},
+    )
 
 
 def test_unknown_pair_over_http(client: httpx.Client) -> None:
@@ -363,7 +378,13 @@ def test_unknown_pair_over_http(client: httpx.Client) -> None:
 def test_unknown_path_and_double_slash(client: httpx.Client, fake: FakeCoinGlass) -> None:
     response = client.get('/api/futures/liquidation/nothing')
     assert response.status_code == 404
-    assert response.json() == {'code': '404', 'msg': 'Endpoint not found'}
+    assert response.json() == {  # Spring's shape, without code or msg, as captured live
+        'timestamp': NOW_MS,
+        'status': 404,
+        'error': 'Not Found',
+        'message': '',
+        'path': '/api/futures/liquidation/nothing',
+    }
     raw = client.get(fake.url + '//api/futures/supported-coins')
     assert raw.json()['data'] == list(SUPPORTED_COINS)
     assert fake.requests[-1].path == '/api/futures/supported-coins'
@@ -403,6 +424,26 @@ def test_plan_denial() -> None:
         FakeCoinGlass(plan='GOLD')
 
 
+@pytest.mark.parametrize(
+    ('style', 'orders', 'max_pain'),
+    [
+        ('upgrade-plan', {'code': '401', 'msg': 'Upgrade plan'}, {'code': '401', 'msg': 'Upgrade plan'}),
+        (
+            'please-upgrade',  # the 2025 wording, naming the plan the endpoint needs
+            {'code': '400', 'msg': 'Please upgrade to standard'},
+            {'code': '400', 'msg': 'Please upgrade to professional'},
+        ),
+        ('upgrade-required', {'code': '403', 'msg': 'upgrade_required'}, {'code': '403', 'msg': 'upgrade_required'}),
+    ],
+)
+def test_plan_denial_styles(style: Any, orders: dict[str, str], max_pain: dict[str, str]) -> None:
+    with FakeCoinGlass(plan='Startup', plan_denial_style=style) as server, plain_client(server.url, headers=KEY) as c:
+        denied = c.get(ORDERS, params={'exchange': 'Binance', 'symbol': 'BTC', 'min_liquidation_amount': '1'})
+        assert (denied.status_code, denied.json()) == (200, orders)
+        assert c.get('/api/futures/liquidation/max-pain').json() == max_pain
+        assert c.get('/api/futures/liquidation/coin-list', params={'exchange': 'Binance'}).json()['code'] == '0'
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # budget, scripts, faults
 
@@ -426,6 +467,23 @@ def test_budget_enforcement_and_headers() -> None:
         assert server.count() == 5
         server.reset()
         assert (server.count(), server.too_many_requests) == (0, 0)
+
+
+@pytest.mark.parametrize('headers', [True, False], ids=['with-headers', 'without-headers'])
+def test_budget_refused_over_http_200_as_live(headers: bool) -> None:
+    options: dict[str, Any] = {'rate_limit_style': 'body200', 'rate_limit_headers': headers}
+    with (
+        FakeCoinGlass(budget_per_minute=2, window_s=0.3, **options) as server,
+        plain_client(server.url, headers=KEY) as c,
+    ):
+        assert [c.get('/api/futures/supported-coins').status_code for _ in range(2)] == [200, 200]
+        limited = c.get('/api/futures/supported-coins')
+        assert (limited.status_code, limited.json()) == (200, {'code': '400', 'msg': 'Too Many Requests'})
+        assert ('api-key-use-limit' in limited.headers) is headers
+        assert limited.headers.get('api-key-max-limit') == ('2' if headers else None)
+        assert server.too_many_requests == 1
+        time.sleep(0.35)
+        assert c.get('/api/futures/supported-coins').json()['code'] == '0'
 
 
 def test_budget_is_thread_safe() -> None:
@@ -532,7 +590,10 @@ def test_stop_is_idempotent_and_url_requires_start() -> None:
 def test_cli_prints_its_line_and_serves() -> None:
     script = Path(__file__).with_name('fake_coinglass.py')
     proc = subprocess.Popen(
-        [sys.executable, str(script), '--port', '0', '--budget', '50', '--plan', 'standard'],
+        [
+            *(sys.executable, str(script), '--port', '0', '--budget', '2', '--plan', 'standard'),
+            *('--rate-limit-style', 'body200', '--no-rate-limit-headers', '--plan-denial-style', 'please-upgrade'),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -544,8 +605,13 @@ def test_cli_prints_its_line_and_serves() -> None:
         assert int(url.rsplit(':', 1)[1]) > 0
         with plain_client(url, headers=KEY) as c:
             response = c.get('/api/user/account/subscription')
+            denied = c.get('/api/futures/liquidation/max-pain')
+            refused = c.get('/api/futures/liquidation/max-pain')
         assert response.json()['data']['level'] == 'STANDARD'
-        assert response.headers['api-key-max-limit'] == '50'
+        assert response.headers['api-key-max-limit'] == '2'
+        assert denied.json() == {'code': '400', 'msg': 'Please upgrade to professional'}
+        assert refused.json() == {'code': '400', 'msg': 'Too Many Requests'}  # the budget of 2 is spent
+        assert 'api-key-use-limit' not in refused.headers
     finally:
         proc.terminate()
         assert proc.wait(timeout=5) == 0

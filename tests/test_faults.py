@@ -19,7 +19,9 @@ from fake_coinglass import (
     BODY_KEY_MISSING,
     BODY_NOT_FOUND,
     BODY_RATE_LIMITED,
+    BODY_RATE_LIMITED_200,
     BODY_UPGRADE_PLAN,
+    BODY_UPGRADE_REQUIRED,
     Reply,
     server_error_reply,
 )
@@ -63,6 +65,8 @@ SHORT_READ_TIMEOUT = {'COINGLASS_READ_TIMEOUT_S': '0.3'}
 OK_EXCHANGE_LIST = Reply(200, {'code': '0', 'msg': 'success', 'data': [{'exchange': 'All', 'liquidation_usd': 1.0}]})
 TOO_MANY = Reply(429, BODY_RATE_LIMITED)  # with the fake's own headers: 1 of 1200 used, far from spent
 SPENT = Reply(429, BODY_RATE_LIMITED, headers={'API-KEY-USE-LIMIT': '1200'})  # the key's budget is spent
+TOO_MANY_200 = Reply(200, BODY_RATE_LIMITED_200)  # as live: HTTP 200, code "400"
+SPENT_200 = Reply(200, BODY_RATE_LIMITED_200, headers={'API-KEY-USE-LIMIT': '1200'})
 RESET = Reply(action='reset')
 SLOW = Reply(200, OK_EXCHANGE_LIST.body, delay_s=1.5)  # answered after the 0.3 s read timeout has fired
 HTML_502 = Reply(502, '<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>')
@@ -102,6 +106,11 @@ def standard_plan(fake: FakeCoinGlass) -> None:
     fake.plan = 'STANDARD'
 
 
+def startup_plan_2025_wording(fake: FakeCoinGlass) -> None:
+    fake.plan = 'STARTUP'
+    fake.plan_denial_style = 'please-upgrade'
+
+
 def only_other_keys(fake: FakeCoinGlass) -> None:
     fake.valid_keys = frozenset({'some-other-key'})
 
@@ -137,6 +146,34 @@ FAULTS = [
             env={'COINGLASS_RETRY_MAX_WAIT_S': '0.7'},
         ),
         id='429-until-the-wait-cap',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (TOO_MANY_200, TOO_MANY_200),
+            success=True,
+            fragments=('Fetched liquidations by exchange for BTC (4h)',),
+            requests=3,
+            charges=1,
+        ),
+        id='too-many-requests-over-200-twice-then-200',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (SPENT_200,) * 3,
+            error_type='rate_limited',
+            fragments=(
+                "HTTP 200, code '400': Too Many Requests (still so after 3 attempts",
+                'per-minute request budget',
+                'Nothing was charged',
+            ),
+            requests=3,
+            env={'COINGLASS_RETRY_MAX_WAIT_S': '0.7'},
+        ),
+        id='too-many-requests-over-200-until-the-wait-cap',
     ),
     pytest.param(
         Fault(
@@ -256,6 +293,54 @@ FAULTS = [
             fragments=('liquidation_orders needs the CoinGlass Standard plan',),
         ),
         id='upgrade-plan-over-200-orders',
+    ),
+    pytest.param(
+        Fault(
+            ORDERS_INPUT,
+            ORDERS,
+            error_type='plan',
+            fragments=("CoinGlass answered 'Please upgrade to standard'", 'needs the CoinGlass Standard plan'),
+            setup=startup_plan_2025_wording,  # the fake itself refuses orders to a Startup key, in 2025's words
+        ),
+        id='please-upgrade-to-standard-over-200-orders',
+    ),
+    pytest.param(
+        Fault(
+            {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h'},
+            '/api/futures/liquidation/history',
+            (Reply(200, BODY_UPGRADE_REQUIRED),),
+            error_type='plan',
+            fragments=(
+                "CoinGlass answered 'upgrade_required'",
+                'pair_liquidation_history at 1h intervals needs the CoinGlass Startup plan',
+            ),
+        ),
+        id='upgrade-required-names-the-intervals-plan',
+    ),
+    pytest.param(
+        Fault(
+            EXCHANGE_LIST_INPUT,
+            EXCHANGE_LIST,
+            (Reply(200, {'code': '418', 'msg': "I'm a teapot"}),),
+            error_type='bad_response',
+            fragments=(
+                f"CoinGlass answered {EXCHANGE_LIST} with HTTP 200, code '418' and the words 'I'm a teapot'",
+                'which the Actor does not know',
+                'Nothing was charged',
+            ),
+        ),
+        id='unknown-code-and-words-quoted',
+    ),
+    pytest.param(
+        Fault(
+            MAP_INPUT,
+            MAP,
+            (Reply(200, {'code': '400', 'msg': 'Invalid parameter: range'}),),
+            error_type='invalid_parameter',
+            fragments=("code '400': Invalid parameter: range", 'Check the value of the parameter'),
+            other_requests={PAIRS: 0, PRICE: 0},  # nothing unknown: no lookup for suggestions
+        ),
+        id='a-refused-range-gets-no-suggestions',
     ),
     pytest.param(
         Fault(
@@ -446,12 +531,26 @@ def storm_queries() -> list[dict[str, Any]]:
     return queries
 
 
-def test_429_storm_against_a_budget_enforcing_server(actor: RunActor, fake: FakeCoinGlass) -> None:
-    """40 queries against a budget of 10 requests per 0.6 s window: every query succeeds and is charged once."""
+@pytest.mark.parametrize(
+    ('style', 'spent'),
+    [
+        pytest.param('http429', SPENT, id='http-429'),
+        pytest.param('body200', SPENT_200, id='http-200-too-many-requests'),  # as live
+    ],
+)
+def test_429_storm_against_a_budget_enforcing_server(
+    actor: RunActor, fake: FakeCoinGlass, style: Any, spent: Reply
+) -> None:
+    """40 queries against a budget of 10 requests per 0.6 s window, refused beyond it in either form CoinGlass uses,
+    on a key others have spent when the run starts (its first two requests refused): every query succeeds and is
+    charged once, and every refusal is counted."""
     queries = storm_queries()
     assert len(queries) == 40
     fake.budget_per_minute = 10
     fake.window_s = 0.6
+    fake.rate_limit_style = style
+    spent_by_others = 2
+    fake.script('*', *[spent] * spent_by_others)
     started = time.monotonic()
     run = actor(
         {'queries': queries}, env=FAST_RETRIES | {'COINGLASS_RATE_WINDOW_S': '0.6', 'COINGLASS_RETRY_MAX_WAIT_S': '30'}
@@ -467,9 +566,10 @@ def test_429_storm_against_a_budget_enforcing_server(actor: RunActor, fake: Fake
     output = run.record('OUTPUT')
     assert output['succeeded'] == 40
     assert output['charged_events'] == 40
-    assert output['rate_limited_responses'] == fake.too_many_requests
-    assert output['requests'] == fake.count() == 40 + fake.too_many_requests  # no lookup: the exchanges are known
-    print(f'storm: {fake.too_many_requests} x 429, {fake.count()} requests, {elapsed:.1f} s')
+    assert output['rate_limited_responses'] == fake.too_many_requests + spent_by_others
+    assert output['requests'] == fake.count() == 40 + fake.too_many_requests + spent_by_others  # no lookup: known
+    assert fake.pending() == 0
+    print(f'storm ({style}): {fake.too_many_requests} refused, {fake.count()} requests, {elapsed:.1f} s')
     assert fake.too_many_requests <= 2
     assert TEST_KEY not in run.everything()
 
@@ -494,7 +594,7 @@ def test_retries_are_logged_at_debug_with_their_reason(actor: RunActor, fake: Fa
     run = actor(EXCHANGE_LIST_INPUT, env=FAST_RETRIES)
     assert run.exit_code == 0
     assert run.log.count(f'DEBUG src.client: Retrying {EXCHANGE_LIST}') == 2, run.log
-    assert "HTTP 500, code '500': Internal Server Error" in run.log
+    assert 'HTTP 500: Internal Server Error' in run.log  # Spring's body has no code
     assert 'connection failed (' in run.log
     assert TEST_KEY not in run.everything()
 

@@ -342,7 +342,7 @@ def test_coinglass_text_ending_in_a_full_stop_is_quoted_once(actor: RunActor, fa
 def test_coinglass_text_without_a_full_stop_gets_one(actor: RunActor, fake: FakeCoinGlass) -> None:
     fake.script(EXCHANGE_LIST, Reply(200, {'code': '40001', 'msg': 'Invalid parameter: range!'}))
     message = actor({'mode': 'liquidation_exchange_list', 'range': '1h'}).item['message']
-    assert "code '40001': Invalid parameter: range! Check the parameters" in message
+    assert "code '40001': Invalid parameter: range! Check the value" in message
     assert sentences('a.', 'b', '', ' c? ') == 'a. b. c?'
 
 

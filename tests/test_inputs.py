@@ -23,7 +23,7 @@ from src.query import (
     RANGE,
     START_TIME,
 )
-from src.times import to_epoch_ms
+from src.times import duration_ms, to_epoch_ms
 
 NOW = 1_763_683_200_000  # 2025-11-21T00:00:00Z
 DAY = 86_400_000
@@ -120,6 +120,41 @@ def test_times_accept_ms_iso_and_relative() -> None:
     assert to_epoch_ms('3 weeks ago', now_ms=NOW) == NOW - 21 * DAY
 
 
+HOUR, MINUTE = 3_600_000, 60_000
+
+
+@pytest.mark.parametrize(
+    ('typed', 'expected'),
+    [
+        pytest.param('2 months', '2025-09-21T00:00:00Z', id='months'),
+        pytest.param('2 months ago', '2025-09-21T00:00:00Z', id='months-ago'),
+        pytest.param('6mo', '2025-05-21T00:00:00Z', id='mo'),
+        pytest.param('1 month', '2025-10-21T00:00:00Z', id='one-month'),
+        pytest.param('1 year ago', '2024-11-21T00:00:00Z', id='year-ago'),  # 366 days: it spans 29 February 2024
+        pytest.param('1y', '2024-11-21T00:00:00Z', id='y'),
+        pytest.param('2 yrs', '2023-11-21T00:00:00Z', id='yrs'),
+        pytest.param('1.5 months', NOW - 45 * DAY, id='fraction-of-a-month-is-30-days'),
+        pytest.param('5m', NOW - 5 * MINUTE, id='m-is-minutes'),
+        pytest.param('3 weeks ago', NOW - 21 * DAY, id='weeks'),
+    ],
+)
+def test_relative_times_in_months_and_years_count_back_on_the_calendar(typed: str, expected: str | int) -> None:
+    wanted = expected if isinstance(expected, int) else to_epoch_ms(expected, now_ms=0)
+    assert to_epoch_ms(typed, now_ms=NOW) == wanted
+
+
+def test_a_month_before_the_31st_is_the_end_of_the_shorter_month() -> None:
+    march_31 = to_epoch_ms('2025-03-31T12:00:00Z', now_ms=0)
+    assert to_epoch_ms('1 month', now_ms=march_31) == to_epoch_ms('2025-02-28T12:00:00Z', now_ms=0)
+    assert to_epoch_ms('13 months', now_ms=march_31) == to_epoch_ms('2024-02-29T12:00:00Z', now_ms=0)
+
+
+def test_spans_without_a_date_keep_fixed_lengths() -> None:
+    assert [duration_ms(span) for span in ('5m', '1h', '1d', '1w')] == [5 * MINUTE, HOUR, DAY, 7 * DAY]
+    assert duration_ms('1mo') == 30 * DAY
+    assert duration_ms('1y') == 365 * DAY
+
+
 def test_batch_entries_override_top_level() -> None:
     run = parse_run_input(
         {
@@ -199,6 +234,21 @@ BAD_INPUTS = [
         {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': 'yesterday-ish'},
         ["'start_time'", '"yesterday-ish"', 'ISO 8601'],
         id='bad-time',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': '2025-02-30'},
+        ["'start_time'", '"2025-02-30"', 'which is not a date: February 2025 has 28 days, so there is no day 30'],
+        id='impossible-day',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'end_time': '2025-13-01'},
+        ["'end_time'", '"2025-13-01"', 'which is not a date: month 13 does not exist (months run from 01 to 12)'],
+        id='impossible-month',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'start_time': '2025-11-20T24:30'},
+        ["'start_time'", 'which is not a time: hour 24 does not exist'],
+        id='impossible-hour',
     ),
     pytest.param(
         {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'start_time': '1 day', 'end_time': '7 days'},

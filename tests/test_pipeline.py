@@ -80,7 +80,7 @@ def test_a_new_endpoint_of_an_existing_kind_is_one_row(tmp_path: Path) -> None:
         "    LIQUIDATION_MAX_PAIN = 'liquidation_max_pain'\n",
         "    LIQUIDATION_MAX_PAIN = 'liquidation_max_pain'\n    SOL_EXCHANGE_RANKING = 'sol_exchange_ranking'\n",
     )
-    text = text.replace('    }\n)\n', NEW_ROW + '    }\n)\n', 1)
+    text = text.replace('    }\n)\n\nSUPPORTED_COINS_PATH', NEW_ROW + '    }\n)\n\nSUPPORTED_COINS_PATH', 1)
     modes.write_text(text)
     changed = [
         path.relative_to(copy)
