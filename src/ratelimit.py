@@ -113,6 +113,82 @@ class _Window:
     quiet: int = 0
 
 
+class KeyView:
+    """What one run knows of the key's windows from the answers' headers: the budget, everyone's use, its own part.
+
+    The module docstring says how a window is told from the next and when a run counts as alone.
+    """
+
+    def __init__(self, *, window_s: float, budget: int) -> None:
+        self.window_s = window_s
+        self.budget = budget
+        self.observations = 0  # answers that carried the key's use
+        self.window = _Window()
+        self.previous = _Window()
+        self.backoff = 1.0  # halved by each rate limit, doubled back by each new window
+
+    def learn(self, ticket: Ticket, used: int, now: float, *, counted: bool) -> None:
+        """Take in one answer's use of the key (`counted`: the request was counted, not turned away)."""
+        self.observations += 1
+        window = self.window
+        if self._opens_window(ticket, used, counted=counted):
+            self.previous = window
+            self.window = _Window(window.generation + 1, now, used, int(counted), now)
+            self.backoff = min(1.0, self.backoff * 2)
+            return
+        if used > window.used + counted:  # others' requests were counted since the run last looked
+            window.crowded_at, window.quiet = now, 0
+        else:
+            window.quiet += counted
+        window.used = max(window.used, used)
+        window.own += counted
+
+    def _opens_window(self, ticket: Ticket, used: int, *, counted: bool) -> bool:
+        """Whether this answer belongs to a window after the one the run knows (the module docstring says why)."""
+        window = self.window
+        if window.start_by is None or ticket.sent_at >= window.start_by + self.window_s:
+            return True
+        return counted and ticket.generation == window.generation and used <= ticket.seen_used
+
+    def share(self, now: float) -> float:
+        """The part of what is left of the key's budget this run may have in flight (1.0 when it is alone)."""
+        used, own = self.use()
+        base = 1.0 if self.alone(now) else CROWD_FACTOR * own / used + STARVE_GUARD
+        ramp = min(1.0, self.observations / RAMP_ANSWERS)
+        return max(MIN_SHARE, min(base, ramp) * self.backoff)
+
+    def use(self) -> tuple[int, int]:
+        """The key's use by everyone this window and the last, and the part of it the run's answers account for."""
+        window, previous = self.window, self.previous
+        return window.used + previous.used, window.own + previous.own
+
+    def alone(self, now: float) -> bool:
+        """Whether nobody else spends the key as far as the run can tell.
+
+        Its answers account for all the use it saw, or for `QUIET_S` and `QUIET_ANSWERS` answers the use grew by
+        nothing but its own requests.
+        """
+        used, own = self.use()
+        window = self.window
+        return used <= own or (window.quiet >= QUIET_ANSWERS and now - window.crowded_at >= QUIET_S)
+
+    def rolled(self, now: float) -> bool:
+        """Whether the window the run knows can have rolled (or it knows none)."""
+        start = self.window.start_by
+        return start is None or now >= start + self.window_s
+
+    def roll_at(self, now: float) -> float:
+        """When the window the run knows rolls at the latest; a whole window from now when it knows none."""
+        start = self.window.start_by
+        if start is None or now >= start + self.window_s:
+            return now + self.window_s
+        return start + self.window_s
+
+    def seen_used(self, now: float) -> int:
+        """The key's use in its current window as far as the run knows: 0 once the window it knew can have rolled."""
+        return 0 if self.rolled(now) else self.window.used
+
+
 class RateLimiter:
     """Paces every request of one run on a key that other runs may be spending at the same time."""
 
@@ -127,7 +203,7 @@ class RateLimiter:
         on_long_wait: Callable[[float, str], Awaitable[None]] | None = None,
     ) -> None:
         self.window_s = window_s
-        self.budget = initial_budget
+        self.view = KeyView(window_s=window_s, budget=initial_budget)
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -139,22 +215,20 @@ class RateLimiter:
         self._in_flight: set[Ticket] = set()
         self._answers: deque[float] = deque()  # when our requests of the last window were answered
         self._last_answer_at = 0.0
-        self._observations = 0  # answers that carried the key's use
-        self._window = _Window()
-        self._previous = _Window()
-        self._backoff = 1.0  # halved by each 429, doubled back by each new window
-        self._rejected_used: int | None = None  # the use the last 429 showed
+        self._rejected_used: int | None = None  # the use the last rate limit showed
         self._blocked_until = 0.0
         self._block_reason = ''
         self._announced_until = 0.0
 
     @property
+    def budget(self) -> int:
+        """What the key may spend per window (`API-KEY-MAX-LIMIT`; the cheapest plan's until an answer says)."""
+        return self.view.budget
+
+    @property
     def share(self) -> float:
         """The part of what is left of the key's budget this run may have in flight (1.0 when it is alone)."""
-        used, own = self._use()
-        base = 1.0 if self._alone() else CROWD_FACTOR * own / used + STARVE_GUARD
-        ramp = min(1.0, self._observations / RAMP_ANSWERS)
-        return max(MIN_SHARE, min(base, ramp) * self._backoff)
+        return self.view.share(self._clock())
 
     async def acquire(self) -> Ticket:
         """Wait until one more request fits, then count it as sent."""
@@ -169,7 +243,7 @@ class RateLimiter:
                 await self._announce(delay)
                 await self._pause(delay)
             now = self._clock()
-            ticket = Ticket(now, self._window.generation, self._seen_used(now))
+            ticket = Ticket(now, self.view.window.generation, self.view.seen_used(now))
             self._in_flight.add(ticket)
             self._probing = not self._answered.is_set()
             return ticket
@@ -183,16 +257,15 @@ class RateLimiter:
         now = self._settle(ticket)
         budget = _non_negative_int(max_limit)
         if budget:
-            self.budget = budget
+            self.view.budget = budget
         used_count = _non_negative_int(used)
         if used_count is not None:
-            self._observations += 1
-            self._learn(ticket, used_count, now, counted=counted)
+            self.view.learn(ticket, used_count, now, counted=counted)
         elif counted:
-            self._window.own += 1
+            self.view.window.own += 1
         if not counted:
             self._rejected_used = used_count
-            self._backoff = max(MIN_SHARE, self._backoff / 2)
+            self.view.backoff = max(MIN_SHARE, self.view.backoff / 2)
 
     def release(self, ticket: Ticket) -> None:
         """A request that got no answer: nothing to learn, but it no longer holds the others back."""
@@ -209,7 +282,7 @@ class RateLimiter:
         if used is not None and used < SPENT_SHARE * self.budget:
             return None
         now = self._clock()
-        return max(RECHECK_S, self._roll_at(now) - now)
+        return max(RECHECK_S, self.view.roll_at(now) - now)
 
     def penalize(self, wait_s: float, reason: str = BUDGET_SPENT) -> None:
         """Hold every request of the run for `wait_s` seconds; `reason` is what a long wait's announcement says."""
@@ -217,8 +290,6 @@ class RateLimiter:
         if until > self._blocked_until:
             self._blocked_until = until
             self._block_reason = reason
-
-    # -- what the answers teach
 
     def _settle(self, ticket: Ticket) -> float:
         now = self._clock()
@@ -229,63 +300,6 @@ class RateLimiter:
         self._observed.set()
         return now
 
-    def _learn(self, ticket: Ticket, used: int, now: float, *, counted: bool) -> None:
-        window = self._window
-        if self._opens_window(ticket, used, counted=counted):
-            self._previous = window
-            self._window = _Window(window.generation + 1, now, used, int(counted), now)
-            self._backoff = min(1.0, self._backoff * 2)
-            return
-        if used > window.used + counted:  # others' requests were counted since the run last looked
-            window.crowded_at, window.quiet = now, 0
-        else:
-            window.quiet += counted
-        window.used = max(window.used, used)
-        window.own += counted
-
-    def _opens_window(self, ticket: Ticket, used: int, *, counted: bool) -> bool:
-        """Whether this answer belongs to a window after the one the run knows (the module docstring says why)."""
-        window = self._window
-        if window.start_by is None or ticket.sent_at >= window.start_by + self.window_s:
-            return True
-        return counted and ticket.generation == window.generation and used <= ticket.seen_used
-
-    # -- deciding
-
-    def _use(self) -> tuple[int, int]:
-        """The key's use by everyone this window and the last, and the part of it the run's answers account for."""
-        window, previous = self._window, self._previous
-        return window.used + previous.used, window.own + previous.own
-
-    def _alone(self) -> bool:
-        """Whether nobody else spends the key as far as the run can tell.
-
-        Its answers account for all the use it saw, or for `QUIET_S` and `QUIET_ANSWERS` answers the use grew by
-        nothing but its own requests.
-        """
-        used, own = self._use()
-        window = self._window
-        return used <= own or (window.quiet >= QUIET_ANSWERS and self._clock() - window.crowded_at >= QUIET_S)
-
-    def _rolled(self, now: float) -> bool:
-        """Whether the window the run knows can have rolled (or it knows none)."""
-        start = self._window.start_by
-        return start is None or now >= start + self.window_s
-
-    def _roll_at(self, now: float) -> float:
-        """When the window the run knows rolls at the latest; a whole window from now when it knows none."""
-        start = self._window.start_by
-        if start is None or now >= start + self.window_s:
-            return now + self.window_s
-        return start + self.window_s
-
-    def _seen_used(self, now: float) -> int:
-        """The key's use in its current window as far as the run knows: 0 once the window it knew can have rolled."""
-        start = self._window.start_by
-        if start is None or now >= start + self.window_s:
-            return 0
-        return self._window.used
-
     def _delay(self, now: float) -> float:
         """0 when one more request may go now, else how long to wait before looking again."""
         if now < self._blocked_until:
@@ -293,14 +307,15 @@ class RateLimiter:
         own_wait = self._own_delay(now)
         if own_wait > 0:
             return own_wait
-        used = self._seen_used(now)
+        view = self.view
+        used = view.seen_used(now)
         in_flight = len(self._in_flight)
-        if used + in_flight >= self.budget:
-            return RECHECK_S if in_flight else max(RECHECK_S, self._roll_at(now) - now)
-        if self._rolled(now) and not self._alone():
+        if used + in_flight >= view.budget:
+            return RECHECK_S if in_flight else max(RECHECK_S, view.roll_at(now) - now)
+        if view.rolled(now) and not view.alone(now):
             room = 1.0 - in_flight  # a window the run has seen nothing of, on a crowded key: one request looks first
         else:  # others will have taken part of what an old view shows
-            room = (self.share * (self.budget - used) - in_flight) * self._trust(now)
+            room = (view.share(now) * (view.budget - used) - in_flight) * self._trust(now)
             if used == 0 and in_flight == 0:
                 room = max(room, 1.0)
         if room >= 1 or (room > 0 and self._rng.random() < room):
@@ -321,12 +336,11 @@ class RateLimiter:
 
     def _trust(self, now: float) -> float:
         """How far to trust the view: 1 alone, or right after an answer or a roll; halving every `STALE_HALF_LIFE_S`."""
-        if self._alone():
+        if self.view.alone(now):
             return 1.0  # nobody else takes what the view shows
         changed = self._last_answer_at
-        start = self._window.start_by
-        if start is not None and now >= start + self.window_s:
-            changed = max(changed, start + self.window_s)
+        if self.view.rolled(now) and self.view.window.start_by is not None:
+            changed = max(changed, self.view.window.start_by + self.window_s)
         return float(0.5 ** (max(0.0, now - changed) / STALE_HALF_LIFE_S))
 
     async def _pause(self, seconds: float) -> None:
