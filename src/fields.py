@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
 from pydantic import BeforeValidator, FiniteFloat, SecretStr
 
 from src.alerts import MAX_RULES
+from src.kinds import spec_of
 from src.modes import ENDPOINTS, INTERVALS, MODELS, Mode
 from src.query import (
     COIN,
@@ -105,8 +106,8 @@ class Choices:
 
 
 @dataclass
-class Reading:
-    """One query's given values while its fields are read, and the typed values they set.
+class Draft:
+    """A query being built: its given values while its fields are read, and the typed values they set.
 
     Attributes:
         mode: The query's mode.
@@ -181,7 +182,7 @@ class InputField:
     shape: Any
     allowed: str
     scope: Scope = Scope.ROW
-    read: Callable[[Reading], None] | None = None
+    read: Callable[[Draft], None] | None = None
     fills: tuple[Param[Any], ...] = ()
     default: Any = None
     choices: Choices | None = None
@@ -205,9 +206,7 @@ class InputField:
         """Whether `mode` reads this field."""
         if self.scope is Scope.ROW:
             return self.name in ENDPOINTS[mode].fields
-        if self.scope is Scope.FOLLOWING:
-            from src.kinds import spec_of  # noqa: PLC0415 - only the modes asked about load their kind
-
+        if self.scope is Scope.FOLLOWING:  # loads that mode's kind
             return spec_of(mode).final_until is not None
         return self.scope is Scope.EVERY_MODE
 
@@ -225,41 +224,41 @@ def _missing(name: str, mode: Mode) -> InputError:
     return InputError(f"Input field '{name}' is missing: {mode} needs {FIELD[name].allowed}.")
 
 
-def _read_symbol(reading: Reading) -> None:
-    symbol = reading.given.get('symbol')
+def _read_symbol(draft: Draft) -> None:
+    symbol = draft.given.get('symbol')
     if not symbol:
         raise InputError(
-            f"Input field 'symbol' is missing: {reading.mode} needs a pair such as 'Binance_BTCUSDT' "
+            f"Input field 'symbol' is missing: {draft.mode} needs a pair such as 'Binance_BTCUSDT' "
             '(search_symbols lists them).'
         )
     try:
-        pair = parse_pair(symbol, reading.companion('exchange'))
+        pair = parse_pair(symbol, draft.companion('exchange'))
     except SymbolError as error:
         raise InputError(str(error)) from None
-    reading.set(EXCHANGE, pair.exchange)
-    reading.set(PAIR, pair.instrument_id)
+    draft.set(EXCHANGE, pair.exchange)
+    draft.set(PAIR, pair.instrument_id)
 
 
-def _required(reading: Reading, name: str) -> bool:
-    return name in reading.endpoint.required
+def _required(draft: Draft, name: str) -> bool:
+    return name in draft.endpoint.required
 
 
-def _read_coin(reading: Reading) -> None:
-    coin = reading.given.get('coin')
+def _read_coin(draft: Draft) -> None:
+    coin = draft.given.get('coin')
     if coin:
-        reading.set(COIN, canonical_code(coin))
+        draft.set(COIN, canonical_code(coin))
         return
-    if not _required(reading, 'coin'):
+    if not _required(draft, 'coin'):
         return
-    symbol = reading.companion('symbol')
+    symbol = draft.companion('symbol')
     if not symbol:
-        raise _missing('coin', reading.mode)
+        raise _missing('coin', draft.mode)
     try:
-        pair = parse_pair(symbol, reading.given.get('exchange'))
+        pair = parse_pair(symbol, draft.given.get('exchange'))
     except SymbolError:
-        reading.set(COIN, base_asset(symbol))
+        draft.set(COIN, base_asset(symbol))
     else:
-        reading.set(COIN, base_asset(pair.instrument_id))
+        draft.set(COIN, base_asset(pair.instrument_id))
 
 
 def base_asset(instrument_id: str) -> str:
@@ -271,23 +270,23 @@ def base_asset(instrument_id: str) -> str:
     return head
 
 
-def _read_exchange(reading: Reading) -> None:
-    exchange = reading.given.get('exchange')
+def _read_exchange(draft: Draft) -> None:
+    exchange = draft.given.get('exchange')
     if exchange:
-        reading.set(EXCHANGE, canonical_exchange(exchange))
+        draft.set(EXCHANGE, canonical_exchange(exchange))
         return
-    if not _required(reading, 'exchange'):
+    if not _required(draft, 'exchange'):
         return
-    symbol = reading.given.get('symbol')
+    symbol = draft.given.get('symbol')
     if symbol:  # a seed-form symbol names its exchange
         try:
-            reading.set(EXCHANGE, parse_pair(symbol).exchange)
+            draft.set(EXCHANGE, parse_pair(symbol).exchange)
         except SymbolError:
             pass
         else:
-            reading.companion('symbol')
+            draft.companion('symbol')
             return
-    raise _missing('exchange', reading.mode)
+    raise _missing('exchange', draft.mode)
 
 
 def _ranges(endpoint: Endpoint) -> tuple[str, ...]:
@@ -295,25 +294,25 @@ def _ranges(endpoint: Endpoint) -> tuple[str, ...]:
     return tuple(value for value in RANGE_FIELD_CHOICES if value in allowed or RANGE_ALIASES.get(value) in allowed)
 
 
-def _read_range(reading: Reading) -> None:
+def _read_range(draft: Draft) -> None:
     """The range as the endpoint takes it (`24h` for `1d` where it takes only that).
 
     For a range answered from another mode's endpoint (a 90d map, from the heatmap), also the model of that
     endpoint (`model`, read as a companion).
     """
-    given = reading.given.get('range')
-    allowed = reading.endpoint.all_ranges
+    given = draft.given.get('range')
+    allowed = draft.endpoint.all_ranges
     value = (given or FIELD['range'].default).lower()
     if value not in allowed and RANGE_ALIASES.get(value) in allowed:
         value = RANGE_ALIASES[value]
     if value not in allowed:
         choices = ', '.join(allowed)
         raise InputError(
-            f"Input field 'range' is {show(given)}, which {reading.mode} does not take: use one of {choices}."
+            f"Input field 'range' is {show(given)}, which {draft.mode} does not take: use one of {choices}."
         )
-    reading.set(RANGE, value)
-    if reading.endpoint.source_of(value) is not None:
-        reading.set(MODEL, _chosen(MODEL, reading.companion('model'), MODELS, reading.mode))
+    draft.set(RANGE, value)
+    if draft.endpoint.source_of(value) is not None:
+        draft.set(MODEL, _chosen(MODEL, draft.companion('model'), MODELS, draft.mode))
 
 
 def _chosen(param: Param[str], given: str | None, choices: tuple[str, ...], mode: Mode) -> str | None:
@@ -328,32 +327,32 @@ def _chosen(param: Param[str], given: str | None, choices: tuple[str, ...], mode
     return str(value.lower())
 
 
-def _choice(param: Param[str], choices: tuple[str, ...]) -> Callable[[Reading], None]:
-    def read(reading: Reading) -> None:
-        reading.set(param, _chosen(param, reading.given.get(param.name), choices, reading.mode))
+def _choice(param: Param[str], choices: tuple[str, ...]) -> Callable[[Draft], None]:
+    def read(draft: Draft) -> None:
+        draft.set(param, _chosen(param, draft.given.get(param.name), choices, draft.mode))
 
     return read
 
 
-def _read_limit(reading: Reading) -> None:
-    reading.set(LIMIT, reading.given.get('limit'))
+def _read_limit(draft: Draft) -> None:
+    draft.set(LIMIT, draft.given.get('limit'))
 
 
-def _time(param: Param[int]) -> Callable[[Reading], None]:
-    def read(reading: Reading) -> None:
-        value = reading.given.get(param.name)
+def _time(param: Param[int]) -> Callable[[Draft], None]:
+    def read(draft: Draft) -> None:
+        value = draft.given.get(param.name)
         if value is None:
             return
         try:
-            reading.set(param, to_epoch_ms(value, now_ms=reading.now_ms))
+            draft.set(param, to_epoch_ms(value, now_ms=draft.now_ms))
         except TimeFormatError as error:
             raise InputError(f"Input field '{param.name}' is {show(value)}, which is {error.why}.") from None
 
     return read
 
 
-def _read_exchanges(reading: Reading) -> None:
-    given = reading.given.get('exchanges')
+def _read_exchanges(draft: Draft) -> None:
+    given = draft.given.get('exchanges')
     value = given if given is not None else DEFAULT_EXCHANGES
     names = value.split(',') if isinstance(value, str) else value
     cleaned = tuple(dict.fromkeys(canonical_exchange(name) for name in names if name.strip()))
@@ -361,23 +360,23 @@ def _read_exchanges(reading: Reading) -> None:
         raise InputError(
             f"Input field 'exchanges' is {show(given)}, which names no exchange: give {FIELD['exchanges'].allowed}."
         )
-    reading.set(EXCHANGES, cleaned)
+    draft.set(EXCHANGES, cleaned)
 
 
-def _read_min_amount(reading: Reading) -> None:
-    value = reading.given.get('min_liquidation_amount')
+def _read_min_amount(draft: Draft) -> None:
+    value = draft.given.get('min_liquidation_amount')
     if value is None:
-        reading.set(MIN_AMOUNT, FIELD['min_liquidation_amount'].default)
+        draft.set(MIN_AMOUNT, FIELD['min_liquidation_amount'].default)
         return
-    reading.set(MIN_AMOUNT, int(value) if float(value).is_integer() else value)  # sent as `10000`
+    draft.set(MIN_AMOUNT, int(value) if float(value).is_integer() else value)  # sent as `10000`
 
 
-def _read_keyword(reading: Reading) -> None:
-    reading.set(KEYWORD, reading.given.get('keyword') or '')
+def _read_keyword(draft: Draft) -> None:
+    draft.set(KEYWORD, draft.given.get('keyword') or '')
 
 
-def _read_since_last_run(reading: Reading) -> None:
-    reading.set(SINCE_LAST_RUN, bool(reading.given.get('since_last_run')))
+def _read_since_last_run(draft: Draft) -> None:
+    draft.set(SINCE_LAST_RUN, bool(draft.given.get('since_last_run')))
 
 
 # --- shapes ----------------------------------------------------------------------------------------------------------
@@ -882,8 +881,6 @@ def table_problems() -> list[str]:
 
 def _values_used(mode: Mode) -> set[str]:
     """The query values a mode uses: sent to CoinGlass, in its path, or read by its kind's retrieval."""
-    from src.kinds import spec_of  # noqa: PLC0415 - the table's check, not validation, loads every kind
-
     endpoint, spec = ENDPOINTS[mode], spec_of(mode)
     used = set(endpoint.params.values()) | {
         name for _text, name, _spec, _conv in string.Formatter().parse(endpoint.path) if name

@@ -26,9 +26,9 @@ from src.fields import (
     DEFAULT_MARKS_STORE,
     FIELD,
     FIELDS,
+    Draft,
     InputError,
     InputField,
-    Reading,
     Scope,
     fields_of,
     show,
@@ -216,15 +216,15 @@ def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
             f"Input field 'since_last_run' is true, which {mode} does not take: only {followers} deliver new rows "
             'since the last run.'
         )
-    reading = Reading(mode, given, now_ms)
+    draft = Draft(mode, given, now_ms)
     read = fields_of(mode)
     for declared in read:
         if declared.read is not None:
-            declared.read(reading)
+            declared.read(draft)
     query = Query(
         mode,
-        MappingProxyType(reading.values),
-        echo=_echo(read, reading),
+        MappingProxyType(draft.values),
+        echo=_echo(read, draft),
         output=Output(given.get('output') or FIELD['output'].default),
         charts=bool(given.get('charts', FIELD['charts'].default)),
     )
@@ -235,14 +235,12 @@ def _resolve(values: Mapping[str, Any], now_ms: int) -> Query:
     return query
 
 
-def _echo(read: tuple[InputField, ...], reading: Reading) -> dict[str, Any]:
+def _echo(read: tuple[InputField, ...], draft: Draft) -> dict[str, Any]:
     """The query's input fields as given, or when not given as used; then the fields they read besides their own."""
-    echo = {
-        declared.name: reading.given.get(declared.name, _plain(reading.values.get(declared.name))) for declared in read
-    }
-    echo.update((name, reading.given[name]) for name in reading.companions)
+    echo = {declared.name: draft.given.get(declared.name, _plain(draft.values.get(declared.name))) for declared in read}
+    echo.update((name, draft.given[name]) for name in draft.companions)
     for name in ('output', 'charts'):
-        echo[name] = reading.given.get(name, FIELD[name].default)
+        echo[name] = draft.given.get(name, FIELD[name].default)
     return echo
 
 
