@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from src.scrub import scrub_value
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -75,7 +77,11 @@ class QueryResult:
     mark: Mark | None = None
 
     def item(self, chart_url: str | None = None) -> dict[str, Any]:
-        """The dataset item; `chart_url` is where the sink stored the chart."""
+        """The dataset item, scrubbed of secrets (`src.scrub`); `chart_url` is where the sink stored the chart."""
+        item: dict[str, Any] = scrub_value(self._item(chart_url))
+        return item
+
+    def _item(self, chart_url: str | None) -> dict[str, Any]:
         item: dict[str, Any] = {'success': self.success, 'message': self.message, 'mode': self.mode, **self.echo}
         if self.index is not None:
             item['query_index'] = self.index

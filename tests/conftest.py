@@ -15,8 +15,10 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from unittest import mock
@@ -31,6 +33,7 @@ from platform_checks import check_item, check_record
 
 from src import app
 from src.run import Delivery, push_groups, waiting_message
+from src.scrub import LogScrubber
 from src.settings import ENV_PREFIX, Settings
 
 if TYPE_CHECKING:
@@ -82,6 +85,7 @@ class MemorySink:
     charges: list[dict[str, Any]] = field(default_factory=list)
     records: dict[str, Any] = field(default_factory=dict)
     statuses: list[str] = field(default_factory=list)
+    outputs: list[dict[str, Any]] = field(default_factory=list)  # every OUTPUT written, in order
     marks: dict[tuple[str, str], Any] = field(default_factory=dict)  # named stores outlive runs: share to keep
     spent_usd: Decimal = Decimal(0)
 
@@ -139,6 +143,7 @@ class MemorySink:
     async def write_output(self, record: Mapping[str, Any]) -> None:
         self.records['OUTPUT'] = json.loads(json.dumps(record, allow_nan=False))
         check_record('OUTPUT', self.records['OUTPUT'])
+        self.outputs.append(self.records['OUTPUT'])
 
     async def read_mark(self, store: str, key: str) -> Mapping[str, Any] | None:
         return self.marks.get((store, key))
@@ -224,6 +229,7 @@ def run_in_process(
         settings = settings.model_copy(update={'api_key': SecretStr(api_key)})
     sink = sink or MemorySink(max_total_charge_usd=max_total_charge_usd)
     capture = _Capture()
+    capture.addFilter(LogScrubber())  # as src.main puts it on the Actor's log handlers
     package = logging.getLogger('src')
     level = package.level
     package.addHandler(capture)
@@ -252,6 +258,43 @@ def actor(fake: FakeCoinGlass) -> Any:
         return run_in_process(actor_input, fake.url, **options)
 
     return run
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver: records every POST's JSON body, answers with the scripted statuses (then 200)."""
+
+    statuses: list[int] = field(default_factory=list)
+    bodies: list[Any] = field(default_factory=list)
+    url: str = ''
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get('Content-Length') or 0)
+            state.bodies.append(json.loads(self.rfile.read(length)))
+            status = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(status)
+            self.send_header('Content-Length', '2')
+            self.end_headers()
+            self.wfile.write(b'ok')
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f'http://127.0.0.1:{server.server_address[1]}/hooks/T0-secret-path'
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- end to end: python -m src ------------------------------------------------------------------------------------
