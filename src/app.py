@@ -25,6 +25,7 @@ from src.pipeline import execute
 from src.ratelimit import RateLimiter
 from src.result import QueryResult
 from src.run import BatchRunner, Outcome, waiting_message
+from src.scrub import keep_secret, scrub, scrub_value
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, MutableSet, Sequence
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_STATUS_CHARS: Final = 600
+REQUEST_DEADLINE_READS: Final = 2  # a whole request (headers and body) may take this many read timeouts
 EXIT_OK: Final = 0
 EXIT_ALL_FAILED: Final = 1
 EXIT_INPUT_ERROR: Final = 2
@@ -79,6 +81,7 @@ async def run(
         run_input = parse_run_input(raw_input, now_ms=now_ms)
     except InputError as error:
         return await _refuse(sink, raw_input if error.query is None else error.query, str(error), ErrorType.INPUT)
+    keep_secret(run_input.notify_url.get_secret_value() if run_input.notify_url else None)
     api_key, refused = _api_key(run_input, settings)
     if refused is not None:
         return await _refuse(sink, raw_input, refused, ErrorType.AUTH)
@@ -87,7 +90,7 @@ async def run(
 
     async def announce_wait(seconds: float, reason: str) -> None:
         logger.info(waiting_message(seconds, reason))
-        await sink.waiting(seconds, reason)
+        await sink.waiting(seconds, scrub(reason))
 
     async with _client(api_key, settings, transport, sleep, announce_wait) as client:
         fetcher = Fetcher(client, now_ms=now_ms, read_mark=sink.read_mark, marks_store=run_input.marks_store)
@@ -136,14 +139,14 @@ async def _finish(
     sending = bool(fired) and run_input.notify_url is not None
     if run_input.alerts:  # leading the record, as they lead the status
         record = output.with_alerts(record, fired, PENDING_NOTIFICATION | {'alerts': len(fired)} if sending else None)
-    await sink.write_output(record)
+    await sink.write_output(scrub_value(record))
     report = final_status(outcome)
     if not fired:
         return report
     notification = await _notify(run_input, fired, sleep) if sending else None
     lead = alerts_line(fired)
     if notification is not None:
-        await sink.write_output(record | {'notification': notification})
+        await sink.write_output(scrub_value(record | {'notification': notification}))
         if not notification['sent']:
             lead += f' The notification was not sent ({notification["error"]}).'
     return RunReport(report.exit_code, _shortened(f'{lead} {report.status}'))
@@ -190,7 +193,11 @@ def _client(
     return CoinGlassClient(
         api_key,
         base_url=settings.base_url,
-        timeouts=Timeouts(connect_s=settings.connect_timeout_s, read_s=settings.read_timeout_s),
+        timeouts=Timeouts(
+            connect_s=settings.connect_timeout_s,
+            read_s=settings.read_timeout_s,
+            total_s=REQUEST_DEADLINE_READS * settings.read_timeout_s,
+        ),
         retry=RetryPolicy(
             max_attempts=settings.retry_max_attempts,
             base_delay_s=settings.retry_base_delay_s,
@@ -217,7 +224,7 @@ async def _refuse(sink: Sink, raw_input: Any, message: str, error_type: ErrorTyp
     outcome = Outcome(total=1)  # the refusal is the run's one result
     for result, item in delivery.pushed:
         outcome.add(0, result, item)
-    await sink.write_output(output.output_record(outcome, _counts(None), sink.dataset_url()))
+    await sink.write_output(scrub_value(output.output_record(outcome, _counts(None), sink.dataset_url())))
     logger.error(message)
     return RunReport(EXIT_INPUT_ERROR, _shortened(message))
 
@@ -270,4 +277,6 @@ def status_line(result: QueryResult) -> str:
 
 
 def _shortened(text: str) -> str:
+    """A status message: scrubbed of secrets, then cut to MAX_STATUS_CHARS."""
+    text = scrub(text)
     return text if len(text) <= MAX_STATUS_CHARS else text[: MAX_STATUS_CHARS - 1] + '…'
