@@ -24,6 +24,8 @@ from bench.common import Check, Section, TimedFake, run_actor  # noqa: E402
 DEFAULT_MEMORY_MB = 512
 COMMAND = '.venv/bin/python bench/bench_hostile.py'
 HEATMAP_QUERY = {'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT', 'range': '3d', 'model': 'model1'}
+MAP_QUERY = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '30d'}
+MAP_PATH = '/api/futures/liquidation/map'
 ORDERS_QUERY = {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC'}
 HISTORY_QUERY = {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1h', 'limit': 10}
 HEATMAP_PATH = '/api/futures/liquidation/heatmap/model1'
@@ -79,6 +81,13 @@ def dense_heatmap_at_cap() -> Reply:
     return Reply(200, json.dumps(body, separators=(',', ':')).encode())
 
 
+def map_at_cap() -> Reply:
+    """Just under the map cap (8 MiB): 190,000 price levels."""
+    prices = [round(60_000 + index * 0.1, 1) for index in range(190_000)]
+    levels = {f'{price:g}': [[price, 1000.0 + index, 25, None]] for index, price in enumerate(prices)}
+    return Reply(200, json.dumps(ok({'data': levels}), separators=(',', ':')).encode())
+
+
 def history_windows_at_cap() -> list[Reply]:
     """Every window of a 100,000-row history answering just under the history cap (4 MiB) with 1,000 rows."""
     row = '{"time":%d,"long_liquidation_usd":%s,"short_liquidation_usd":1.5}'
@@ -115,6 +124,7 @@ CASES: dict[str, tuple[dict[str, Any], str, Any, bool]] = {
         dense_heatmap_at_cap,
         True,
     ),
+    '8 MiB map (190,000 levels), output full, charts on': (MAP_QUERY, MAP_PATH, map_at_cap, True),
     '100,000-row history, each of its 100 windows 4 MiB': (
         HISTORY_QUERY | {'limit': 100_000, 'interval': '1m', 'output': 'summary'},
         HISTORY_PATH,

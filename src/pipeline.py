@@ -90,6 +90,7 @@ async def execute(
         event=None if empty else query.mode.event_name,
         alerts=None if fired is None else tuple(alert.as_item() for alert in fired),
         mark=fetched.mark,
+        data_bytes=size,
     )
 
 

@@ -36,7 +36,7 @@ MIB: Final = 1024 * 1024
 KIND_REPLY_BYTES: Final[Mapping[Kind, int]] = MappingProxyType(
     {
         Kind.SYMBOLS: 16 * MIB,  # the supported-pairs list: about 1 MB live
-        Kind.MAP: 16 * MIB,  # a 30-day coin map: a few MB
+        Kind.MAP: 8 * MIB,  # a 30-day coin map: some thousands of price levels, well under 1 MB
         Kind.HEATMAP: 16 * MIB,  # a year-long heatmap: 1.4 MB, 55,444 cells
         Kind.COIN_LIST: 8 * MIB,  # some 800 coins: 0.4 MB
         Kind.MAX_PAIN: 8 * MIB,  # some 560 coins: 0.2 MB

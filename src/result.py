@@ -60,6 +60,7 @@ class QueryResult:
         alerts: The alert rules of its mode that fired (`FiredAlert.as_item()`); None when the input set no rule
             for its mode.
         mark: What `since_last_run` is to remember once the result is pushed.
+        data_bytes: The size of `data` as compact JSON, so the runner can push large results sooner.
     """
 
     mode: str | None
@@ -75,6 +76,7 @@ class QueryResult:
     event: str | None = None
     alerts: tuple[Mapping[str, Any], ...] | None = None
     mark: Mark | None = None
+    data_bytes: int = 0
 
     def item(self, chart_url: str | None = None) -> dict[str, Any]:
         """The dataset item, scrubbed of secrets (`src.scrub`); `chart_url` is where the sink stored the chart."""

@@ -5,7 +5,8 @@ keeps a `done` set that the Actor persists, so a migrated or resurrected run ski
 
 Results are delivered in groups, not one by one: on the platform every push is an API call, and a batch of 1,000
 queries would otherwise spend most of its time pushing, one after another, long after CoinGlass answered. A group
-goes when `group_size` results are waiting, at least every `flush_every_s` seconds while any are, and at the end.
+goes when `group_size` results are waiting (or `group_bytes` of their data), at least every `flush_every_s` seconds
+while any are, and at the end.
 The sink pushes a group's items of one event in one call (charging them together) and says which were pushed.
 
 Memory is bounded by the work in flight, not by the batch: a result leaves the runner once pushed, and the run
@@ -35,6 +36,7 @@ DEFAULT_MAX_CONCURRENT_QUERIES: Final = 32
 DEFAULT_GROUP_SIZE: Final = 100
 DEFAULT_FLUSH_EVERY_S: Final = 1.0
 DEFAULT_ITEMS_BUDGET: Final = 2 * 1024 * 1024
+DEFAULT_GROUP_BYTES: Final = 8 * 1024 * 1024  # data waiting to be pushed, at most (as JSON): about one API payload
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ class BatchRunner:
         group_size: int = DEFAULT_GROUP_SIZE,
         flush_every_s: float = DEFAULT_FLUSH_EVERY_S,
         items_budget: int = DEFAULT_ITEMS_BUDGET,
+        group_bytes: int = DEFAULT_GROUP_BYTES,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._execute = execute
@@ -179,10 +182,12 @@ class BatchRunner:
         self.group_size = max(1, group_size)
         self.flush_every_s = flush_every_s
         self.items_budget = items_budget
+        self.group_bytes = group_bytes
         self._sleep = sleep
         self._slots = asyncio.Semaphore(max_concurrent_queries)
         self._budget = Budget(sink)
         self._ready: list[tuple[int, QueryResult]] = []
+        self._ready_bytes = 0
         self._deliver_lock = asyncio.Lock()
 
     async def run(self, queries: Sequence[Query]) -> Outcome:
@@ -219,11 +224,12 @@ class BatchRunner:
                 self._budget.release(query.mode.event_name)
                 raise
         self._ready.append((index, result))
+        self._ready_bytes += result.data_bytes
         if result.event is None:  # free: nothing to set aside for it any more
             self._budget.release(query.mode.event_name)
         else:
             self._budget.signal()  # a query waiting for the budget may push it to settle
-        if len(self._ready) >= self.group_size:
+        if len(self._ready) >= self.group_size or self._ready_bytes >= self.group_bytes:
             await self._flush(outcome)
 
     async def _flush_periodically(self, outcome: Outcome) -> None:
@@ -237,6 +243,7 @@ class BatchRunner:
             if not self._ready:
                 return
             group, self._ready = sorted(self._ready, key=lambda ready: ready[0]), []  # query order within a group
+            self._ready_bytes = 0
             delivery = await self.sink.deliver([result for _index, result in group])
             index_of = {id(result): index for index, result in group}
             for result, item in delivery.pushed:

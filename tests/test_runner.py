@@ -7,6 +7,7 @@ test waits for real.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -214,3 +215,15 @@ async def test_the_outcome_keeps_no_data_and_items_only_within_the_budget() -> N
     assert large.items is None  # past 3 KB: none kept
     assert len(large.results) == 5
     assert all(result.data is None and result.chart is None for result in large.results)
+
+
+async def test_large_results_go_before_the_group_is_full() -> None:
+    """Results of 5 MB of data each: a group goes at 8 MB waiting, not at 100 results."""
+    sink = MemorySink()
+    big = [dataclasses.replace(result(index), data_bytes=5 * 1024 * 1024) for index in range(6)]
+    runner = BatchRunner(
+        lambda _q, index: asyncio.sleep(0, big[index or 0]), sink, done=set(), batch=True, max_concurrent_queries=1
+    )
+    outcome = await run(runner, 6)
+    assert outcome.succeeded == 6
+    assert sink.calls == 3  # 2 + 2 + 2
