@@ -415,3 +415,13 @@ def test_the_log_filter_hides_secrets_in_messages_arguments_and_tracebacks() -> 
     assert 'echo [hidden] and' in text
     assert 'ValueError: bad [hidden]' in text
     assert_no_part(text, SENTINEL)
+
+
+@pytest.mark.e2e
+def test_echoes_inside_data_are_hidden_by_the_actor(actor_e2e: Callable[..., ActorRun], fake: FakeCoinGlass) -> None:
+    """Through `python -m src`: the SDK's storage and log see no part of the key, in any case."""
+    fake.script(EXCHANGE_LIST_PATH, ok(exchange_rows(SENTINEL.upper(), f'-{SENTINEL[5:16].lower()}-')))
+    run = actor_e2e({'mode': 'liquidation_exchange_list', 'range': '4h', 'api_key': SENTINEL}, ppe=True, api_key=None)
+    assert run.exit_code == 0, run.log[-2000:]
+    assert [row['exchange'] for row in run.item['data']][1:] == ['[hidden]', '-[hidden]-']
+    assert_no_part(run.everything(), SENTINEL)
