@@ -1,7 +1,8 @@
 """Run every benchmark and write the results as Markdown into docs/benchmarks.md.
 
-Usage: `.venv/bin/python bench/run_all.py` (all five, writes the docs), or name some of them
-(`throughput`, `shared_key`, `cold_start`, `history`, `memory`) to run just those and print them without writing.
+Usage: `.venv/bin/python bench/run_all.py` (all of them, writes the docs), or name some of them (`throughput`,
+`shared_key`, `push`, `cold_start`, `history`, `memory`, `batch_memory`, `hostile`) to run just those and print them
+without writing.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import Any
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
 
 from bench import (  # noqa: E402
+    bench_batch_memory,
     bench_cold_start,
     bench_history,
+    bench_hostile,
     bench_memory,
     bench_push,
     bench_shared_key,
@@ -35,6 +38,8 @@ BENCHMARKS: dict[str, Any] = {
     'cold_start': bench_cold_start,
     'history': bench_history,
     'memory': bench_memory,
+    'batch_memory': bench_batch_memory,
+    'hostile': bench_hostile,
 }
 
 

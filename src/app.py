@@ -4,8 +4,8 @@
 writes the run's summary record. `src.main` calls it with the Apify sink; tests call it in-process with a memory
 sink and a fake CoinGlass.
 
-Exit codes: 0 when at least one query succeeded (or the spending limit stopped the run), 1 when every query
-failed, 2 when the input cannot run (nothing was requested or charged).
+Exit codes: 0 when at least one query succeeded (or the spending limit kept some from being delivered), 1 when
+every query failed, 2 when the input cannot run (nothing was requested or charged).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from src import output
 from src.client import CoinGlassClient, RetryPolicy, Timeouts
 from src.errors import ErrorType
 from src.fetch import Fetcher
@@ -23,7 +24,8 @@ from src.notify import notify
 from src.pipeline import execute
 from src.ratelimit import RateLimiter
 from src.result import QueryResult
-from src.run import BatchRunner, Outcome, json_size, waiting_message
+from src.run import BatchRunner, Outcome, waiting_message
+from src.scrub import keep_secret, scrub, scrub_value
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, MutableSet, Sequence
@@ -36,8 +38,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-OUTPUT_RESULTS_BYTES: Final = 2 * 1024 * 1024  # whole items in OUTPUT up to this much JSON: a quick run-sync answer
 MAX_STATUS_CHARS: Final = 600
+REQUEST_DEADLINE_READS: Final = 2  # a whole request (headers and body) may take this many read timeouts
 EXIT_OK: Final = 0
 EXIT_ALL_FAILED: Final = 1
 EXIT_INPUT_ERROR: Final = 2
@@ -45,6 +47,7 @@ BAD_KEY_MESSAGE: Final = (
     'The CoinGlass API key has characters no key has (a space, a line break or a non-ASCII letter): paste it again, '
     'whole, into the input field api_key or the environment variable COINGLASS_API_KEY. No request was made.'
 )
+PENDING_NOTIFICATION: Final = {'sent': False, 'attempts': 0, 'error': 'not sent yet: it is being sent'}
 NO_KEY_MESSAGE: Final = (
     'No CoinGlass API key: set the input field api_key (it is stored encrypted) or the environment variable '
     'COINGLASS_API_KEY. Get a key at https://www.coinglass.com/pricing. No request was made.'
@@ -78,6 +81,7 @@ async def run(
         run_input = parse_run_input(raw_input, now_ms=now_ms)
     except InputError as error:
         return await _refuse(sink, raw_input if error.query is None else error.query, str(error), ErrorType.INPUT)
+    keep_secret(run_input.notify_url.get_secret_value() if run_input.notify_url else None)
     api_key, refused = _api_key(run_input, settings)
     if refused is not None:
         return await _refuse(sink, raw_input, refused, ErrorType.AUTH)
@@ -86,7 +90,7 @@ async def run(
 
     async def announce_wait(seconds: float, reason: str) -> None:
         logger.info(waiting_message(seconds, reason))
-        await sink.waiting(seconds, reason)
+        await sink.waiting(seconds, scrub(reason))
 
     async with _client(api_key, settings, transport, sleep, announce_wait) as client:
         fetcher = Fetcher(client, now_ms=now_ms, read_mark=sink.read_mark, marks_store=run_input.marks_store)
@@ -97,7 +101,7 @@ async def run(
             batch=count > 1,
             group_size=settings.push_group_size,
             flush_every_s=settings.push_every_s,
-            items_budget=OUTPUT_RESULTS_BYTES,
+            items_budget=output.RESULTS_BYTES,
             sleep=sleep,
         )
         try:
@@ -125,21 +129,36 @@ async def _finish(
     sink: Sink,
     sleep: Callable[[float], Awaitable[None]],
 ) -> RunReport:
-    """Write the run's `OUTPUT` record, notify the webhook of fired alerts, and say how the run ended."""
-    record = _output_record(outcome, client, sink.dataset_url())
+    """Write the run's `OUTPUT` record, notify the webhook of fired alerts, and say how the run ended.
+
+    `OUTPUT` is written before the notification is sent, so a slow webhook never delays it, and again after, with
+    how the notification went.
+    """
+    record = output.output_record(outcome, _counts(client), sink.dataset_url())
     fired = [alert for result in outcome.results for alert in result.alerts or ()]
-    notification = None
+    sending = bool(fired) and run_input.notify_url is not None
     if run_input.alerts:  # leading the record, as they lead the status
-        notification = await _notify(run_input, fired, sleep)
-        record = {'alerts': fired, 'notification': notification} | record
-    await sink.write_output(record)
+        record = output.with_alerts(record, fired, PENDING_NOTIFICATION | {'alerts': len(fired)} if sending else None)
+    await sink.write_output(scrub_value(record))
     report = final_status(outcome)
     if not fired:
         return report
+    notification = await _notify(run_input, fired, sleep) if sending else None
     lead = alerts_line(fired)
-    if notification is not None and not notification['sent']:
-        lead += f' The notification was not sent ({notification["error"]}).'
+    if notification is not None:
+        await sink.write_output(scrub_value(record | {'notification': notification}))
+        if not notification['sent']:
+            lead += f' The notification was not sent ({notification["error"]}).'
     return RunReport(report.exit_code, _shortened(f'{lead} {report.status}'))
+
+
+def _counts(client: CoinGlassClient | None) -> dict[str, int]:
+    """The client's request counts for `OUTPUT` (zeros when no client was made)."""
+    return {
+        'requests': client.request_count if client else 0,
+        'retries': client.retry_count if client else 0,
+        'rate_limited_responses': client.rate_limited_count if client else 0,
+    }
 
 
 async def _notify(
@@ -155,8 +174,13 @@ async def _notify(
 
 
 def alerts_line(fired: Sequence[Mapping[str, Any]]) -> str:
-    """`2 alerts: <sentence> <sentence>`, what a run's status leads with when alerts fired."""
-    return f'{len(fired)} alert{"s" if len(fired) != 1 else ""}: ' + ' '.join(alert['text'] for alert in fired)
+    """`2 alerts: <sentence> <sentence>`, what a run's status leads with when alerts fired (as many as it holds)."""
+    line = f'{len(fired)} alert{"s" if len(fired) != 1 else ""}:'
+    for alert in fired:
+        if len(line) > MAX_STATUS_CHARS:
+            break
+        line += f' {alert["text"]}'
+    return line
 
 
 def _client(
@@ -169,7 +193,11 @@ def _client(
     return CoinGlassClient(
         api_key,
         base_url=settings.base_url,
-        timeouts=Timeouts(connect_s=settings.connect_timeout_s, read_s=settings.read_timeout_s),
+        timeouts=Timeouts(
+            connect_s=settings.connect_timeout_s,
+            read_s=settings.read_timeout_s,
+            total_s=REQUEST_DEADLINE_READS * settings.read_timeout_s,
+        ),
         retry=RetryPolicy(
             max_attempts=settings.retry_max_attempts,
             base_delay_s=settings.retry_base_delay_s,
@@ -196,7 +224,7 @@ async def _refuse(sink: Sink, raw_input: Any, message: str, error_type: ErrorTyp
     outcome = Outcome(total=1)  # the refusal is the run's one result
     for result, item in delivery.pushed:
         outcome.add(0, result, item)
-    await sink.write_output(_output_record(outcome, None, sink.dataset_url()))
+    await sink.write_output(scrub_value(output.output_record(outcome, _counts(None), sink.dataset_url())))
     logger.error(message)
     return RunReport(EXIT_INPUT_ERROR, _shortened(message))
 
@@ -205,28 +233,38 @@ def final_status(outcome: Outcome) -> RunReport:
     """The exit code and the status message of a run that ran its queries.
 
     A one-query run's status is its message with the summary's headline (what an AI agent reads first); a batch's
-    counts the queries and names the first failure.
+    counts the queries, names the first failure and says what the spending limit kept from being delivered.
     """
     total, delivered = outcome.total, len(outcome.results)
-    if outcome.limit_reached:
-        return RunReport(
-            EXIT_OK,
-            f'Stopped: the run reached your spending limit after delivering {delivered} of {total} '
-            'results. Raise the limit to fetch the rest.',
-        )
     if total == 1 and delivered == 1:
         (result,) = outcome.results
         return RunReport(EXIT_OK if result.success else EXIT_ALL_FAILED, status_line(result))
     if total == 1 and outcome.skipped:
         return RunReport(EXIT_OK, 'The query was already delivered before the run restarted.')
+    if total == 1 and outcome.not_delivered:
+        (record,) = outcome.not_delivered
+        return RunReport(EXIT_OK, f'The query was {record.reason}. Nothing was charged. Raise the limit to fetch it.')
     status = f'{outcome.succeeded} of {total} queries succeeded, {outcome.failed} failed.'
+    if outcome.not_delivered:
+        status += f' {not_delivered_line(outcome)}'
     if outcome.skipped:
         status += f' {outcome.skipped} were delivered before the run restarted.'
     first = outcome.first_failure
     if first is not None:
         status += f' First failure (query {first.index}): {first.message}'
-    code = EXIT_ALL_FAILED if outcome.succeeded == 0 and outcome.skipped == 0 else EXIT_OK
-    return RunReport(code, _shortened(status))
+    nothing = outcome.succeeded == 0 and outcome.skipped == 0 and not outcome.not_delivered
+    return RunReport(EXIT_ALL_FAILED if nothing else EXIT_OK, _shortened(status))
+
+
+def not_delivered_line(outcome: Outcome) -> str:
+    """`2 not delivered (queries 3, 4): not fetched: your spending limit left $0.004, ... Raise the limit ...`."""
+    records = outcome.not_delivered
+    indices = ', '.join(str(record.index) for record in records[:5]) + (', ...' if len(records) > 5 else '')
+    first = records[0]
+    return (
+        f'{len(records)} not delivered (quer{"y" if len(records) == 1 else "ies"} {indices}): the first was '
+        f'{first.reason}. Raise the limit to fetch {"it" if len(records) == 1 else "them"}.'
+    )
 
 
 def status_line(result: QueryResult) -> str:
@@ -239,60 +277,6 @@ def status_line(result: QueryResult) -> str:
 
 
 def _shortened(text: str) -> str:
+    """A status message: scrubbed of secrets, then cut to MAX_STATUS_CHARS."""
+    text = scrub(text)
     return text if len(text) <= MAX_STATUS_CHARS else text[: MAX_STATUS_CHARS - 1] + '…'
-
-
-def _output_record(outcome: Outcome, client: CoinGlassClient | None, dataset_url: str) -> dict[str, Any]:
-    """The `OUTPUT` record, what a `run-sync` caller gets: the run's counts and the results themselves.
-
-    `results` holds each delivered query's dataset item, whole when all of them fit `Outcome.items_budget` of JSON;
-    else each query's index, mode, success, message, summary and error type (and only its headline when even the
-    summaries do not fit), with the data in the dataset at `dataset_url`. `results_complete` is true only when it
-    holds every query's whole item; `not_delivered` counts the queries the spending limit stopped.
-    """
-    results, complete = _results(outcome)
-    return {
-        'queries': outcome.total,
-        'succeeded': outcome.succeeded,
-        'failed': outcome.failed,
-        'charged_events': outcome.charged,
-        'delivered_before_restart': outcome.skipped,
-        'spending_limit_reached': outcome.limit_reached,
-        'not_delivered': outcome.total - outcome.succeeded - outcome.failed - outcome.skipped,
-        'requests': client.request_count if client else 0,
-        'retries': client.retry_count if client else 0,
-        'rate_limited_responses': client.rate_limited_count if client else 0,
-        'dataset_url': dataset_url,
-        'results_complete': complete,
-        'results': results,
-    }
-
-
-def _results(outcome: Outcome) -> tuple[list[Mapping[str, Any]], bool]:
-    """The results in query order, and whether they are every query's whole item.
-
-    Not when the spending limit left some out, a restart delivered some before, or they are shortened.
-    """
-    every_query = outcome.skipped == 0 and outcome.succeeded + outcome.failed == outcome.total
-    if outcome.items is not None:
-        return [item for _index, item in sorted(outcome.items, key=lambda pair: pair[0])], every_query
-    results = sorted(outcome.results, key=lambda result: result.index or 0)
-    briefs: list[Mapping[str, Any]] = [_brief(result, summary=True) for result in results]
-    if json_size(briefs) <= outcome.items_budget:
-        return briefs, False
-    return [_brief(result, summary=False) for result in results], False
-
-
-def _brief(result: QueryResult, *, summary: bool) -> dict[str, Any]:
-    brief: dict[str, Any] = {
-        'query_index': result.index,
-        'mode': result.mode,
-        'success': result.success,
-        'message': result.message,
-        'error_type': None if result.error_type is None else str(result.error_type),
-    }
-    if summary:
-        brief['summary'] = result.summary
-    else:
-        brief['headline'] = (result.summary or {}).get('headline')
-    return brief

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from src.kinds.figures import format_exact_price, format_usd
+from src.scrub import scrub
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -44,7 +45,11 @@ HEATMAP_BACKGROUND: Final = '#0d0d12'
 HOTSPOT_COLOUR: Final = '#ff4fd8'
 SUBTITLE_STYLE: Final[Mapping[str, Any]] = {'fontsize': 9, 'color': '#444444'}
 
+PNG_METADATA: Final[Mapping[str, str | None]] = {'Software': None}  # no text chunk: matplotlib's tag is left out
 MAX_PRICE_BARS: Final = 240
+MAX_TIME_BARS: Final = 600  # bars over time, at most: the plot is about 1,000 px wide
+MAX_GRID_COLUMNS: Final = 600  # an intensity grid's columns (times) and rows (price levels), at most: past them,
+MAX_GRID_ROWS: Final = 400  # neighbours are summed, so a hostile reply cannot make a multi-gigabyte image
 MAX_LIST_ROWS: Final = 25
 MODELLED_NOTE: Final = "CoinGlass's modelled liquidation intensity, not realized liquidations"
 
@@ -62,14 +67,14 @@ def render(draw: Callable[[Figure], str | None], *, title: str) -> bytes:
         ax.set_axis_off()
         ax.text(0.5, 0.5, empty_reason, ha='center', va='center', fontsize=28, color='#555555', transform=ax.transAxes)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format='png', dpi=DPI)
+    fig.savefig(buffer, format='png', dpi=DPI, metadata=PNG_METADATA)
     return buffer.getvalue()
 
 
 def _new_figure(title: str) -> Figure:
     fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout='constrained')
     FigureCanvasAgg(fig)
-    fig.suptitle(title, fontsize=14, fontweight='bold')
+    fig.suptitle(scrub(title), fontsize=14, fontweight='bold')
     return fig
 
 
@@ -110,6 +115,20 @@ def bar_width(dates: npt.NDArray[np.float64], fraction: float = 0.8) -> float:
     """A bar width (in days) of `fraction` of the smallest positive spacing between dates."""
     steps = np.diff(np.unique(dates))
     return float(steps.min()) * fraction if steps.size else 0.5
+
+
+# --- bounded drawing --------------------------------------------------------------------------------------------
+
+
+def bins(count: int, most: int) -> npt.NDArray[np.intp]:
+    """The bin of each of `count` positions grouped, in order, into at most `most` runs of (nearly) equal length."""
+    return (np.arange(count, dtype=np.intp) * min(count, most)) // max(count, 1)
+
+
+def bin_means(values: npt.NDArray[np.float64], of: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
+    """The mean of the values in each bin (`of`: each value's bin, as `bins` gives)."""
+    counts = np.bincount(of)
+    return np.asarray(np.bincount(of, weights=values) / np.maximum(counts, 1), dtype=np.float64)
 
 
 # --- levels by price -------------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ module knows nothing of Apify.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
@@ -21,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 import httpx
 
+from src import replies
 from src.errors import BadResponseError, CoinGlassError, NetworkError, RateLimitedError, ServerError, classify
-from src.ratelimit import BUDGET_SPENT, MAX_LIMIT_HEADER, USE_LIMIT_HEADER, RateLimiter
+from src.ratelimit import BUDGET_SPENT, MAX_LIMIT_HEADER, USE_LIMIT_HEADER, RateLimiter, Ticket
+from src.scrub import keep_secret
 from src.settings import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ class RetryPolicy:
         max_attempts: Tries in all, the first included.
         base_delay_s: First backoff; doubles each retry, with full jitter.
         max_delay_s: Cap on one backoff (a 429 waits for the rate window instead).
-        max_total_wait_s: Cap on all waiting for one request; past it the last error is reported.
+        max_total_wait_s: Cap on one request's tries and the waits between them, together (the pacing that shares
+            the key's budget aside); past it the last error is reported.
     """
 
     max_attempts: int = 6
@@ -60,10 +62,14 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Connect and read timeouts in seconds."""
+    """Connect and read timeouts in seconds, and the deadline of a whole request (connection, headers and body).
+
+    The read timeout bounds each read; a reply that trickles a byte at a time is bounded by the deadline.
+    """
 
     connect_s: float = 10.0
     read_s: float = 60.0
+    total_s: float = 120.0
 
     def as_httpx(self) -> httpx.Timeout:
         """The httpx form."""
@@ -85,8 +91,10 @@ class CoinGlassClient:
         max_connections: int = 16,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._api_key = api_key
+        keep_secret(api_key)  # whatever the Actor writes is scrubbed of it, however CoinGlass echoes it
         self.limiter = limiter or RateLimiter(sleep=sleep)
         self.retry = retry or RetryPolicy()
         self.request_count = 0
@@ -94,10 +102,18 @@ class CoinGlassClient:
         self.rate_limited_count = 0
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._clock = clock
+        timeouts = timeouts or Timeouts()
+        self._deadline_s = timeouts.total_s
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip('/'),
-            headers={KEY_HEADER: api_key, 'User-Agent': USER_AGENT, 'Accept': 'application/json'},
-            timeout=(timeouts or Timeouts()).as_httpx(),
+            headers={
+                KEY_HEADER: api_key,
+                'User-Agent': USER_AGENT,
+                'Accept': 'application/json',
+                'Accept-Encoding': replies.ENCODINGS,
+            },
+            timeout=timeouts.as_httpx(),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             transport=transport,
         )
@@ -122,22 +138,26 @@ class CoinGlassClient:
                 never holds the key, even when CoinGlass's own message echoes it.
         """
         query = {name: str(value) for name, value in (params or {}).items() if value is not None and value != ''}
-        waited = 0.0
+        spent = 0.0  # seconds of tries and waits, the pacing that shares the key's budget aside
         attempt = 0
         while True:
             attempt += 1
+            ticket = await self.limiter.acquire()
+            self.request_count += 1
+            started = self._clock()
             try:
-                return await self._attempt(path, query)
+                return await self._attempt(path, query, ticket)
             except CoinGlassError as error:
+                spent += self._clock() - started
                 error.hide(self._api_key)  # a server that echoes the key header in its message must not leak it
                 if isinstance(error, RateLimitedError):
                     self.rate_limited_count += 1
                 wait, hold_all = self._wait_before_retry(error, attempt)
-                if wait is None or waited + wait > self.retry.max_total_wait_s:
+                if wait is None or spent + wait > self.retry.max_total_wait_s:
                     if attempt > 1 and error.retryable:  # not for a different, final answer after retries
-                        _gave_up(error, attempt, waited)
+                        _gave_up(error, attempt, spent)
                     raise
-                waited += wait
+                spent += wait
                 self.retry_count += 1
                 logger.debug('Retrying %s in %.1f s (attempt %d): %s', path, wait, attempt + 1, error.detail)
                 if hold_all is not None:
@@ -163,13 +183,20 @@ class CoinGlassClient:
                 return wait, BUDGET_SPENT
         return self.retry.backoff(attempt, self._rng), None
 
-    async def _attempt(self, path: str, query: Mapping[str, str]) -> Any:
-        ticket = await self.limiter.acquire()
-        self.request_count += 1
+    async def _attempt(self, path: str, query: Mapping[str, str], ticket: Ticket) -> Any:
+        """One request, headers and body within the total deadline, the body within the endpoint's cap.
+
+        The limiter hears of every answer, read or not: a rate limit, however it came (an HTTP 429, or an HTTP 200
+        saying so), was turned away and is not counted, and the run backs off.
+        """
         started = time.monotonic()
         response: httpx.Response | None = None
+        failure: CoinGlassError | None = None
         try:
-            response = await self._http.get(path, params=query)
+            async with asyncio.timeout(self._deadline_s), self._http.stream('GET', path, params=query) as response:
+                failure, data = _read(response, await replies.read_body(response, path), path)
+        except TimeoutError:
+            raise NetworkError(f'no whole answer within the {self._deadline_s:g} s deadline') from None
         except httpx.TimeoutException as error:
             raise NetworkError(f'no answer within the timeout ({type(error).__name__})') from None
         except httpx.TransportError as error:
@@ -177,56 +204,58 @@ class CoinGlassClient:
         finally:
             if response is None:  # no answer (or cancelled): nothing to learn, but stop holding the others back
                 self.limiter.release(ticket)
+            else:
+                self._observe(ticket, response, counted=not isinstance(failure, RateLimitedError))
         logger.debug('GET %s -> %d in %.0f ms', path, response.status_code, (time.monotonic() - started) * 1000)
-        failure, data = _read(response, path)
-        self.limiter.observe(  # a rate limit, however it came, was turned away: not counted, and the run backs off
-            ticket,
-            response.headers.get(MAX_LIMIT_HEADER),
-            response.headers.get(USE_LIMIT_HEADER),
-            counted=not isinstance(failure, RateLimitedError),
-        )
         if failure is not None:
             raise failure
         return data
 
+    def _observe(self, ticket: Ticket, response: httpx.Response, *, counted: bool) -> None:
+        """Tell the limiter what the answer's headers say of the key's budget."""
+        self.limiter.observe(
+            ticket,
+            response.headers.get(MAX_LIMIT_HEADER),
+            response.headers.get(USE_LIMIT_HEADER),
+            counted=counted,
+        )
 
-def _read(response: httpx.Response, path: str) -> tuple[CoinGlassError | None, Any]:
+
+def _read(response: httpx.Response, body: bytes | bytearray, path: str) -> tuple[CoinGlassError | None, Any]:
     """(None, the answer's `data`), or (the error the response stands for, with its Retry-After if any, None).
 
-    Only standard JSON is read: `NaN` or `Infinity` in a body make it unreadable, as they would be in a dataset item.
+    Only standard JSON is read (`src.replies.parse`): `NaN`, `Infinity`, numbers beyond float range or nesting too
+    deep make it a `bad_response`, as they would break a dataset item.
     """
     try:
-        body = json.loads(response.content, parse_constant=_not_json)
-    except ValueError:  # JSONDecodeError, UnicodeDecodeError and `NaN`/`Infinity`
-        failure: CoinGlassError | None = _unreadable(response)
+        parsed = replies.parse(body, path)
+    except BadResponseError as error:
+        return error, None
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError
+        failure: CoinGlassError | None = _unreadable(response.status_code, body)
     else:
-        failure = classify(response.status_code, body, response.headers, path=path)
+        failure = classify(response.status_code, parsed, response.headers, path=path)
     if failure is not None:
         failure.retry_after_s = _retry_after(response)
         return failure, None
-    if not isinstance(body, dict) or 'data' not in body:
+    if not isinstance(parsed, dict) or 'data' not in parsed:
         return BadResponseError('a success answer without data', retryable=False), None
-    return None, body['data']
+    return None, parsed['data']
 
 
-def _gave_up(error: CoinGlassError, attempts: int, waited_s: float) -> None:
+def _gave_up(error: CoinGlassError, attempts: int, spent_s: float) -> None:
     """Say in the error's message that retrying did not help."""
-    error.detail = f'{error.detail} (still so after {attempts} attempts and {waited_s:,.1f} s of waiting)'
+    error.detail = f'{error.detail} (still so after {attempts} attempts and {spent_s:,.1f} s of trying and waiting)'
     error.args = (error.detail,)
 
 
-def _not_json(constant: str) -> Any:
-    raise ValueError(f'{constant} is not JSON')
-
-
-def _unreadable(response: httpx.Response) -> CoinGlassError:
+def _unreadable(status: int, body: bytes | bytearray) -> CoinGlassError:
     """The error of a body that is not JSON: a gateway's page or a truncated answer."""
-    status = response.status_code
     if status == 429:
         return RateLimitedError('HTTP 429 with an unreadable body', status=status)
     if status >= 500 or status == 408:
         return ServerError(f'HTTP {status} with an unreadable body', status=status)
-    kind = 'HTML page' if b'<html' in response.content[:512].lower() else 'unreadable body'
+    kind = 'HTML page' if b'<html' in bytes(body[:512]).lower() else 'unreadable body'
     return BadResponseError(f'HTTP {status}: an {kind} instead of JSON', status=status)
 
 

@@ -4,8 +4,8 @@
 (`KindSpec.retrieval`: one call, or `src.paging` for histories in time windows and orders page by page), what
 `since_last_run` delivers (`src.marks`, pure), and what to suggest for a refused parameter (`src.suggest`, pure).
 Kinds that need a reference price (maps) get the latest 1-minute close of their pair here too. Whatever can be
-shared is fetched once per run: lookups (supported pairs, coins and exchanges), reference prices (one per pair),
-and identical queries (one fetch however many times a batch asks).
+shared is fetched once per run: lookups (supported pairs, coins and exchanges) and reference prices (one per pair);
+identical queries in flight at the same time share one fetch, whose data is let go once it has arrived.
 
 Before a query's data request, an exchange it names that is not one CoinGlass is known to use is checked against
 CoinGlass's supported-exchanges lookup (case and punctuation aside): one CoinGlass does not list fails the query,
@@ -73,7 +73,7 @@ class Fetcher:
             CoinGlassError: CoinGlass did not deliver; an unknown symbol's or exchange's error carries a suggestion.
             BadResponseError: CoinGlass's answer cannot be read; the message names the endpoint and the field.
         """
-        fetched: Fetched[Any] = await self._once(('query', query), lambda: self._fetch(query))
+        fetched: Fetched[Any] = await self._once(('query', query), lambda: self._fetch(query), keep=False)
         return fetched
 
     async def _fetch(self, query: Query) -> Fetched[Any]:
@@ -181,18 +181,26 @@ class Fetcher:
         latest = max(priced, key=lambda candle: candle.time)
         return ReferencePrice(float(latest.close or 0.0), f'{exchange} {pair} last 1m close')
 
-    async def _once(self, key: Hashable, start: Callable[[], Awaitable[Any]]) -> Any:
+    async def _once(self, key: Hashable, start: Callable[[], Awaitable[Any]], *, keep: bool = True) -> Any:
         """`start()`'s result, shared by every caller with the same key.
 
-        A CoinGlass failure is forgotten, so a later caller tries again.
+        A CoinGlass failure is forgotten, so a later caller tries again. Without `keep` (a query's data) the result
+        is shared only while it is being fetched and forgotten once it arrives, so a batch holds the data of the
+        queries in flight, not of every query it ran.
         """
         if key not in self._shared:
-            self._shared[key] = asyncio.ensure_future(start())
+            future = self._shared[key] = asyncio.ensure_future(start())
+            if not keep:
+                future.add_done_callback(lambda done: self._forget(key, done))
         try:
             return await asyncio.shield(self._shared[key])
         except (CoinGlassError, asyncio.CancelledError):
             self._shared.pop(key, None)
             raise
+
+    def _forget(self, key: Hashable, future: asyncio.Future[Any]) -> None:
+        if self._shared.get(key) is future:
+            del self._shared[key]
 
     def close(self) -> None:
         """Cancel whatever is still being fetched (a run stopped early)."""

@@ -47,7 +47,14 @@ from src.query import (
     Output,
     Param,
 )
-from src.symbols import SymbolError, canonical_code, canonical_exchange, parse_pair
+from src.symbols import (
+    SymbolError,
+    canonical_code,
+    canonical_exchange,
+    foreign_letter,
+    latin_spelling,
+    parse_pair,
+)
 from src.times import ACCEPTED_FORMS, TimeFormatError, to_epoch_ms
 
 if TYPE_CHECKING:
@@ -62,6 +69,7 @@ MAX_QUERIES: Final = 1000
 DEFAULT_EXCHANGES: Final = ('Binance', 'OKX', 'Bybit', 'Bitget', 'Gate', 'Hyperliquid')
 RANGE_ALIASES: Final = MappingProxyType({'24h': '1d', '1d': '24h', '365d': '1y', '1y': '365d'})
 DEFAULT_MARKS_STORE: Final = 'coinglass-liquidation-marks'
+MAX_SHOWN_CHARS: Final = 60  # a given value quoted in a message, at most
 # A storage name as the platform and Crawlee take it: letters, digits and inner hyphens, at most 63.
 STORE_NAME_PATTERN: Final = r'^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$'
 _QUOTE_SUFFIXES: Final = ('FDUSD', 'USDT', 'USDC', 'BUSD', 'USD')
@@ -220,6 +228,26 @@ def show(value: Any) -> str:
 # --- readers ---------------------------------------------------------------------------------------------------------
 
 
+def _plain_letters(name: str, value: str) -> str:
+    """`value` when it is plain ASCII, as CoinGlass's symbols, coins and exchanges are.
+
+    Raises:
+        InputError: It holds a letter of another alphabet (BTC typed with a Cyrillic Ve), naming the Latin
+            spelling when every such letter looks like a Latin one.
+    """
+    problem = foreign_letter(value)
+    if problem is None:
+        return value
+    latin = latin_spelling(value)
+    hint = (
+        f"type it in Latin letters, '{latin}'"
+        if latin.isascii()
+        else 'CoinGlass writes symbols, coins and exchanges in Latin letters and digits'
+    )
+    shown = value if len(value) <= MAX_SHOWN_CHARS else value[: MAX_SHOWN_CHARS - 1] + '…'
+    raise InputError(f"Input field '{name}' is '{shown}', which {problem}: {hint}.")
+
+
 def _missing(name: str, mode: Mode) -> InputError:
     return InputError(f"Input field '{name}' is missing: {mode} needs {FIELD[name].allowed}.")
 
@@ -232,7 +260,7 @@ def _read_symbol(draft: Draft) -> None:
             '(search_symbols lists them).'
         )
     try:
-        pair = parse_pair(symbol, draft.companion('exchange'))
+        pair = parse_pair(_plain_letters('symbol', symbol), draft.companion('exchange'))
     except SymbolError as error:
         raise InputError(str(error)) from None
     draft.set(EXCHANGE, pair.exchange)
@@ -246,7 +274,7 @@ def _required(draft: Draft, name: str) -> bool:
 def _read_coin(draft: Draft) -> None:
     coin = draft.given.get('coin')
     if coin:
-        draft.set(COIN, canonical_code(coin))
+        draft.set(COIN, canonical_code(_plain_letters('coin', coin)))
         return
     if not _required(draft, 'coin'):
         return
@@ -273,7 +301,7 @@ def base_asset(instrument_id: str) -> str:
 def _read_exchange(draft: Draft) -> None:
     exchange = draft.given.get('exchange')
     if exchange:
-        draft.set(EXCHANGE, canonical_exchange(exchange))
+        draft.set(EXCHANGE, canonical_exchange(_plain_letters('exchange', exchange)))
         return
     if not _required(draft, 'exchange'):
         return
@@ -355,7 +383,9 @@ def _read_exchanges(draft: Draft) -> None:
     given = draft.given.get('exchanges')
     value = given if given is not None else DEFAULT_EXCHANGES
     names = value.split(',') if isinstance(value, str) else value
-    cleaned = tuple(dict.fromkeys(canonical_exchange(name) for name in names if name.strip()))
+    cleaned = tuple(
+        dict.fromkeys(canonical_exchange(_plain_letters('exchanges', name)) for name in names if name.strip())
+    )
     if not cleaned:
         raise InputError(
             f"Input field 'exchanges' is {show(given)}, which names no exchange: give {FIELD['exchanges'].allowed}."

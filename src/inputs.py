@@ -33,6 +33,7 @@ from src.fields import (
     fields_of,
     show,
 )
+from src.input_bounds import check_bounds
 from src.kinds import spec_of
 from src.modes import Mode
 from src.query import END_TIME, START_TIME, Output, Query
@@ -46,6 +47,8 @@ __all__ = ['InputError', 'RunInput', 'given_fields', 'given_parameters', 'parse_
 RUN_FIELDS: Final = frozenset(declared.name for declared in FIELDS if declared.scope is Scope.RUN)  # not per query
 SECRET_FIELDS: Final = frozenset(declared.name for declared in FIELDS if declared.secret)
 ZERO_MEANS_UNSET: Final = frozenset(declared.name for declared in FIELDS if declared.zero_means_unset)
+MAX_UNKNOWN_NOTES: Final = 5  # notes on unknown fields in a query's message, at most
+MAX_NAME_CHARS: Final = 60  # an unknown field's name as a note shows it, at most
 
 
 def _constraints(declared: InputField) -> Any:
@@ -94,6 +97,9 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
     Raises:
         InputError: The input cannot run; the message names the field, the value and what is allowed.
     """
+    problem = check_bounds(raw)
+    if problem is not None:
+        raise InputError(problem, query={})  # nothing of it is echoed
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -131,12 +137,21 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
 
 
 def _unknown_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:
-    """A note for each field this Actor does not know (ignored, not refused: an agent may send more than it needs)."""
+    """A note for each field this Actor does not know (ignored, not refused: an agent may send more than it needs).
+
+    At most MAX_UNKNOWN_NOTES, then one that counts the rest: every query's message carries them.
+    """
     notes = []
-    for name in sorted(str(name) for name in raw if name not in FIELD):
+    unknown = sorted(str(name) for name in raw if name not in FIELD)
+    for name in unknown[:MAX_UNKNOWN_NOTES]:
         close = difflib.get_close_matches(name.lower(), list(FIELD), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ''
-        notes.append(f"Input field '{name}' is not a field of this Actor and was ignored{hint}.")
+        shown = name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + '…'
+        notes.append(f"Input field '{shown}' is not a field of this Actor and was ignored{hint}.")
+    if len(unknown) > MAX_UNKNOWN_NOTES:
+        notes.append(
+            f'{len(unknown) - MAX_UNKNOWN_NOTES} more input fields are not fields of this Actor and were ignored.'
+        )
     return tuple(notes)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from apify import Actor
 
 from src import app
+from src.scrub import LogScrubber
 from src.settings import Settings
 from src.sink import ActorSink, PersistedIndexSet
 
@@ -55,14 +56,19 @@ def unreadable_local_input() -> str | None:
         json.loads(path.read_text(encoding='utf-8'))
     except FileNotFoundError:
         return None
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, RecursionError) as error:  # RecursionError: nested too deep to read
         return f"The input in {path} is not valid JSON ({error}): fix it, or give make run INPUT='{{...}}'."
     return None
 
 
 def _route_package_logs() -> None:
-    """Send this package's log records (info and up, and the client's retry lines at debug) through the Actor's log."""
+    """Send this package's log records (info and up, and the client's retry lines at debug) through the Actor's log.
+
+    Every line the Actor's log prints, the SDK's too, is scrubbed of secrets on its way out.
+    """
     package = logging.getLogger('src')
+    for handler in Actor.log.handlers:  # the SDK's lines and ours: no secret is printed, whoever logs it
+        handler.addFilter(LogScrubber())
     package.handlers = list(Actor.log.handlers)
     package.setLevel(Actor.log.getEffectiveLevel())
     package.propagate = False

@@ -92,6 +92,7 @@ async def execute(
         alerts=None if fired is None else tuple(alert.as_item() for alert in fired),
         mark=fetched.mark,
         derived_from=None if fetched.derived_from is None else fetched.derived_from.as_item(),
+        data_bytes=size,
     )
 
 

@@ -7,14 +7,18 @@ imports the chart toolkit, and with it numpy and matplotlib, only when called.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from src.kinds import summary_json
 from src.query import Output
 
 if TYPE_CHECKING:
     from src.kinds import Fetched, KindSpec
+
+CHARTS_AT_ONCE: Final = 2  # charts drawn at the same time, at most (drawing is CPU-bound: two cores are plenty)
+_DRAWING: Final = threading.BoundedSemaphore(CHARTS_AT_ONCE)
 
 
 @dataclass(frozen=True)
@@ -61,4 +65,5 @@ def draw_chart(spec: KindSpec[Any, Any], fetched: Fetched[Any], summary: Any, *,
     def on(fig: Any) -> str | None:
         return 'No data' if spec.is_empty(fetched.data) else draw(fig, fetched, summary)
 
-    return charts.render(on, title=title)
+    with _DRAWING:  # a figure being drawn holds tens of MB: a batch draws a few at a time, not one per worker
+        return charts.render(on, title=title)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from src.scrub import scrub_value
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -60,6 +62,7 @@ class QueryResult:
         mark: What `since_last_run` is to remember once the result is pushed.
         derived_from: Where the data came from when another mode's endpoint answered the query
             (`DerivedFrom.as_item()`).
+        data_bytes: The size of `data` as compact JSON, so the runner can push large results sooner.
     """
 
     mode: str | None
@@ -76,9 +79,14 @@ class QueryResult:
     alerts: tuple[Mapping[str, Any], ...] | None = None
     mark: Mark | None = None
     derived_from: Mapping[str, Any] | None = None
+    data_bytes: int = 0
 
     def item(self, chart_url: str | None = None) -> dict[str, Any]:
-        """The dataset item; `chart_url` is where the sink stored the chart."""
+        """The dataset item, scrubbed of secrets (`src.scrub`); `chart_url` is where the sink stored the chart."""
+        item: dict[str, Any] = scrub_value(self._item(chart_url))
+        return item
+
+    def _item(self, chart_url: str | None) -> dict[str, Any]:
         item: dict[str, Any] = {'success': self.success, 'message': self.message, 'mode': self.mode, **self.echo}
         if self.index is not None:
             item['query_index'] = self.index

@@ -5,9 +5,14 @@ keeps a `done` set that the Actor persists, so a migrated or resurrected run ski
 
 Results are delivered in groups, not one by one: on the platform every push is an API call, and a batch of 1,000
 queries would otherwise spend most of its time pushing, one after another, long after CoinGlass answered. A group
-goes when `group_size` results are waiting, at least every `flush_every_s` seconds while any are, and at the end.
-The sink pushes a group's items of one event in one call (charging them together) and says which were pushed:
-at the spending limit it pushes only as many as are paid for, and the run stops.
+goes when `group_size` results are waiting (or `group_bytes` of their data), at least every `flush_every_s` seconds
+while any are, and at the end.
+The sink pushes a group's items of one event in one call (charging them together) and says which were pushed.
+
+Memory is bounded by the work in flight, not by the batch: a result leaves the runner once pushed, and the run
+keeps of it only a small record (no data, chart or echo) for its summary. The spending limit is a budget
+(`src.budget`): a query is fetched only when what the limit leaves, less what the results in flight will cost,
+pays for its event; the others are recorded as not delivered, and the run goes on with what still fits.
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from src.budget import Budget, NotDelivered
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, MutableSet, Sequence
+    from decimal import Decimal
 
     from src.query import Query
     from src.result import Mark, QueryResult
@@ -28,6 +36,7 @@ DEFAULT_MAX_CONCURRENT_QUERIES: Final = 32
 DEFAULT_GROUP_SIZE: Final = 100
 DEFAULT_FLUSH_EVERY_S: Final = 1.0
 DEFAULT_ITEMS_BUDGET: Final = 2 * 1024 * 1024
+DEFAULT_GROUP_BYTES: Final = 8 * 1024 * 1024  # data waiting to be pushed, at most (as JSON): about one API payload
 
 
 @dataclass(frozen=True)
@@ -35,14 +44,14 @@ class Delivery:
     """What the sink did with a group of results.
 
     Attributes:
-        pushed: The results pushed, each with its dataset item; at the spending limit, fewer than were given.
+        pushed: The results pushed, each with its dataset item.
         charged: How many events were charged.
-        limit_reached: Whether the spending limit is reached (the run stops).
+        unpaid: The results of an event the spending limit no longer paid for: not pushed, not charged.
     """
 
     pushed: Sequence[tuple[QueryResult, Mapping[str, Any]]]
     charged: int
-    limit_reached: bool
+    unpaid: Sequence[QueryResult] = ()
 
 
 def push_groups(results: Sequence[QueryResult]) -> list[tuple[str | None, list[QueryResult]]]:
@@ -65,7 +74,16 @@ class Sink(Protocol):
     """Where results go: the default dataset (charging each result's event), the key-value store, the status."""
 
     async def deliver(self, results: Sequence[QueryResult]) -> Delivery:
-        """Store the results' charts, push their items (one call per event) and charge their events."""
+        """Store the results' charts, push their items (one call per event) and charge their events.
+
+        Free results are always pushed; of an event the spending limit no longer pays for, only the paid ones.
+        """
+
+    def price_usd(self, event: str) -> Decimal:
+        """What one pushed result of `event` costs in USD (the per-item price included); 0 when it is free."""
+
+    def left_usd(self) -> Decimal | None:
+        """What the spending limit leaves in USD after what was charged; None when nothing limits the run."""
 
     async def progress(self, outcome: Outcome) -> None:
         """Report progress (`12/40 queries done`) and make the `done` marks durable."""
@@ -90,13 +108,14 @@ class Sink(Protocol):
 class Outcome:
     """What a run delivered, for the run's summary, its `OUTPUT` record and its final status.
 
-    It keeps no data: `results` are the delivered results without their data and charts (their summaries, messages
-    and alerts stay), and `items` their dataset items only while all of them fit `items_budget` bytes of JSON
-    (None past it), so a batch of heatmaps does not hold every heatmap until the end.
+    It keeps no data: `results` are the delivered results without their data, chart, echo and mark (their
+    summaries, messages and alerts stay), and `items` their dataset items only while all of them fit `items_budget`
+    bytes of JSON (None past it), so a batch of heatmaps does not hold every heatmap until the end.
 
     Attributes:
         results: The results delivered, in delivery order, without data or chart.
         items: The delivered items, each with its query index, while they fit `items_budget`; else None.
+        not_delivered: The queries the spending limit kept from being delivered, in query order once the run ends.
     """
 
     total: int
@@ -104,15 +123,15 @@ class Outcome:
     failed: int = 0
     charged: int = 0
     skipped: int = 0
-    limit_reached: bool = False
     items_budget: int = DEFAULT_ITEMS_BUDGET
     results: list[QueryResult] = field(default_factory=list)
     items: list[tuple[int, Mapping[str, Any]]] | None = field(default_factory=list)
+    not_delivered: list[NotDelivered] = field(default_factory=list)
     _items_bytes: int = 0
 
     def add(self, index: int, result: QueryResult, item: Mapping[str, Any]) -> None:
         """Count a delivered result, keeping what the run's summary needs of it."""
-        self.results.append(dataclasses.replace(result, data=None, chart=None))
+        self.results.append(dataclasses.replace(result, data=None, chart=None, echo={}, mark=None))
         self.succeeded += result.success
         self.failed += not result.success
         if self.items is not None:
@@ -121,6 +140,11 @@ class Outcome:
                 self.items.append((index, item))
             else:
                 self.items = None
+
+    @property
+    def limit_reached(self) -> bool:
+        """Whether the spending limit kept any query from being delivered."""
+        return bool(self.not_delivered)
 
     @property
     def first_failure(self) -> QueryResult | None:
@@ -148,6 +172,7 @@ class BatchRunner:
         group_size: int = DEFAULT_GROUP_SIZE,
         flush_every_s: float = DEFAULT_FLUSH_EVERY_S,
         items_budget: int = DEFAULT_ITEMS_BUDGET,
+        group_bytes: int = DEFAULT_GROUP_BYTES,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._execute = execute
@@ -157,59 +182,81 @@ class BatchRunner:
         self.group_size = max(1, group_size)
         self.flush_every_s = flush_every_s
         self.items_budget = items_budget
+        self.group_bytes = group_bytes
         self._sleep = sleep
         self._slots = asyncio.Semaphore(max_concurrent_queries)
+        self._budget = Budget(sink)
         self._ready: list[tuple[int, QueryResult]] = []
+        self._ready_bytes = 0
         self._deliver_lock = asyncio.Lock()
 
     async def run(self, queries: Sequence[Query]) -> Outcome:
-        """Run every query not yet done; stop early when the spending limit is reached."""
+        """Run every query not yet done and the spending limit still pays for; deliver what they return."""
         skipped = sum(1 for index in range(len(queries)) if index in self.done)
         outcome = Outcome(total=len(queries), skipped=skipped, items_budget=self.items_budget)
         pending = [
-            asyncio.create_task(self._one(index, query))
+            asyncio.create_task(self._one(index, query, outcome))
             for index, query in enumerate(queries)
             if index not in self.done
         ]
         flusher = asyncio.create_task(self._flush_periodically(outcome))
         try:
             for finished in asyncio.as_completed(pending):
-                done = await finished  # awaited first: a flush swaps `_ready` for a new list meanwhile
-                self._ready.append(done)
-                if len(self._ready) >= self.group_size:
-                    await self._flush(outcome)
-                if outcome.limit_reached:
-                    break
+                await finished  # each task hands its result over itself: a finished task keeps nothing
             await self._flush(outcome)
         finally:
             flusher.cancel()
             for task in pending:
                 task.cancel()
             await asyncio.gather(flusher, *pending, return_exceptions=True)
+        outcome.not_delivered.sort(key=lambda record: record.index)
         return outcome
 
-    async def _one(self, index: int, query: Query) -> tuple[int, QueryResult]:
+    async def _one(self, index: int, query: Query, outcome: Outcome) -> None:
         async with self._slots:
-            return index, await self._execute(query, index if self.batch else None)
+            refused = await self._budget.reserve(index, query, lambda: self._flush(outcome))
+            if refused is not None:
+                outcome.not_delivered.append(refused)
+                return
+            try:
+                result = await self._execute(query, index if self.batch else None)
+            except BaseException:
+                self._budget.release(query.mode.event_name)
+                raise
+        self._ready.append((index, result))
+        self._ready_bytes += result.data_bytes
+        if result.event is None:  # free: nothing to set aside for it any more
+            self._budget.release(query.mode.event_name)
+        else:
+            self._budget.signal()  # a query waiting for the budget may push it to settle
+        if len(self._ready) >= self.group_size or self._ready_bytes >= self.group_bytes:
+            await self._flush(outcome)
 
     async def _flush_periodically(self, outcome: Outcome) -> None:
-        while not outcome.limit_reached:
+        while True:
             await self._sleep(self.flush_every_s)
             await self._flush(outcome)
 
     async def _flush(self, outcome: Outcome) -> None:
-        """Deliver every waiting result as one group; one group at a time keeps counts and the limit check exact."""
+        """Deliver every waiting result as one group; one group at a time keeps counts and the budget exact."""
         async with self._deliver_lock:
-            if outcome.limit_reached or not self._ready:
+            if not self._ready:
                 return
             group, self._ready = sorted(self._ready, key=lambda ready: ready[0]), []  # query order within a group
+            self._ready_bytes = 0
             delivery = await self.sink.deliver([result for _index, result in group])
             index_of = {id(result): index for index, result in group}
             for result, item in delivery.pushed:
                 self.done.add(index_of[id(result)])
                 outcome.add(index_of[id(result)], result, item)
+            for result in delivery.unpaid:
+                outcome.not_delivered.append(
+                    self._budget.unpaid(index_of[id(result)], str(result.mode), result.event or '')
+                )
+            for _index, result in group:
+                if result.event is not None:  # its charge is the sink's to count now (or it was not made)
+                    self._budget.release(result.event)
             outcome.charged += delivery.charged
-            outcome.limit_reached = delivery.limit_reached
             marks = [result.mark for result, _item in delivery.pushed if result.mark is not None]
             if marks:  # only now: a run that fails or stops before pushing never skips rows
                 await self.sink.save_marks(marks)

@@ -42,12 +42,16 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(default=None, description='the key when the input has no `api_key`')
     base_url: str = Field(default=DEFAULT_BASE_URL, description="CoinGlass's address (tests point it at the fake)")
     connect_timeout_s: Seconds = Field(default=10.0, description='seconds to wait for a connection')
-    read_timeout_s: Seconds = Field(default=60.0, description='seconds to wait for an answer')
+    read_timeout_s: Seconds = Field(
+        default=60.0, description='seconds to wait for an answer (each read; a whole request gets twice this)'
+    )
     rate_window_s: Seconds = Field(default=60.0, description="the length of CoinGlass's rate-limit window, in seconds")
     retry_max_attempts: Count = Field(default=6, description='tries per request, the first included')
     retry_base_delay_s: Seconds = Field(default=0.5, description='the first backoff in seconds, doubled each retry')
     retry_max_delay_s: Seconds = Field(default=8.0, description='the cap on one backoff, in seconds')
-    retry_max_wait_s: Seconds = Field(default=180.0, description='the cap on all waiting for one request, in seconds')
+    retry_max_wait_s: Seconds = Field(
+        default=180.0, description="the cap on one request's tries and the waits between them together, in seconds"
+    )
     push_group_size: Count = Field(
         default=100, description='results pushed (and charged) together in one call, at most'
     )

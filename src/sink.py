@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import MutableMapping, MutableSet
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from apify import Actor
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 PROGRESS_EVERY_S: Final = 2.0
 OUTPUT_KEY: Final = 'OUTPUT'
+ITEM_EVENT: Final = 'apify-default-dataset-item'  # the SDK's synthetic per-item event, charged for every item
 
 
 class ActorSink:
@@ -36,13 +38,14 @@ class ActorSink:
     async def deliver(self, results: Sequence[QueryResult]) -> Delivery:
         """Store the charts, then push the items in order: one call per run of results with the same event.
 
-        At the spending limit the SDK pushes only the items of an event that are paid for (the first ones); the
-        events after it are not pushed at all.
+        Free results are always pushed. Of an event the spending limit no longer pays for in full, the SDK pushes
+        only the paid items (the first ones); the rest are returned as unpaid, and the events after it still go.
         """
         store = await Actor.open_key_value_store()
         urls = await asyncio.gather(*(self._store_chart(store, result) for result in results))
         item_of = {id(result): result.item(url) for result, url in zip(results, urls, strict=True)}
         pushed: list[tuple[QueryResult, dict[str, Any]]] = []
+        unpaid: list[QueryResult] = []
         charged = 0
         for event, results_of_event in push_groups(results):
             part = [(result, item_of[id(result)]) for result in results_of_event]
@@ -52,11 +55,31 @@ class ActorSink:
                 continue
             charge = await Actor.push_data([item for _result, item in part], charged_event_name=event)
             charged += charge.charged_count
-            # At the limit the SDK pushed only the paid items; without pay-per-event it charged none and pushed all.
-            pushed += part[: charge.charged_count] if charge.event_charge_limit_reached else part
-            if charge.event_charge_limit_reached:
-                return Delivery(pushed=pushed, charged=charged, limit_reached=True)
-        return Delivery(pushed=pushed, charged=charged, limit_reached=False)
+            # Without pay-per-event the SDK charges none and pushes all; with it, it pushes only the paid items.
+            paid = charge.charged_count if self._pay_per_event() else len(part)
+            pushed += part[:paid]
+            unpaid += [result for result, _item in part[paid:]]
+        return Delivery(pushed=pushed, charged=charged, unpaid=unpaid)
+
+    def price_usd(self, event: str) -> Decimal:
+        """The event's price plus the per-item price of a pushed item, from the run's pricing (0 without PPE)."""
+        info = Actor.get_charging_manager().get_pricing_info()
+        if not info.is_pay_per_event:
+            return Decimal(0)
+        prices = info.per_event_prices
+        return prices.get(event, Decimal(0)) + prices.get(ITEM_EVENT, Decimal(0))
+
+    def left_usd(self) -> Decimal | None:
+        """The run's spending limit less what it charged so far; None without a limit or pay-per-event."""
+        manager = Actor.get_charging_manager()
+        limit = manager.get_pricing_info().max_total_charge_usd
+        if not self._pay_per_event() or not limit.is_finite():
+            return None
+        return max(Decimal(0), limit - manager.calculate_total_charged_amount())
+
+    @staticmethod
+    def _pay_per_event() -> bool:
+        return Actor.get_charging_manager().get_pricing_info().is_pay_per_event
 
     @staticmethod
     async def _store_chart(store: KeyValueStore, result: QueryResult) -> str | None:
@@ -72,7 +95,7 @@ class ActorSink:
         """
         store = await Actor.open_key_value_store()
         await store.persist_autosaved_values()  # a migration right after this push must not deliver it twice
-        done = len(outcome.results) + outcome.skipped
+        done = len(outcome.results) + outcome.skipped + len(outcome.not_delivered)
         now = time.monotonic()
         if done < outcome.total and now - self._last_progress < PROGRESS_EVERY_S:
             return

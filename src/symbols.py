@@ -7,6 +7,7 @@ record per pair whose `symbol` is `<exchange>_<instrument id>`, the form every p
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -47,6 +48,41 @@ EXCHANGE_ALIASES: Final = {
     'hyperliquidperp': 'Hyperliquid',
 }
 SEARCH_FIELDS: Final = ('symbol', 'exchange', 'instrument_id', 'base_asset', 'quote_asset')
+
+
+# Letters of other alphabets drawn like Latin ones, and the Latin letter each passes for.
+LOOK_ALIKES: Final = dict(
+    zip(
+        'АВЕЅІЈКМНОРСТХУаеіјорсхуѕΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοιρυνκ',
+        'ABESIJKMHOPCTXYaeijopcxysABEZHIKMNOPTYXaoipuvk',
+        strict=True,
+    )
+)
+
+
+def foreign_letter(text: str) -> str | None:
+    """Why `text` is not plain ASCII, or None: `contains a Cyrillic '<Ve>' (not the Latin 'B')`.
+
+    Symbols, coins and exchanges are ASCII at CoinGlass; a letter from another alphabet that looks like a Latin one
+    (pasted from a chat, typed on another keyboard) would otherwise be sent and matched against nothing.
+    """
+    for character in text:
+        if character.isascii():
+            continue
+        name = unicodedata.name(character, '')
+        if not character.isalpha() or not name:
+            return f"contains the character '{character}' ({name or 'unnamed'}), which no symbol has"
+        word = name.split(' ')[0]
+        script = word if len(word) <= 3 else word.title()  # CJK, Cyrillic
+        latin = LOOK_ALIKES.get(character) or unicodedata.normalize('NFKC', character)
+        plain = f" (not the Latin '{latin}')" if latin.isascii() and latin != character else ''
+        return f"contains a {script} '{character}'{plain}"
+    return None
+
+
+def latin_spelling(text: str) -> str:
+    """`text` with each look-alike letter replaced by the Latin one it passes for (a Cyrillic Ve by `B`)."""
+    return ''.join(LOOK_ALIKES.get(character) or unicodedata.normalize('NFKC', character) for character in text)
 
 
 class SymbolError(ValueError):

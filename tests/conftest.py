@@ -15,7 +15,10 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from unittest import mock
@@ -30,6 +33,7 @@ from platform_checks import check_item, check_record
 
 from src import app
 from src.run import Delivery, push_groups, waiting_message
+from src.scrub import LogScrubber
 from src.settings import ENV_PREFIX, Settings
 
 if TYPE_CHECKING:
@@ -67,8 +71,10 @@ def _no_coinglass_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 class MemorySink:
     """A `Sink` that keeps everything in memory and charges like the SDK: at most what `max_total_charge_usd` allows.
 
-    Pushing an item whose event no longer fits pushes nothing, charges nothing and reports the limit reached. Every
-    item and record must pass the .actor/ schemas, as the platform requires (tests/platform_checks.py).
+    As `Actor.push_data` does: of one event's items it pushes and charges only as many as the limit still pays for
+    (the first ones), the rest stay unpushed (returned as unpaid), and free items are always pushed. Amounts are
+    `Decimal`, as the SDK keeps them. Every item and record must pass the .actor/ schemas, as the platform requires
+    (tests/platform_checks.py).
     """
 
     max_total_charge_usd: float | None = None
@@ -79,50 +85,65 @@ class MemorySink:
     charges: list[dict[str, Any]] = field(default_factory=list)
     records: dict[str, Any] = field(default_factory=dict)
     statuses: list[str] = field(default_factory=list)
+    outputs: list[dict[str, Any]] = field(default_factory=list)  # every OUTPUT written, in order
     marks: dict[tuple[str, str], Any] = field(default_factory=dict)  # named stores outlive runs: share to keep
-    spent_usd: float = 0.0
+    spent_usd: Decimal = Decimal(0)
 
     calls: int = 0  # push calls: one per event of a group, as the Apify sink calls push_data
 
     async def deliver(self, results: Sequence[QueryResult]) -> Delivery:
-        """As the Apify sink: charts stored, one push per run of one event, at the limit only the paid items."""
+        """As the Apify sink: charts stored, one push per run of one event, of a charged event only the paid items."""
         for result in results:
             if result.chart is not None:
                 check_record(result.chart.key, result.chart.png)
                 self.records[result.chart.key] = result.chart.png
         pushed: list[tuple[QueryResult, dict[str, Any]]] = []
+        unpaid: list[QueryResult] = []
         charged = 0
         for event, part in push_groups(results):
             self.calls += 1
-            paid = len(part) if event is None else min(len(part), self._affordable(self.prices[event]))
+            paid = len(part) if event is None else min(len(part), self._affordable(event))
             for result in part[:paid]:
                 url = None if result.chart is None else f'memory://records/{result.chart.key}'
-                item = json.loads(json.dumps(result.item(url)))  # as JSON would store it
+                item = json.loads(json.dumps(result.item(url), allow_nan=False))  # as JSON would store it
                 check_item(item)  # what the platform checks before it stores an item
                 self.items.append(item)
                 pushed.append((result, item))
+            unpaid += part[paid:]
             if event is not None:
-                self.spent_usd += paid * self.prices[event]
+                self.spent_usd += paid * self.price_usd(event)
                 self.charges += [{'event_name': event, 'event_price_usd': self.prices[event]}] * paid
                 charged += paid
-                if self._affordable(self.prices[event]) == 0:
-                    return Delivery(pushed=pushed, charged=charged, limit_reached=True)
-        return Delivery(pushed=pushed, charged=charged, limit_reached=False)
+        return Delivery(pushed=pushed, charged=charged, unpaid=unpaid)
 
-    def _affordable(self, price: float) -> int:
-        if self.max_total_charge_usd is None or price <= 0:
+    def _affordable(self, event: str) -> int:
+        left, price = self._left(), self.price_usd(event)
+        if left is None or price <= 0:
             return 1 << 30
-        return int((self.max_total_charge_usd - self.spent_usd) / price + 1e-9)
+        return int(left // price)
+
+    def _left(self) -> Decimal | None:
+        if self.max_total_charge_usd is None:
+            return None
+        return max(Decimal(0), Decimal(str(self.max_total_charge_usd)) - self.spent_usd)
+
+    def price_usd(self, event: str) -> Decimal:
+        return Decimal(str(self.prices.get(event, 0)))
+
+    def left_usd(self) -> Decimal | None:
+        return self._left()
 
     async def progress(self, outcome: Outcome) -> None:
-        self.statuses.append(f'{len(outcome.results) + outcome.skipped}/{outcome.total} queries done')
+        done = len(outcome.results) + outcome.skipped + len(outcome.not_delivered)
+        self.statuses.append(f'{done}/{outcome.total} queries done')
 
     async def waiting(self, seconds: float, reason: str) -> None:
         self.statuses.append(waiting_message(seconds, reason))
 
     async def write_output(self, record: Mapping[str, Any]) -> None:
-        self.records['OUTPUT'] = json.loads(json.dumps(record))
+        self.records['OUTPUT'] = json.loads(json.dumps(record, allow_nan=False))
         check_record('OUTPUT', self.records['OUTPUT'])
+        self.outputs.append(self.records['OUTPUT'])
 
     async def read_mark(self, store: str, key: str) -> Mapping[str, Any] | None:
         return self.marks.get((store, key))
@@ -208,6 +229,7 @@ def run_in_process(
         settings = settings.model_copy(update={'api_key': SecretStr(api_key)})
     sink = sink or MemorySink(max_total_charge_usd=max_total_charge_usd)
     capture = _Capture()
+    capture.addFilter(LogScrubber())  # as src.main puts it on the Actor's log handlers
     package = logging.getLogger('src')
     level = package.level
     package.addHandler(capture)
@@ -236,6 +258,43 @@ def actor(fake: FakeCoinGlass) -> Any:
         return run_in_process(actor_input, fake.url, **options)
 
     return run
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver: records every POST's JSON body, answers with the scripted statuses (then 200)."""
+
+    statuses: list[int] = field(default_factory=list)
+    bodies: list[Any] = field(default_factory=list)
+    url: str = ''
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get('Content-Length') or 0)
+            state.bodies.append(json.loads(self.rfile.read(length)))
+            status = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(status)
+            self.send_header('Content-Length', '2')
+            self.end_headers()
+            self.wfile.write(b'ok')
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f'http://127.0.0.1:{server.server_address[1]}/hooks/T0-secret-path'
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- end to end: python -m src ------------------------------------------------------------------------------------

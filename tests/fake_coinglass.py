@@ -185,6 +185,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     action: Literal['reply', 'reset'] = 'reply'
+    trickle_s: float = 0.0  # > 0: the headers at once, then the body a byte at a time, this many seconds apart
 
 
 @dataclass(frozen=True)
@@ -917,6 +918,22 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
+    def send_trickle(self, status: int, headers: Mapping[str, str], body: bytes, pause_s: float, stop: Any) -> None:
+        """The status and headers at once, then the body a byte every `pause_s` seconds (until `stop` is set)."""
+        head = [f'HTTP/1.1 {status} {_reason(status)}'.rstrip(), *(f'{k}: {v}' for k, v in headers.items())]
+        head.append(f'Content-Length: {len(body)}')
+        self.close_connection = True
+        try:
+            self.wfile.write(('\r\n'.join(head) + '\r\n\r\n').encode('latin-1'))
+            self.wfile.flush()
+            for index in range(len(body)):
+                if stop.wait(pause_s):
+                    return
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+        except OSError:
+            return
+
     def reset_connection(self) -> None:
         self.close_connection = True
         with contextlib.suppress(OSError):
@@ -1166,6 +1183,9 @@ class FakeCoinGlass:
         headers.update({name: value for name, value in rate_headers.items() if name.lower() not in lower})
         if default_type is not None and 'content-type' not in lower:
             headers['Content-Type'] = default_type
+        if reply.trickle_s > 0:
+            handler.send_trickle(reply.status, headers, body, reply.trickle_s, self._stopping)
+            return
         handler.send_raw(reply.status, headers, body)
 
 

@@ -81,7 +81,7 @@ def test_a_batch_output_holds_every_envelope_in_query_order(actor: RunActor) -> 
 def test_an_output_too_large_for_whole_envelopes_keeps_each_summary_or_headline(
     actor: RunActor, monkeypatch: pytest.MonkeyPatch, limit: int, detail: str
 ) -> None:
-    monkeypatch.setattr('src.app.OUTPUT_RESULTS_BYTES', limit)
+    monkeypatch.setattr('src.output.RESULTS_BYTES', limit)
     queries = [
         {'mode': 'liquidation_map', 'symbol': symbol, 'range': '1d'}
         for symbol in ('Binance_BTCUSDT', 'Binance_ETHUSDT')

@@ -79,15 +79,18 @@ SPENDING_LIMIT_BATCH = {
 }
 
 
-def test_spending_limit_stops_the_run_and_says_so(actor: Any) -> None:
+def test_spending_limit_delivers_what_it_pays_for_and_says_what_not(actor: Any, fake: Any) -> None:
     run = actor(SPENDING_LIMIT_BATCH, max_total_charge_usd=0.015)  # one map costs 0.01
     assert run.exit_code == 0, run.log
     assert len(run.items) == 1
     assert len(run.charges) == 1
-    assert 'spending limit after delivering 1 of 3 results' in run.status
+    assert fake.count(MAP_PATH) == 1  # the two it could not pay for were not fetched
+    assert '2 not delivered (queries 1, 2)' in run.status
+    assert 'your spending limit left $0.005, less than a liquidation_map result costs ($0.01)' in run.status
     output = run.record('OUTPUT')
     assert output['spending_limit_reached'] is True
     assert (output['queries'], output['succeeded'], output['not_delivered']) == (3, 1, 2)
+    assert [result['query_index'] for result in output['results'] if result.get('delivered') is False] == [1, 2]
     assert output['results_complete'] is False  # two of the three are not in it
 
 
@@ -97,7 +100,7 @@ def test_the_sdk_stops_at_the_spending_limit(actor_e2e: Any) -> None:
     assert run.exit_code == 0, run.stderr
     assert len(run.items) == 1
     assert len(run.charges) == 1
-    assert 'spending limit after delivering 1 of 3 results' in run.log
+    assert '2 not delivered (queries 1, 2)' in run.log
     assert run.record('OUTPUT')['spending_limit_reached'] is True
 
 

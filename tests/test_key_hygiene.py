@@ -9,6 +9,8 @@ too.
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import traceback
 from dataclasses import dataclass
@@ -32,11 +34,12 @@ from src.client import CoinGlassClient, RetryPolicy
 from src.errors import CoinGlassError, NetworkError
 from src.inputs import InputError, parse_run_input
 from src.ratelimit import RateLimiter
+from src.scrub import LogScrubber, keep_secret
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import ActorRun, InProcessRun
+    from conftest import ActorRun, InProcessRun, Receiver
     from fake_coinglass import FakeCoinGlass
 
 SENTINEL = 'KEY-SENTINEL-9d1f0c'
@@ -170,6 +173,7 @@ ROUTES = [
 def assert_clean(text: str) -> None:
     assert SENTINEL not in text
     assert SENTINEL.lower() not in text.lower()
+    assert_no_part(text, SENTINEL)
 
 
 def batch_of_every_fault(fake: FakeCoinGlass) -> dict[str, Any]:
@@ -326,3 +330,98 @@ async def test_mock_transport_errors_render_no_header(answer: Any, caplog: pytes
     error = caught.value
     for text in (str(error), repr(error), error.advice(), ''.join(traceback.format_exception(error)), caplog.text):
         assert_clean(text)
+
+
+# --- echoes anywhere, in any case, whole or in part ---------------------------------------------------------------
+
+EXCHANGE_LIST_PATH = '/api/futures/liquidation/exchange-list'
+WEBHOOK_TOKEN = 'WebhookToken-b7e4a1c9f2'  # noqa: S105 - a sentinel, not a password
+
+
+def parts(secret: str) -> set[str]:
+    """Every 8-character part of a secret, lower-cased: what must appear nowhere, in any case."""
+    return {secret.lower()[start : start + 8] for start in range(len(secret) - 7)}
+
+
+def assert_no_part(text: str, *secrets: str) -> None:
+    lowered = text.lower()
+    leaked = sorted(part for secret in secrets for part in parts(secret) if part in lowered)
+    assert not leaked, f'parts of a secret leaked: {leaked}'
+
+
+def exchange_rows(*names: str) -> list[dict[str, Any]]:
+    """An exchange list: `All`, then one row per name, each with $10 (6 long, 4 short)."""
+    count = len(names)
+    total = {'liquidation_usd': 10.0 * count, 'longLiquidation_usd': 6.0 * count, 'shortLiquidation_usd': 4.0 * count}
+    row = {'liquidation_usd': 10.0, 'longLiquidation_usd': 6.0, 'shortLiquidation_usd': 4.0}
+    return [{'exchange': 'All', **total}, *({'exchange': name, **row} for name in names)]
+
+
+def test_echoes_inside_data_in_any_case_and_in_part_are_hidden_everywhere(
+    actor: Callable[..., InProcessRun], fake: FakeCoinGlass, receiver: Receiver
+) -> None:
+    """CoinGlass echoing the key inside `data` (lower-cased, or a part of it upper-cased) and the webhook's token:
+    none of it reaches an item, `OUTPUT`, the status, the log, the webhook body or the chart file."""
+    names = (SENTINEL.lower(), f'x{SENTINEL[3:14].upper()}y', f'see {WEBHOOK_TOKEN.swapcase()}')
+    fake.script(EXCHANGE_LIST_PATH, ok(exchange_rows(*names)))
+    rule = {'mode': 'liquidation_exchange_list', 'field': 'total_usd', 'above': 1}
+    run = actor(
+        {
+            'mode': 'liquidation_exchange_list',
+            'range': '4h',
+            'charts': True,
+            'alerts': [rule],
+            'notify_url': f'{receiver.url}/{WEBHOOK_TOKEN}',
+            'api_key': SENTINEL,
+        },
+        api_key=None,
+    )
+    assert run.item['success'] is True, run.item['message']
+    exchanges = [row['exchange'] for row in run.item['data']]
+    assert exchanges[1:] == ['[hidden]', 'x[hidden]y', 'see [hidden]']
+    assert len(receiver.bodies) == 1
+    assert_no_part(run.everything() + json.dumps(receiver.bodies), SENTINEL, WEBHOOK_TOKEN)
+    (chart,) = (value for key, value in run.sink.records.items() if key.startswith('chart-'))
+    assert b'tEXt' not in chart
+    assert b'atplotlib' not in chart  # no Software tag
+
+
+def test_an_echo_in_coinglass_text_in_another_case_is_hidden(
+    actor: Callable[..., InProcessRun], fake: FakeCoinGlass
+) -> None:
+    """An exact same-case echo was hidden; an upper-cased one, or half of the key, reached the item and the status."""
+    message = f'Invalid parameter for key {SENTINEL.upper()} (prefix {SENTINEL[:10].lower()})'
+    fake.script('/api/futures/liquidation/max-pain', Reply(400, {'code': '40001', 'msg': message}))
+    run = actor({'mode': 'liquidation_max_pain', 'api_key': SENTINEL}, api_key=None)
+    assert run.item['error_type'] == 'invalid_parameter'
+    assert 'Invalid parameter for key [hidden] (prefix [hidden])' in run.item['message']
+    assert_no_part(run.everything(), SENTINEL)
+
+
+def test_the_log_filter_hides_secrets_in_messages_arguments_and_tracebacks() -> None:
+    keep_secret(SENTINEL)
+    handler = logging.StreamHandler(io.StringIO())
+    handler.addFilter(LogScrubber())
+    log = logging.getLogger('test.scrub')
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning('echo %s and %s', SENTINEL.upper(), {'nested': SENTINEL[2:12]})
+        error = ValueError(f'bad {SENTINEL.lower()}')
+        log.error('failed', exc_info=(ValueError, error, None), extra={'detail': SENTINEL})
+    finally:
+        log.removeHandler(handler)
+    text = handler.stream.getvalue()
+    assert 'echo [hidden] and' in text
+    assert 'ValueError: bad [hidden]' in text
+    assert_no_part(text, SENTINEL)
+
+
+@pytest.mark.e2e
+def test_echoes_inside_data_are_hidden_by_the_actor(actor_e2e: Callable[..., ActorRun], fake: FakeCoinGlass) -> None:
+    """Through `python -m src`: the SDK's storage and log see no part of the key, in any case."""
+    fake.script(EXCHANGE_LIST_PATH, ok(exchange_rows(SENTINEL.upper(), f'-{SENTINEL[5:16].lower()}-')))
+    run = actor_e2e({'mode': 'liquidation_exchange_list', 'range': '4h', 'api_key': SENTINEL}, ppe=True, api_key=None)
+    assert run.exit_code == 0, run.log[-2000:]
+    assert [row['exchange'] for row in run.item['data']][1:] == ['[hidden]', '-[hidden]-']
+    assert_no_part(run.everything(), SENTINEL)

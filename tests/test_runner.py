@@ -7,6 +7,7 @@ test waits for real.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -116,14 +117,44 @@ async def test_results_finishing_during_a_push_are_not_lost() -> None:
 
 
 @pytest.mark.parametrize(('limit_usd', 'delivered'), [(0.035, 3), (0.01, 1), (0.0, 0)])
-async def test_the_spending_limit_stops_within_a_group(limit_usd: float, delivered: int) -> None:
+async def test_the_spending_limit_fetches_only_what_it_pays_for(limit_usd: float, delivered: int) -> None:
     sink = MemorySink(max_total_charge_usd=limit_usd)  # a map costs 0.01
     done: set[int] = set()
-    runner = BatchRunner(lambda _q, index: asyncio.sleep(0, result(index)), sink, done=done, batch=True, group_size=5)
+    executed: list[int | None] = []
+
+    async def execute(_query: Query, index: int | None) -> QueryResult:
+        executed.append(index)
+        return result(index)
+
+    runner = BatchRunner(execute, sink, done=done, batch=True, group_size=5)
     outcome = await run(runner, 10)
     assert outcome.limit_reached is True
-    assert len(sink.items) == len(sink.charges) == delivered == len(outcome.results)
+    assert len(sink.items) == len(sink.charges) == delivered == len(outcome.results) == len(executed)
+    assert [record.index for record in outcome.not_delivered] == list(range(delivered, 10))
     assert done == {item['query_index'] for item in sink.items}
+
+
+class SilentLimitSink(MemorySink):
+    """A sink whose limit the runner cannot see beforehand: it finds out only when it pushes."""
+
+    def left_usd(self) -> Any:
+        return None
+
+
+async def test_failures_are_pushed_whatever_the_limit_and_the_unpaid_are_named() -> None:
+    sink = SilentLimitSink(max_total_charge_usd=0.02)  # two maps
+    runner = BatchRunner(
+        lambda _q, index: asyncio.sleep(0, result(index, success=(index or 0) % 2 == 0)),
+        sink,
+        done=set(),
+        batch=True,
+        group_size=10,
+    )
+    outcome = await run(runner, 8)  # 0, 2, 4, 6 succeed; 1, 3, 5, 7 fail
+    assert sorted(item['query_index'] for item in sink.items) == [0, 1, 2, 3, 5, 7]
+    assert [(record.index, record.fetched) for record in outcome.not_delivered] == [(4, True), (6, True)]
+    assert outcome.not_delivered[0].reason.startswith('fetched, but not delivered: your spending limit left $0.00')
+    assert (outcome.succeeded, outcome.failed, outcome.charged) == (2, 4, 2)
 
 
 async def test_free_results_are_pushed_beside_charged_ones() -> None:
@@ -184,3 +215,15 @@ async def test_the_outcome_keeps_no_data_and_items_only_within_the_budget() -> N
     assert large.items is None  # past 3 KB: none kept
     assert len(large.results) == 5
     assert all(result.data is None and result.chart is None for result in large.results)
+
+
+async def test_large_results_go_before_the_group_is_full() -> None:
+    """Results of 5 MB of data each: a group goes at 8 MB waiting, not at 100 results."""
+    sink = MemorySink()
+    big = [dataclasses.replace(result(index), data_bytes=5 * 1024 * 1024) for index in range(6)]
+    runner = BatchRunner(
+        lambda _q, index: asyncio.sleep(0, big[index or 0]), sink, done=set(), batch=True, max_concurrent_queries=1
+    )
+    outcome = await run(runner, 6)
+    assert outcome.succeeded == 6
+    assert sink.calls == 3  # 2 + 2 + 2

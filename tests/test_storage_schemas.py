@@ -34,6 +34,7 @@ DATASET_SCHEMA = json.loads((ROOT / '.actor' / ACTOR['storages']['dataset']).rea
 KV_SCHEMA = json.loads((ROOT / '.actor' / ACTOR['storages']['keyValueStore']).read_text())
 OUTPUT_JSON_SCHEMA: dict[str, Any] = collection_of('OUTPUT')['jsonSchema']
 README = (ROOT / 'README.md').read_text()
+LIMITS_DOC = (ROOT / 'docs' / 'limits.md').read_text()  # what bounds a run: OUTPUT's budget and what it leaves out
 CHART_KEY = re.compile(r'chart-\d{4}-(?P<mode>[a-z_]+)\.png')
 # The variables an output schema template may use for this Actor's storages.
 TEMPLATE_LINKS = {'links.apiDefaultDatasetUrl', 'links.apiDefaultKeyValueStoreUrl'}
@@ -50,7 +51,7 @@ def test_every_collection_and_output_field_is_described() -> None:
     for name, prop in OUTPUT_JSON_SCHEMA['properties'].items():
         assert prop.get('description', '').strip(), f'OUTPUT field {name} has no description'
         if name not in {'results', 'alerts'}:
-            assert f'`{name}`' in README, f'README.md does not name the OUTPUT field {name}'
+            assert f'`{name}`' in README + LIMITS_DOC, f'neither README.md nor docs/limits.md names OUTPUT field {name}'
 
 
 def test_output_records_have_every_required_field_and_only_described_ones(actor: Callable[..., InProcessRun]) -> None:

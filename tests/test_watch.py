@@ -3,10 +3,6 @@ webhook receiver on 127.0.0.1 (a real HTTP server, as Slack or Discord would be)
 
 from __future__ import annotations
 
-import json
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,9 +12,7 @@ from fake_coinglass import NOW_MS, Reply
 from src.inputs import InputError, parse_run_input
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from conftest import ActorRun, InProcessRun
+    from conftest import ActorRun, InProcessRun, Receiver
     from fake_coinglass import FakeCoinGlass
 
 ORDERS = '/api/futures/liquidation/order'
@@ -33,43 +27,6 @@ TASK: dict[str, Any] = {
     'since_last_run': True,
     'alerts': [{'mode': 'liquidation_orders', 'field': 'largest_order.usd_value', 'above': 1_000_000}],
 }
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver: records every POST's JSON body, answers with the scripted statuses (then 200)."""
-
-    statuses: list[int] = field(default_factory=list)
-    bodies: list[Any] = field(default_factory=list)
-    url: str = ''
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get('Content-Length') or 0)
-            state.bodies.append(json.loads(self.rfile.read(length)))
-            status = state.statuses.pop(0) if state.statuses else 200
-            self.send_response(status)
-            self.send_header('Content-Length', '2')
-            self.end_headers()
-            self.wfile.write(b'ok')
-
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f'http://127.0.0.1:{server.server_address[1]}/hooks/T0-secret-path'
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def order(minutes_ago: int, usd: float, side: int = 2) -> dict[str, Any]:

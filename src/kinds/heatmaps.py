@@ -284,14 +284,16 @@ def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: HeatmapSummary) ->
     if y_axis.size == 0 or not candles:
         return 'No data'
     times = charts.epoch_dates([candle[0] for candle in candles], 's')
-    grid = np.zeros((y_axis.size, len(candles)), dtype=np.float64)
+    rows, columns = charts.bins(y_axis.size, charts.MAX_GRID_ROWS), charts.bins(len(candles), charts.MAX_GRID_COLUMNS)
+    grid = np.zeros((int(rows[-1]) + 1, int(columns[-1]) + 1), dtype=np.float64)  # neighbours summed past the bound
     if cells:
         arr = np.asarray([cell for cell in cells if cell[2] is not None], dtype=np.float64).reshape(-1, 3)
-        np.add.at(grid, (arr[:, 1].astype(np.intp), arr[:, 0].astype(np.intp)), arr[:, 2])
+        np.add.at(grid, (rows[arr[:, 1].astype(np.intp)], columns[arr[:, 0].astype(np.intp)]), arr[:, 2])
     ax = fig.add_subplot()
     norm = charts.intensity_norm(grid)
     cmap = colormaps['viridis'].with_extremes(bad=charts.HEATMAP_BACKGROUND)
-    mesh = ax.pcolormesh(times, y_axis, np.ma.masked_less_equal(grid, 0), shading='nearest', cmap=cmap, norm=norm)
+    x, y = charts.bin_means(times, columns), charts.bin_means(y_axis, rows)
+    mesh = ax.pcolormesh(x, y, np.ma.masked_less_equal(grid, 0), shading='nearest', cmap=cmap, norm=norm)
     ax.set_facecolor(charts.HEATMAP_BACKGROUND)
     colorbar = fig.colorbar(mesh, ax=ax, pad=0.01)
     colorbar.set_label('Modelled liquidation intensity (USD, clipped scale)')
@@ -306,7 +308,12 @@ def draw(fig: Figure, fetched: Fetched[HeatmapData], summary: HeatmapSummary) ->
     ax.yaxis.set_major_formatter(charts.PRICE_FORMATTER)
     ax.set_ylabel('Price (USD)')
     ax.legend(loc='upper left', fontsize=9, framealpha=0.85)
-    ax.set_title(f'Colour: {charts.MODELLED_NOTE}; empty cells black', **charts.SUBTITLE_STYLE)
+    binned = (
+        f'; neighbouring cells summed into {grid.shape[0]} x {grid.shape[1]}'
+        if grid.size < y_axis.size * len(candles)
+        else ''
+    )
+    ax.set_title(f'Colour: {charts.MODELLED_NOTE}; empty cells black{binned}', **charts.SUBTITLE_STYLE)
     return None
 
 

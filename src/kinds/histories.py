@@ -176,8 +176,11 @@ def draw(fig: Figure, fetched: Fetched[History], _summary: HistorySummary) -> st
     records = fetched.data.records
     if not records:
         return 'No data'
-    dates = charts.epoch_dates([record.time for record in records], 'ms')
-    amounts = np.asarray([(record.long_usd or 0.0, record.short_usd or 0.0) for record in records], dtype=np.float64)
+    times = charts.epoch_dates([record.time for record in records], 'ms')
+    rows = np.asarray([(record.long_usd or 0.0, record.short_usd or 0.0) for record in records], dtype=np.float64)
+    of = charts.bins(len(records), charts.MAX_TIME_BARS)  # past the bound, neighbouring intervals are summed
+    dates = charts.bin_means(times, of)
+    amounts = np.stack([np.bincount(of, weights=rows[:, side]) for side in (0, 1)], axis=1)
     width = charts.bar_width(dates)
     ax = fig.add_subplot()
     ax.bar(dates, amounts[:, 0], width=width, color=charts.LONG_COLOUR, label='Long liquidations', align='center')
@@ -192,7 +195,8 @@ def draw(fig: Figure, fetched: Fetched[History], _summary: HistorySummary) -> st
     ax.set_ylabel('Liquidations per interval (USD)')
     ax.grid(axis='y', alpha=0.3)
     ax.legend(loc='upper left', fontsize=9)
-    ax.set_title('Bars stacked: long at the bottom, short on top', **charts.SUBTITLE_STYLE)
+    binned = f'; {len(records):,} intervals summed into {dates.size} bars' if dates.size < len(records) else ''
+    ax.set_title(f'Bars stacked: long at the bottom, short on top{binned}', **charts.SUBTITLE_STYLE)
     return None
 
 
