@@ -15,6 +15,7 @@ naming the closest ones, and no data request is made. When the lookup itself can
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from src import marks, paging, suggest
@@ -72,7 +73,7 @@ class Fetcher:
             BadResponseError: CoinGlass's answer cannot be read; the message names the endpoint and the field.
         """
         fetched: Fetched[Any] = await self._once(('query', query), lambda: self._fetch(query))
-        return fetched
+        return fetched if fetched.query is query else replace(fetched, query=query)  # shaped as its own output asks
 
     async def _fetch(self, query: Query) -> Fetched[Any]:
         spec = spec_of(query.mode)
