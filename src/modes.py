@@ -90,6 +90,7 @@ class Endpoint:
         label: A few words naming the data, for messages.
         kind: The kind of data the endpoint returns.
         ranges: Values `range` may take, or None when the mode takes no range.
+        answers: What its data tells a trader, as a clause an AI agent picks the mode's tool by.
     """
 
     path: str
@@ -100,6 +101,7 @@ class Endpoint:
     label: str
     kind: Kind
     ranges: tuple[str, ...] | None = None
+    answers: str = ''
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -120,6 +122,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             params={},
             label='futures symbols',
             kind=Kind.SYMBOLS,
+            answers='which futures pairs CoinGlass covers, by keyword or exchange: the symbol the other tools take',
         ),
         Mode.LIQUIDATION_MAP: Endpoint(
             '/api/futures/liquidation/map',
@@ -130,6 +133,10 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             label='liquidation map',
             kind=Kind.MAP,
             ranges=MAP_RANGES,
+            answers=(
+                'where leveraged positions of one futures pair would be liquidated, by price: the largest long '
+                'clusters below the price and short clusters above'
+            ),
         ),
         Mode.COIN_LIQUIDATION_MAP: Endpoint(
             '/api/futures/liquidation/aggregated-map',
@@ -140,6 +147,10 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             label='coin liquidation map',
             kind=Kind.MAP,
             ranges=MAP_RANGES,
+            answers=(
+                'where leveraged positions of one coin across exchanges would be liquidated, by price: the largest '
+                'long clusters below the price and short clusters above'
+            ),
         ),
         Mode.PAIR_LIQUIDATION_HISTORY: Endpoint(
             '/api/futures/liquidation/history',
@@ -149,6 +160,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             params={**_PAIR, **_HISTORY_WINDOW},
             label='pair liquidation history',
             kind=Kind.HISTORY,
+            answers='how many USD of longs and shorts of one futures pair were liquidated in each interval',
         ),
         Mode.COIN_LIQUIDATION_HISTORY: Endpoint(
             '/api/futures/liquidation/aggregated-history',
@@ -158,6 +170,9 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             params={'exchange_list': 'exchanges', 'symbol': 'coin', **_HISTORY_WINDOW},
             label='coin liquidation history',
             kind=Kind.HISTORY,
+            answers=(
+                'how many USD of longs and shorts of one coin were liquidated in each interval, summed over exchanges'
+            ),
         ),
         Mode.LIQUIDATION_COIN_LIST: Endpoint(
             '/api/futures/liquidation/coin-list',
@@ -167,6 +182,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             params={'exchange': 'exchange'},
             label='liquidations by coin',
             kind=Kind.COIN_LIST,
+            answers='which coins had the most liquidations on one exchange in the last 1h, 4h, 12h and 24h',
         ),
         Mode.LIQUIDATION_EXCHANGE_LIST: Endpoint(
             '/api/futures/liquidation/exchange-list',
@@ -177,6 +193,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             label='liquidations by exchange',
             kind=Kind.EXCHANGE_LIST,
             ranges=EXCHANGE_LIST_RANGES,
+            answers='which exchanges had the most liquidations over a range, of one coin or all coins',
         ),
         Mode.LIQUIDATION_ORDERS: Endpoint(
             '/api/futures/liquidation/order',
@@ -192,6 +209,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             },
             label='liquidation orders',
             kind=Kind.ORDERS,
+            answers='the single liquidation orders of one coin on one exchange over the last 7 days, with the largest',
         ),
         Mode.PAIR_LIQUIDATION_HEATMAP: Endpoint(
             '/api/futures/liquidation/heatmap/{model}',
@@ -202,6 +220,10 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             label='liquidation heatmap',
             kind=Kind.HEATMAP,
             ranges=HEATMAP_RANGES,
+            answers=(
+                'where liquidation levels of one futures pair built up over time, by price: the hotspots above and '
+                'below the last close'
+            ),
         ),
         Mode.COIN_LIQUIDATION_HEATMAP: Endpoint(
             '/api/futures/liquidation/aggregated-heatmap/{model}',
@@ -212,6 +234,10 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             label='coin liquidation heatmap',
             kind=Kind.HEATMAP,
             ranges=HEATMAP_RANGES,
+            answers=(
+                'where liquidation levels of one coin across exchanges built up over time, by price: the hotspots '
+                'above and below the last close'
+            ),
         ),
         Mode.LIQUIDATION_MAX_PAIN: Endpoint(
             '/api/futures/liquidation/max-pain',
@@ -222,6 +248,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             label='liquidation max pain',
             kind=Kind.MAX_PAIN,
             ranges=MAX_PAIN_RANGES,
+            answers='the prices at which the most longs and the most shorts of the major coins would be liquidated',
         ),
     }
 )
