@@ -353,3 +353,19 @@ def test_a_server_without_a_key_serves_and_answers_every_call_with_an_auth_error
     assert result.structured_content is not None
     assert result.structured_content['error_type'] == 'auth'
     assert 'COINGLASS_API_KEY' in text_of(result)
+
+
+async def test_at_the_runs_spending_limit_the_sdk_stops_the_charges_and_the_tool_says_so(tmp_path: Path) -> None:
+    """The SDK's own pay-per-event accounting: room for two maps ($0.01 each), so the third is not answered."""
+    with (
+        FakeCoinGlass() as fake,
+        StandbyServer(fake.url, tmp_path / 'storage', ACTOR_MAX_TOTAL_CHARGE_USD='0.025') as server,
+    ):
+        results = [await call(server.url, 'liquidation_map', BTC_MAP) for _ in range(3)]
+        cheaper = await call(server.url, 'liquidation_exchange_list', {'range': '4h'})  # $0.002 still fits
+        map_requests = fake.count(ENDPOINTS[Mode.LIQUIDATION_MAP].path)
+    assert [result.is_error for result in results] == [False, False, True]
+    assert text_of(results[2]).startswith('Not answered: this Actor run reached your spending limit')
+    assert cheaper.is_error is False
+    assert server.charges() == ['LIQUIDATION_MAP', 'LIQUIDATION_MAP', 'LIQUIDATION_EXCHANGE_LIST']
+    assert map_requests == 2
