@@ -88,9 +88,9 @@ class Endpoint:
         params: CoinGlass query parameter -> the name of the query value that fills it (`src.query.Param`); a
             list value is sent comma-separated.
         label: A few words naming the data, for messages.
+        answers: What its data tells a trader, as a clause an AI agent picks the mode's tool by.
         kind: The kind of data the endpoint returns.
         ranges: Values `range` may take, or None when the mode takes no range.
-        answers: What its data tells a trader, as a clause an AI agent picks the mode's tool by.
     """
 
     path: str
@@ -99,9 +99,9 @@ class Endpoint:
     optional: tuple[str, ...]
     params: Mapping[str, str]
     label: str
+    answers: str
     kind: Kind
     ranges: tuple[str, ...] | None = None
-    answers: str = ''
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -121,8 +121,8 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('keyword', 'exchange'),
             params={},
             label='futures symbols',
-            kind=Kind.SYMBOLS,
             answers='which futures pairs CoinGlass covers, by keyword or exchange: the symbol the other tools take',
+            kind=Kind.SYMBOLS,
         ),
         Mode.LIQUIDATION_MAP: Endpoint(
             '/api/futures/liquidation/map',
@@ -131,12 +131,12 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=(),
             params={**_PAIR, 'range': 'range'},
             label='liquidation map',
-            kind=Kind.MAP,
-            ranges=MAP_RANGES,
             answers=(
                 'where leveraged positions of one futures pair would be liquidated, by price: the largest long '
                 'clusters below the price and short clusters above'
             ),
+            kind=Kind.MAP,
+            ranges=MAP_RANGES,
         ),
         Mode.COIN_LIQUIDATION_MAP: Endpoint(
             '/api/futures/liquidation/aggregated-map',
@@ -145,12 +145,12 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=(),
             params={'symbol': 'coin', 'range': 'range'},
             label='coin liquidation map',
-            kind=Kind.MAP,
-            ranges=MAP_RANGES,
             answers=(
                 'where leveraged positions of one coin across exchanges would be liquidated, by price: the largest '
                 'long clusters below the price and short clusters above'
             ),
+            kind=Kind.MAP,
+            ranges=MAP_RANGES,
         ),
         Mode.PAIR_LIQUIDATION_HISTORY: Endpoint(
             '/api/futures/liquidation/history',
@@ -159,8 +159,8 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('limit', 'start_time', 'end_time'),
             params={**_PAIR, **_HISTORY_WINDOW},
             label='pair liquidation history',
-            kind=Kind.HISTORY,
             answers='how many USD of longs and shorts of one futures pair were liquidated in each interval',
+            kind=Kind.HISTORY,
         ),
         Mode.COIN_LIQUIDATION_HISTORY: Endpoint(
             '/api/futures/liquidation/aggregated-history',
@@ -169,10 +169,10 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('exchanges', 'limit', 'start_time', 'end_time'),
             params={'exchange_list': 'exchanges', 'symbol': 'coin', **_HISTORY_WINDOW},
             label='coin liquidation history',
-            kind=Kind.HISTORY,
             answers=(
                 'how many USD of longs and shorts of one coin were liquidated in each interval, summed over exchanges'
             ),
+            kind=Kind.HISTORY,
         ),
         Mode.LIQUIDATION_COIN_LIST: Endpoint(
             '/api/futures/liquidation/coin-list',
@@ -181,8 +181,8 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=(),
             params={'exchange': 'exchange'},
             label='liquidations by coin',
-            kind=Kind.COIN_LIST,
             answers='which coins had the most liquidations on one exchange in the last 1h, 4h, 12h and 24h',
+            kind=Kind.COIN_LIST,
         ),
         Mode.LIQUIDATION_EXCHANGE_LIST: Endpoint(
             '/api/futures/liquidation/exchange-list',
@@ -191,9 +191,9 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('coin',),
             params={'range': 'range', 'symbol': 'coin'},
             label='liquidations by exchange',
+            answers='which exchanges had the most liquidations over a range, of one coin or all coins',
             kind=Kind.EXCHANGE_LIST,
             ranges=EXCHANGE_LIST_RANGES,
-            answers='which exchanges had the most liquidations over a range, of one coin or all coins',
         ),
         Mode.LIQUIDATION_ORDERS: Endpoint(
             '/api/futures/liquidation/order',
@@ -208,8 +208,8 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
                 'end_time': 'end_time',
             },
             label='liquidation orders',
-            kind=Kind.ORDERS,
             answers='the single liquidation orders of one coin on one exchange over the last 7 days, with the largest',
+            kind=Kind.ORDERS,
         ),
         Mode.PAIR_LIQUIDATION_HEATMAP: Endpoint(
             '/api/futures/liquidation/heatmap/{model}',
@@ -218,12 +218,12 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('model',),
             params={**_PAIR, 'range': 'range'},
             label='liquidation heatmap',
-            kind=Kind.HEATMAP,
-            ranges=HEATMAP_RANGES,
             answers=(
                 'where liquidation levels of one futures pair built up over time, by price: the hotspots above and '
                 'below the last close'
             ),
+            kind=Kind.HEATMAP,
+            ranges=HEATMAP_RANGES,
         ),
         Mode.COIN_LIQUIDATION_HEATMAP: Endpoint(
             '/api/futures/liquidation/aggregated-heatmap/{model}',
@@ -232,12 +232,12 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('model',),
             params={'symbol': 'coin', 'range': 'range'},
             label='coin liquidation heatmap',
-            kind=Kind.HEATMAP,
-            ranges=HEATMAP_RANGES,
             answers=(
                 'where liquidation levels of one coin across exchanges built up over time, by price: the hotspots '
                 'above and below the last close'
             ),
+            kind=Kind.HEATMAP,
+            ranges=HEATMAP_RANGES,
         ),
         Mode.LIQUIDATION_MAX_PAIN: Endpoint(
             '/api/futures/liquidation/max-pain',
@@ -246,9 +246,9 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('range',),
             params={'range': 'range'},
             label='liquidation max pain',
+            answers='the prices at which the most longs and the most shorts of the major coins would be liquidated',
             kind=Kind.MAX_PAIN,
             ranges=MAX_PAIN_RANGES,
-            answers='the prices at which the most longs and the most shorts of the major coins would be liquidated',
         ),
     }
 )
