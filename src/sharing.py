@@ -135,6 +135,11 @@ class Sharing:
         """Distinct queries being fetched now."""
         return len(self._flights)
 
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for those fetches (at least `in_flight`: more when identical queries share one)."""
+        return sum(flight.callers for flight in self._flights.values())
+
     async def fetch(self, query: Query, now_ms: int) -> Fetched[Any]:
         """The query's data, fetched once for every identical query in flight, within the key's patience.
 

@@ -43,15 +43,15 @@ class StandbyServer:
         storage.mkdir(parents=True, exist_ok=True)
         self._log = storage.parent / f'{storage.name}.log'
         extra = {'APIFY_META_ORIGIN': 'STANDBY', 'ACTOR_WEB_SERVER_PORT': str(self.port), **env}
-        self._env = actor_env(base_url, storage, ppe=ppe, log_level='INFO', extra=extra)
-        self._python = python
+        self.env = actor_env(base_url, storage, ppe=ppe, log_level='INFO', extra=extra)
+        self.python = python
         self.process: subprocess.Popen[bytes] | None = None
         self.exit_code: int | None = None
 
     def start(self) -> Self:
         with self._log.open('wb') as log:
             self.process = subprocess.Popen(
-                [self._python, '-m', 'src'], cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT
+                [self.python, '-m', 'src'], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:

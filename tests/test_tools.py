@@ -304,16 +304,35 @@ def test_at_the_spending_limit_the_tool_says_so_instead_of_answering(fake: FakeC
 # --- one process, many callers ------------------------------------------------------------------------------------
 
 
-async def test_identical_concurrent_calls_are_fetched_once_and_each_charged(fake: FakeCoinGlass) -> None:
-    fake.latency_s = 0.2  # all five join the same fetch
-    async with serving(fake.url) as served:
-        results = await asyncio.gather(*(served.call('liquidation_map', BTC_MAP) for _ in range(5)))
-        full = await served.call('liquidation_map', BTC_MAP | {'output': 'rows'})
+async def test_identical_concurrent_calls_are_fetched_once_and_each_charged() -> None:
+    """Five calls of one map at once (CoinGlass holds the answer until all five wait for it) make one request of it;
+    a sixth with another output, made while they wait, joins too and is shaped as it asked."""
+    seen, release = asyncio.Event(), asyncio.Event()
+    requests: list[str] = []
+
+    async def coinglass(request: httpx.Request) -> httpx.Response:
+        requests.append(request.url.path)
+        if request.url.path == MAP_PATH:
+            seen.set()
+            await release.wait()
+        status, body = default_response(request.url.path, dict(request.url.params))
+        return httpx.Response(status, json=body, headers={'API-KEY-MAX-LIMIT': '300', 'API-KEY-USE-LIMIT': '1'})
+
+    async with serving('https://cg.test', transport=httpx.MockTransport(coinglass)) as served:
+        calls = [asyncio.create_task(served.call('liquidation_map', BTC_MAP)) for _ in range(5)]
+        await seen.wait()
+        rows = asyncio.create_task(served.call('liquidation_map', BTC_MAP | {'output': 'rows'}))
+        while served.sharing.waiting < 6:
+            await asyncio.sleep(0)
+        assert served.sharing.in_flight == 1
+        release.set()
+        results = await asyncio.gather(*calls)
+        full = await rows
         assert served.sharing.in_flight == 0
     assert [result.is_error for result in results] == [False] * 5
     assert len({json.dumps(result.structured_content) for result in results}) == 1
     assert served.budget.charged == ['LIQUIDATION_MAP'] * 6
-    assert fake.count(MAP_PATH) == 2  # five together, then the rows alone
+    assert requests.count(MAP_PATH) == 1
     assert full.structured_content is not None
     assert full.structured_content['output'] == 'rows'  # its own output, not the first caller's
     assert full.structured_content['data'][0].keys() >= {'price', 'level_usd', 'side'}
