@@ -13,9 +13,10 @@ Each fetch runs in a `Fetcher` of its own (a `CachingFetcher`, whose lookups and
 when it is done, so nothing of a call outlives it and memory does not grow with the calls served.
 
 `Patience` stands for an MCP client that gives up after 30 to 45 s. When the key's limiter announces a wait of
-`LONG_WAIT_S` or more (its `on_long_wait`), every fetch still waiting fails at once with a `RateLimitedError` naming
-the wait, and a fetch that starts while the key is held that long fails before it asks anything; the pipeline turns
-either into the query's rate-limit failure, which is not charged.
+`LONG_WAIT_S` or more (its `on_long_wait`: every request on the key is held), every fetch not yet done fails at once
+with a `RateLimitedError` naming the wait (one whose last request was already out gives up too: the limiter does not
+say whose requests it holds), and a fetch that starts while the key is held that long fails before it asks anything;
+the pipeline turns either into the query's rate-limit failure, which is not charged.
 """
 
 from __future__ import annotations
