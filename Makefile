@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 INPUT ?= {"mode": "search_symbols", "keyword": "btc"}
 STORAGE ?= storage
 FAKE_PORT ?= 8765
+SERVE_PORT ?= 4321
 
-.PHONY: setup tools run demo fake schemas lint test test-shipped check bench clean
+.PHONY: setup tools run demo serve fake schemas lint test test-shipped check bench clean
 
 setup: $(VENV)/.installed
 
@@ -31,6 +32,17 @@ demo: setup
 	$(MAKE) --no-print-directory run COINGLASS_BASE_URL=http://127.0.0.1:$(FAKE_PORT) \
 		COINGLASS_API_KEY=$${COINGLASS_API_KEY:-demo-key} INPUT='$(INPUT)'; status=$$?; \
 	kill $$(cat .fake.pid); rm -f .fake.pid; exit $$status
+
+## make serve: the MCP server (the Actor in Standby) on http://127.0.0.1:$(SERVE_PORT)/mcp until Ctrl+C, against the
+## fake CoinGlass; with COINGLASS_API_KEY set, against CoinGlass itself.
+serve: setup
+	@if [ -n "$$COINGLASS_API_KEY" ]; then \
+		APIFY_META_ORIGIN=STANDBY ACTOR_WEB_SERVER_PORT=$(SERVE_PORT) CRAWLEE_STORAGE_DIR=$(STORAGE) $(PY) -m src; \
+	else \
+		$(PY) tests/fake_coinglass.py --port $(FAKE_PORT) & fake=$$!; trap 'kill $$fake' EXIT; sleep 1; \
+		APIFY_META_ORIGIN=STANDBY ACTOR_WEB_SERVER_PORT=$(SERVE_PORT) CRAWLEE_STORAGE_DIR=$(STORAGE) \
+		COINGLASS_BASE_URL=http://127.0.0.1:$(FAKE_PORT) COINGLASS_API_KEY=demo-key $(PY) -m src; \
+	fi
 
 fake: setup
 	$(PY) tests/fake_coinglass.py --port $(FAKE_PORT)

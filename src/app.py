@@ -92,7 +92,7 @@ async def run(
         logger.info(waiting_message(seconds, reason))
         await sink.waiting(seconds, scrub(reason))
 
-    async with _client(api_key, settings, transport, sleep, announce_wait) as client:
+    async with coinglass_client(api_key, settings, transport, sleep, announce_wait) as client:
         fetcher = Fetcher(client, now_ms=now_ms, read_mark=sink.read_mark, marks_store=run_input.marks_store)
         runner = BatchRunner(
             lambda query, index: execute(fetcher, query, index, run_input.alerts),
@@ -183,13 +183,14 @@ def alerts_line(fired: Sequence[Mapping[str, Any]]) -> str:
     return line
 
 
-def _client(
+def coinglass_client(
     api_key: str,
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None,
     sleep: Callable[[float], Awaitable[None]],
     on_long_wait: Callable[[float, str], Awaitable[None]],
 ) -> CoinGlassClient:
+    """The CoinGlass client the settings configure, with its shared-key limiter telling `on_long_wait` of long waits."""
     return CoinGlassClient(
         api_key,
         base_url=settings.base_url,

@@ -15,6 +15,7 @@ naming the closest ones, and no data request is made. When the lookup itself can
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from src import marks, paging, suggest
@@ -74,7 +75,7 @@ class Fetcher:
             BadResponseError: CoinGlass's answer cannot be read; the message names the endpoint and the field.
         """
         fetched: Fetched[Any] = await self._once(('query', query), lambda: self._fetch(query), keep=False)
-        return fetched
+        return fetched if fetched.query is query else replace(fetched, query=query)  # shaped as its own output asks
 
     async def _fetch(self, query: Query) -> Fetched[Any]:
         spec = spec_of(query.mode)
@@ -208,34 +209,18 @@ class Fetcher:
             future.cancel()
 
     async def _with_listed_exchanges(self, query: Query) -> Query:
-        """The query with its exchanges spelled as CoinGlass lists them.
+        """The query with its exchanges spelled as CoinGlass lists them (`spelled_as_listed`).
 
-        Names CoinGlass is known to use (`Binance`, `OKX`, ...) are taken as they are; others are looked up.
-
-        Raises:
-            InvalidParameterError: An exchange CoinGlass does not list; the suggestion names the closest.
+        Names CoinGlass is known to use (`Binance`, `OKX`, ...) are taken as they are; others are looked up, and
+        without the lookup CoinGlass itself will judge them.
         """
-        exchange, exchanges = query.get(EXCHANGE), query.get(EXCHANGES) or ()
-        named = [name for name in (exchange, *exchanges) if name]
-        if all(known_exchange(name) == name for name in named):
+        if all(known_exchange(name) == name for name in _exchanges_named(query)):
             return query
         try:
             listed = read_names(await self.lookup(SUPPORTED_EXCHANGES_PATH))
         except CoinGlassError:
-            return query  # the check is a courtesy: without the lookup, CoinGlass itself will judge
-        by_key = {exchange_key(name): name for name in listed}
-        unknown = [name for name in named if exchange_key(name) not in by_key]
-        if unknown:
-            error = InvalidParameterError(
-                f"exchange '{unknown[0]}' is not one CoinGlass lists, so no data was requested", status=None
-            )
-            error.suggestion = suggest.closest_exchanges(listed, unknown[0])
-            raise error
-        if exchange:
-            query = query.with_value(EXCHANGE, by_key[exchange_key(exchange)])
-        if exchanges:
-            query = query.with_value(EXCHANGES, tuple(by_key[exchange_key(name)] for name in exchanges))
-        return query
+            return query
+        return spelled_as_listed(query, listed)
 
     async def _suggestions(self, query: Query, unknown: str) -> str:
         """What to use instead of what CoinGlass said is unknown (`symbol` or `exchange`): exchanges, pairs or coins."""
@@ -250,6 +235,32 @@ class Fetcher:
         except CoinGlassError:
             return ''
         return ''
+
+
+def _exchanges_named(query: Query) -> list[str]:
+    return [name for name in (query.get(EXCHANGE), *(query.get(EXCHANGES) or ())) if name]
+
+
+def spelled_as_listed(query: Query, listed: list[str]) -> Query:
+    """The query with its exchanges spelled as in `listed` (case and punctuation aside).
+
+    Raises:
+        InvalidParameterError: An exchange not in `listed`; the suggestion names the closest listed ones.
+    """
+    by_key = {exchange_key(name): name for name in listed}
+    unknown = [name for name in _exchanges_named(query) if exchange_key(name) not in by_key]
+    if unknown:
+        error = InvalidParameterError(
+            f"exchange '{unknown[0]}' is not one CoinGlass lists, so no data was requested", status=None
+        )
+        error.suggestion = suggest.closest_exchanges(listed, unknown[0])
+        raise error
+    exchange, exchanges = query.get(EXCHANGE), query.get(EXCHANGES)
+    if exchange:
+        query = query.with_value(EXCHANGE, by_key[exchange_key(exchange)])
+    if exchanges:
+        query = query.with_value(EXCHANGES, tuple(by_key[exchange_key(name)] for name in exchanges))
+    return query
 
 
 def params(query: Query, mode: Mode | None = None) -> dict[str, Any]:

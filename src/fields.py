@@ -180,6 +180,8 @@ class InputField:
         item_type: The JSON type of a list's items.
         echo_description: What the field says when a dataset item echoes it (the dataset schema's description).
         in_tools: Whether a per-mode tool schema offers it (watch and chart fields are the batch Actor's).
+        tool_description: What an MCP tool's schema says of it, when the Console's text (which names the modes
+            that read the field) would say too much for one mode's tool; None: `description`.
         required: Whether every input must give it (the schema requires it and it cannot be null).
     """
 
@@ -209,6 +211,7 @@ class InputField:
     echo_description: str | None = None
     in_tools: bool = True
     required: bool = False
+    tool_description: str | None = None
 
     def read_by(self, mode: Mode) -> bool:
         """Whether `mode` reads this field."""
@@ -509,6 +512,10 @@ FIELDS: Final[tuple[InputField, ...]] = (
         editor='textfield',
         prefill='Binance_BTCUSDT',
         example='Binance_BTCUSDT',
+        tool_description=(
+            'A futures pair as Exchange_PAIR, the form search_symbols returns: Binance_BTCUSDT, OKX_BTC-USDT-SWAP, '
+            'Bybit_ETHUSDT (split at the first _).'
+        ),
     ),
     InputField(
         name='coin',
@@ -527,6 +534,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         editor='textfield',
         prefill='BTC',
         example='BTC',
+        tool_description='A coin such as BTC or ETH. Where it is optional, leave it out for all coins.',
     ),
     InputField(
         name='range',
@@ -567,6 +575,9 @@ FIELDS: Final[tuple[InputField, ...]] = (
         mode_choices=_ranges,
         editor='select',
         example='1d',
+        tool_description=(
+            'Time range, one of the values listed; 1d and 24h are the same, 365d is 1y. Leave it out for the default.'
+        ),
     ),
     InputField(
         name='exchange',
@@ -586,6 +597,10 @@ FIELDS: Final[tuple[InputField, ...]] = (
         editor='textfield',
         section=WHERE_AND_WHEN,
         example='Binance',
+        tool_description=(
+            'A futures exchange as CoinGlass names it: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid, ... Where it is '
+            'optional, it limits the answer to that exchange.'
+        ),
     ),
     InputField(
         name='exchanges',
@@ -605,6 +620,10 @@ FIELDS: Final[tuple[InputField, ...]] = (
         editor='stringList',
         item_type='string',
         example=['Binance', 'OKX'],
+        tool_description=(
+            'The exchanges whose liquidations are added up. Leave it out for Binance, OKX, Bybit, Bitget, Gate, '
+            'Hyperliquid.'
+        ),
     ),
     InputField(
         name='interval',
@@ -624,6 +643,9 @@ FIELDS: Final[tuple[InputField, ...]] = (
         choices=Choices(INTERVALS),
         editor='select',
         example='1h',
+        tool_description=(
+            "Bar size. How far back CoinGlass keeps each bar size depends on the key's plan. Leave it out for 1d."
+        ),
     ),
     InputField(
         name='start_time',
@@ -642,6 +664,10 @@ FIELDS: Final[tuple[InputField, ...]] = (
         fills=(START_TIME,),
         editor='textfield',
         example='7 days',
+        tool_description=(
+            f'Start of the span: {TIME_DESCRIPTION}, or a span back from now (7 days, 12h). Leave it out for the '
+            'latest rows (histories) or 7 days back (orders).'
+        ),
     ),
     InputField(
         name='end_time',
@@ -658,6 +684,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         fills=(END_TIME,),
         editor='textfield',
         example='2025-11-20T12:00:00Z',
+        tool_description='End of the span, in the same forms as start_time. Leave it out for now.',
     ),
     InputField(
         name='limit',
@@ -679,6 +706,10 @@ FIELDS: Final[tuple[InputField, ...]] = (
         zero_means_unset=True,
         unit='rows',
         example=500,
+        tool_description=(
+            'The most rows, 1 to 100000: the latest ones, or with start_time the first of the span. Leave it out for '
+            '1000 (or, with start_time, the whole span).'
+        ),
     ),
     InputField(
         name='min_liquidation_amount',
@@ -698,6 +729,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         zero_means_unset=True,
         unit='USD',
         example=50_000,
+        tool_description='Only orders of at least this many USD. Leave it out for 10000; 1 lists every order.',
     ),
     InputField(
         name='model',
@@ -717,6 +749,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         choices=Choices(MODELS, ('Model 1', 'Model 2', 'Model 3')),
         editor='select',
         example='model1',
+        tool_description='The CoinGlass heatmap model: model1, model2 or model3. Leave it out for model1.',
     ),
     InputField(
         name='keyword',
@@ -734,6 +767,10 @@ FIELDS: Final[tuple[InputField, ...]] = (
         default='',
         editor='textfield',
         example='btc',
+        tool_description=(
+            'Text matched case-insensitively against symbol, exchange, instrument id, base and quote asset (btc, '
+            'ETHUSDT, okx); exact base-asset matches first. Leave it out for every supported pair.'
+        ),
     ),
     InputField(
         name='queries',
@@ -773,6 +810,11 @@ FIELDS: Final[tuple[InputField, ...]] = (
         ),
         editor='select',
         example=Output.SUMMARY.value,
+        tool_description=(
+            'summary: the headline and the summary only, the compact answer. full: the data as CoinGlass sends it '
+            '(numbers typed) as well. rows: the data as flat records as well (maps: price, level_usd, leverage, '
+            'side, distance_pct). The data a tool answers with is capped: past the cap it says so.'
+        ),
     ),
     InputField(
         name='charts',

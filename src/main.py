@@ -1,7 +1,8 @@
-"""The Actor's lifecycle: the only module, with `sink`, that talks to Apify.
+"""The Actor's lifecycle: the only module, with `sink` and `serve`, that talks to Apify.
 
 It reads the settings and the input, hands them to `src.app.run` with the Apify sink and the persisted progress,
-and sets the run's exit code and final status message.
+and sets the run's exit code and final status message. A run started in Standby (the MCP server Actor) serves the
+modes as MCP tools instead (`src.serve`, imported only then).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from src.settings import Settings
 from src.sink import ActorSink, PersistedIndexSet
 
 STATE_KEY = 'done'
+STANDBY = 'STANDBY'  # Actor.configuration.meta_origin (APIFY_META_ORIGIN) of a run started in Standby
 
 
 async def main() -> None:
@@ -34,6 +36,11 @@ async def main() -> None:
         settings, warnings = Settings.load()
         for warning in warnings:
             Actor.log.warning(warning)
+        if Actor.configuration.meta_origin == STANDBY:
+            from src.serve import serve_standby  # noqa: PLC0415 - the MCP SDK and uvicorn load only to serve
+
+            await serve_standby(settings)
+            return
         state = await Actor.use_state({STATE_KEY: []})
         report = await app.run(
             await Actor.get_input(),

@@ -113,6 +113,7 @@ class Endpoint:
         params: CoinGlass query parameter -> the name of the query value that fills it (`src.query.Param`); a
             list value is sent comma-separated.
         label: A few words naming the data, for messages.
+        answers: What its data tells a trader, as a clause an AI agent picks the mode's tool by.
         kind: The kind of data the endpoint returns.
         ranges: Values `range` may take from this endpoint, or None when the mode takes no range.
         derived: Further ranges answered from another mode's endpoint (long-range maps from the heatmap).
@@ -124,6 +125,7 @@ class Endpoint:
     optional: tuple[str, ...]
     params: Mapping[str, str]
     label: str
+    answers: str
     kind: Kind
     ranges: tuple[str, ...] | None = None
     derived: Derived | None = None
@@ -157,6 +159,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('keyword', 'exchange'),
             params={},
             label='futures symbols',
+            answers='which futures pairs CoinGlass covers, by keyword or exchange: the symbol the other tools take',
             kind=Kind.SYMBOLS,
         ),
         Mode.LIQUIDATION_MAP: Endpoint(
@@ -166,6 +169,10 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=(),
             params={**_PAIR, 'range': 'range'},
             label='liquidation map',
+            answers=(
+                'where leveraged positions of one futures pair would be liquidated, by price: the largest long '
+                'clusters below the price and short clusters above'
+            ),
             kind=Kind.MAP,
             ranges=MAP_RANGES,
             derived=Derived(DERIVED_MAP_RANGES, Mode.PAIR_LIQUIDATION_HEATMAP),
@@ -177,6 +184,10 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=(),
             params={'symbol': 'coin', 'range': 'range'},
             label='coin liquidation map',
+            answers=(
+                'where leveraged positions of one coin across exchanges would be liquidated, by price: the largest '
+                'long clusters below the price and short clusters above'
+            ),
             kind=Kind.MAP,
             ranges=MAP_RANGES,
             derived=Derived(DERIVED_MAP_RANGES, Mode.COIN_LIQUIDATION_HEATMAP),
@@ -188,6 +199,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('limit', 'start_time', 'end_time'),
             params={**_PAIR, **_HISTORY_WINDOW},
             label='pair liquidation history',
+            answers='how many USD of longs and shorts of one futures pair were liquidated in each interval',
             kind=Kind.HISTORY,
         ),
         Mode.COIN_LIQUIDATION_HISTORY: Endpoint(
@@ -197,6 +209,9 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('exchanges', 'limit', 'start_time', 'end_time'),
             params={'exchange_list': 'exchanges', 'symbol': 'coin', **_HISTORY_WINDOW},
             label='coin liquidation history',
+            answers=(
+                'how many USD of longs and shorts of one coin were liquidated in each interval, summed over exchanges'
+            ),
             kind=Kind.HISTORY,
         ),
         Mode.LIQUIDATION_COIN_LIST: Endpoint(
@@ -206,6 +221,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=(),
             params={'exchange': 'exchange'},
             label='liquidations by coin',
+            answers='which coins had the most liquidations on one exchange in the last 1h, 4h, 12h and 24h',
             kind=Kind.COIN_LIST,
         ),
         Mode.LIQUIDATION_EXCHANGE_LIST: Endpoint(
@@ -215,6 +231,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('coin',),
             params={'range': 'range', 'symbol': 'coin'},
             label='liquidations by exchange',
+            answers='which exchanges had the most liquidations over a range, of one coin or all coins',
             kind=Kind.EXCHANGE_LIST,
             ranges=EXCHANGE_LIST_RANGES,
         ),
@@ -231,6 +248,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
                 'end_time': 'end_time',
             },
             label='liquidation orders',
+            answers='the single liquidation orders of one coin on one exchange over the last 7 days, with the largest',
             kind=Kind.ORDERS,
         ),
         Mode.PAIR_LIQUIDATION_HEATMAP: Endpoint(
@@ -240,6 +258,10 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('model',),
             params={**_PAIR, 'range': 'range'},
             label='liquidation heatmap',
+            answers=(
+                'where liquidation levels of one futures pair built up over time, by price: the hotspots above and '
+                'below the last close'
+            ),
             kind=Kind.HEATMAP,
             ranges=HEATMAP_RANGES,
         ),
@@ -250,6 +272,10 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('model',),
             params={'symbol': 'coin', 'range': 'range'},
             label='coin liquidation heatmap',
+            answers=(
+                'where liquidation levels of one coin across exchanges built up over time, by price: the hotspots '
+                'above and below the last close'
+            ),
             kind=Kind.HEATMAP,
             ranges=HEATMAP_RANGES,
         ),
@@ -260,6 +286,7 @@ ENDPOINTS: Final[Mapping[Mode, Endpoint]] = MappingProxyType(
             optional=('range',),
             params={'range': 'range'},
             label='liquidation max pain',
+            answers='the prices at which the most longs and the most shorts of the major coins would be liquidated',
             kind=Kind.MAX_PAIN,
             ranges=MAX_PAIN_RANGES,
         ),

@@ -1,9 +1,9 @@
 """JSON schemas derived from the field table: the Actor's input schema, and one schema per mode for its tool.
 
 `input_schema()` is what `.actor/input_schema.json` holds (`python scripts/generate_schemas.py` writes it; a test
-holds the committed file equal to it). `mode_schema(mode)` is a JSON schema of exactly the fields `mode` reads
-that a tool offers (no key, batch, chart or watch fields), with that mode's own allowed values, its required
-fields marked and an example each.
+holds the committed file equal to it). `mode_schema(mode)` is the input schema of the mode's MCP tool: exactly the
+fields `mode` reads that a tool offers (no key, batch, chart or watch fields), with that mode's own allowed values,
+the fields a caller must give marked required, each field's tool description and an example each.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from src.fields import FIELD, FIELDS, InputField, fields_of
+from src.kinds import spec_of
 from src.modes import ENDPOINTS
+from src.query import Output
 
 if TYPE_CHECKING:
     from src.modes import Mode
@@ -113,24 +115,37 @@ def _echo_property(declared: InputField) -> dict[str, Any]:
 
 
 def mode_schema(mode: Mode) -> dict[str, Any]:
-    """A JSON schema of the fields `mode` reads that a tool offers, with that mode's own allowed values.
+    """The input schema of `mode`'s tool: the fields it reads that a tool offers, with that mode's own allowed values.
 
-    `required` lists the fields the mode's endpoint row requires; each property has an example where the table
-    gives one.
+    `required` lists the fields the mode's endpoint row requires that have no default (one with a default need not
+    be given); each property has an example where the table gives one. `output` defaults to `tool_output(mode)`.
     """
     endpoint = ENDPOINTS[mode]
     offered = [declared for declared in fields_of(mode) if declared.in_tools] + [FIELD['output']]
     properties = {declared.name: _tool_property(declared, mode) for declared in offered}
+    properties['output']['default'] = tool_output(mode).value
     return {
         'type': 'object',
         'properties': properties,
-        'required': [name for name in endpoint.required if name in properties],
+        'required': [name for name in endpoint.required if name in properties and 'default' not in properties[name]],
         'additionalProperties': False,
     }
 
 
+def tool_output(mode: Mode) -> Output:
+    """What a tool answers with when `output` is not given.
+
+    The summary alone where the mode's kind has one (the compact answer an agent reads), else the data
+    (search_symbols: the pairs found).
+    """
+    return Output.SUMMARY if spec_of(mode).summarize is not None else Output.FULL
+
+
 def _tool_property(declared: InputField, mode: Mode) -> dict[str, Any]:
-    prop: dict[str, Any] = {'type': declared.json_type, 'description': declared.description}
+    prop: dict[str, Any] = {
+        'type': declared.json_type,
+        'description': declared.tool_description or declared.description,
+    }
     choices = declared.mode_choices(ENDPOINTS[mode]) if declared.mode_choices is not None else None
     if choices is None and declared.choices is not None:
         choices = declared.choices.values

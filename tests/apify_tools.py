@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ NODE_MODULES = TOOLS / 'node_modules'
 APIFY = NODE_MODULES / '.bin' / 'apify'
 MCP_SERVER = NODE_MODULES / '@apify' / 'actors-mcp-server'
 NODE22 = TOOLS / 'node22' / 'node_modules' / '.bin' / 'node'
+CONVERTER = Path(__file__).with_name('mcp_convert.mjs')
 # Where npm publishes Node.js as a plain binary package (scripts/install-tools.sh installs it there).
 NODE22_PLATFORMS = {('Linux', 'x86_64'), ('Linux', 'aarch64'), ('Linux', 'arm64')}
 INSTALL_HINT = (
@@ -105,3 +107,20 @@ def run_cli(
         check=False,
         stdin=subprocess.DEVNULL,
     )
+
+
+def convert_actor(actor_dir: Path, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Actor in `actor_dir` (its actor.json and input schema) as the pinned Apify MCP server turns it into a tool,
+    and that tool's verdicts on `inputs` (see tests/mcp_convert.mjs)."""
+    require_package('@apify/actors-mcp-server', 'MCP_SERVER_VERSION')
+    completed = subprocess.run(
+        [mcp_node(), str(CONVERTER), str(actor_dir)],
+        input=json.dumps(inputs),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, f'{CONVERTER.name} failed:\n{completed.stdout}\n{completed.stderr}'
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result

@@ -65,6 +65,19 @@ def test_identical_queries_are_fetched_once_and_each_delivered(actor: Any, fake:
     assert len(run.charges) == 3
 
 
+def test_queries_fetched_once_are_each_shaped_as_their_own_output_asks(actor: Any, fake: Any) -> None:
+    query = {'symbol': 'Binance_BTCUSDT'}
+    outputs = ['summary', 'full', 'rows']
+    run = actor({'mode': 'liquidation_map', 'queries': [query | {'output': output} for output in outputs]})
+    items = sorted(run.items, key=lambda item: item['query_index'])
+    assert [item['output'] for item in items] == outputs
+    assert items[0]['data'] is None
+    assert isinstance(items[1]['data'], dict)
+    assert isinstance(items[2]['data'], list)
+    assert items[2]['data'][0].keys() >= {'price', 'level_usd', 'side'}
+    assert fake.count(MAP_PATH) == 1
+
+
 def test_lookups_are_fetched_once_per_run(actor: Any, fake: Any) -> None:
     run = actor({'mode': 'search_symbols', 'queries': [{'keyword': 'btc'}, {'keyword': 'eth'}, {'keyword': 'sol'}]})
     assert all(item['success'] for item in run.items)

@@ -326,7 +326,9 @@ async def test_total_wait_is_capped(form: str) -> None:
         assert client.rate_limited_count == 3
     assert len(script.requests) == 3  # two waits of 60 s fit in 150 s, a third would not
     assert sum(clock.sleeps) <= 150
-    assert caught.value.detail.endswith('Too Many Requests (still so after 3 attempts and 120.0 s of trying and waiting)')
+    assert caught.value.detail.endswith(
+        'Too Many Requests (still so after 3 attempts and 120.0 s of trying and waiting)'
+    )
 
 
 async def test_pacing_follows_the_budget_header() -> None:

@@ -21,12 +21,11 @@ import json
 import platform
 import re
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from apify_tools import NODE22_PLATFORMS, ROOT, mcp_node, pinned_version, require_package
+from apify_tools import NODE22_PLATFORMS, ROOT, convert_actor, mcp_node, pinned_version
 from fake_coinglass import NOW_MS
 from mode_examples import ALL_EXAMPLES, EXAMPLES
 
@@ -35,7 +34,6 @@ from src.modes import ENDPOINTS, Mode, Plan
 
 ACTOR = json.loads((ROOT / '.actor' / 'actor.json').read_text())
 SOURCE = json.loads((ROOT / '.actor' / 'input_schema.json').read_text())
-CONVERTER = Path(__file__).with_name('mcp_convert.mjs')
 MAX_DESCRIPTION = 500  # ACTOR_MAX_DESCRIPTION_LENGTH in the server's dist/const.js
 REQUIRED_MARK = '**REQUIRED** '  # prefixed to required fields' descriptions before they are cut
 TRUNCATED = '[Description truncated]'
@@ -89,18 +87,7 @@ EXTRA: dict[str, dict[str, Any]] = {
 
 def convert(inputs: list[dict[str, Any]]) -> dict[str, Any]:
     """The tool as the real MCP server code builds it, and its verdicts on `inputs` (see mcp_convert.mjs)."""
-    require_package('@apify/actors-mcp-server', 'MCP_SERVER_VERSION')
-    completed = subprocess.run(
-        [mcp_node(), str(CONVERTER), str(ROOT / '.actor')],
-        input=json.dumps(inputs),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert completed.returncode == 0, f'{CONVERTER.name} failed:\n{completed.stdout}\n{completed.stderr}'
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
+    return convert_actor(ROOT / '.actor', inputs)
 
 
 @pytest.fixture(scope='module')

@@ -52,7 +52,7 @@ async def test_the_fetch_stage_lets_go_of_a_querys_data_once_it_arrived() -> Non
         gc.collect()
         assert held() is None
         shared = await asyncio.gather(*(fetcher.fetch(history(NOW_MS - 3_600_000)) for _ in range(3)))
-    assert shared[0] is shared[1] is shared[2]  # identical queries in flight: one fetch
+    assert shared[0].data is shared[1].data is shared[2].data  # identical queries in flight: one fetch
     assert len(calls) == 2
 
 

@@ -45,6 +45,7 @@ NEW_ROW = """
             optional=('coin',),
             params={'range': 'range', 'symbol': 'coin'},
             label='exchange ranking',
+            answers='which exchanges had the most SOL liquidations over a range',
             kind=Kind.EXCHANGE_LIST,
             ranges=EXCHANGE_LIST_RANGES,
         ),
