@@ -46,6 +46,7 @@ from src.query import (
     Output,
     Param,
 )
+from src.suggest import did_you_mean
 from src.symbols import SymbolError, canonical_code, canonical_exchange, parse_pair
 from src.times import ACCEPTED_FORMS, TimeFormatError, to_epoch_ms
 
@@ -313,7 +314,8 @@ def _read_range(reading: Reading) -> None:
             f'{", ".join(HEATMAP_RANGES)}.'
         )
     raise InputError(
-        f"Input field 'range' is {show(given)}, which {reading.mode} does not take: use one of {', '.join(allowed)}."
+        f"Input field 'range' is {show(given)}, which {reading.mode} does not take{did_you_mean(given, allowed)}: use "
+        f'one of {", ".join(allowed)}.'
     )
 
 
@@ -326,8 +328,8 @@ def _choice(param: Param[str], choices: tuple[str, ...]) -> Callable[[Reading], 
         value = value.lower()
         if value not in choices:
             raise InputError(
-                f"Input field '{param.name}' is {show(given)}, which {reading.mode} does not take: use one of "
-                f'{", ".join(choices)}.'
+                f"Input field '{param.name}' is {show(given)}, which {reading.mode} does not take"
+                f'{did_you_mean(given, choices)}: use one of {", ".join(choices)}.'
             )
         reading.set(param, value)
 
