@@ -587,6 +587,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         fills=(KEYWORD,),
         default='',
         editor='textfield',
+        prefill='btc',
         example='btc',
     ),
     InputField(
