@@ -35,9 +35,10 @@ def examples(kind: str) -> dict[str, Any]:
 def calls(kind: str) -> dict[str, Any]:
     """The README's example of each kind of call: its input (a JSON block, or the body of a curl's `-d`) or output."""
     pattern = re.compile(rf'<!-- call-{kind}: ([\w-]+) -->\s*```(json|bash)\n(.*?)```', re.DOTALL)
-    found = {}
+    found: dict[str, Any] = {}
     for name, language, body in pattern.findall(README):
-        text = re.search(r"-d '(\{.*?\})'", body, re.DOTALL).group(1) if language == 'bash' else body  # type: ignore[union-attr]
+        command = re.search(r"-d '(\{.*?\})'", body, re.DOTALL)
+        text = command.group(1) if language == 'bash' and command is not None else body
         found[name] = json.loads(text)
     return found
 
@@ -52,7 +53,7 @@ def test_the_first_5000_characters_hold_a_valid_input_for_every_mode() -> None:
     """An agent given only what the MCP server shows of the README builds a valid input for each mode from it, and
     learns to ask for the compact answer."""
     head = README[:AGENT_SHARE]
-    found = {}
+    found: dict[Mode, str] = {}
     for text in re.findall(r'\{"mode": [^{}]*\}', head):
         (query,) = parse_run_input(json.loads(text), now_ms=NOW_MS).queries
         found.setdefault(query.mode, text)
