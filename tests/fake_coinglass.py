@@ -1141,7 +1141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f'Fake CoinGlass listening on {fake.url} (any API key works)', flush=True)
+    print(f'Fake CoinGlass listening on {fake.url}', flush=True)
+    print('Any API key works here, unless --key names the valid ones.', flush=True)
     if args.ready_file:
         Path(args.ready_file).write_text(fake.url, encoding='utf-8')
     try:
