@@ -1,5 +1,6 @@
 # Apify's Python base image: Python 3.13 with the Apify SDK's system dependencies. `make check` runs the e2e subset on
 # this Python too (scripts/image-python.sh reads the version here); move up only to a version that run can prove.
+# Not 3.14 (now the template's): no 3.14 can be installed here (Debian, PyPI, npm, pyenv), so the suite could not prove it.
 FROM apify/actor-python:3.13
 
 # The base image's own app folder, owned by its non-root user.

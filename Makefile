@@ -20,18 +20,24 @@ tools:
 	bash scripts/install-tools.sh
 
 ## make run INPUT='{"mode": "liquidation_map", "symbol": "Binance_BTCUSDT", "range": "1d"}' (needs COINGLASS_API_KEY)
+## The run ends by printing its result and where it wrote the item, OUTPUT and the charts.
 run: setup
-	mkdir -p $(STORAGE)/key_value_stores/default
-	printf '%s' '$(INPUT)' > $(STORAGE)/key_value_stores/default/INPUT.json
+	@mkdir -p $(STORAGE)/key_value_stores/default
+	@printf '%s' '$(INPUT)' > $(STORAGE)/key_value_stores/default/INPUT.json
 	CRAWLEE_STORAGE_DIR=$(STORAGE) $(PY) -m src
-	@echo "Results: $(STORAGE)/datasets/default/"
 
-## make demo INPUT='...': the same, offline, against the fake CoinGlass on 127.0.0.1
+## make demo INPUT='...': the same, offline, against the fake CoinGlass on 127.0.0.1:$(FAKE_PORT) (any key works).
+## A taken port fails at once, saying so, with a non-zero exit (pick another with FAKE_PORT=...).
 demo: setup
-	$(PY) tests/fake_coinglass.py --port $(FAKE_PORT) & echo $$! > .fake.pid; sleep 1; \
-	$(MAKE) --no-print-directory run COINGLASS_BASE_URL=http://127.0.0.1:$(FAKE_PORT) \
-		COINGLASS_API_KEY=$${COINGLASS_API_KEY:-demo-key} INPUT='$(INPUT)'; status=$$?; \
-	kill $$(cat .fake.pid); rm -f .fake.pid; exit $$status
+	@ready="$$(mktemp)"; rm -f "$$ready"; \
+	$(PY) tests/fake_coinglass.py --port $(FAKE_PORT) --ready-file "$$ready" & fake=$$!; \
+	while [ ! -s "$$ready" ] && kill -0 $$fake 2>/dev/null; do sleep 0.1; done; \
+	if [ ! -s "$$ready" ]; then wait $$fake; status=$$?; echo "make demo: the fake CoinGlass did not start (exit $$status)." >&2; exit 1; fi; \
+	mkdir -p $(STORAGE)/key_value_stores/default; \
+	printf '%s' '$(INPUT)' > $(STORAGE)/key_value_stores/default/INPUT.json; \
+	CRAWLEE_STORAGE_DIR=$(STORAGE) COINGLASS_BASE_URL="$$(cat "$$ready")" COINGLASS_API_KEY="$${COINGLASS_API_KEY:-demo-key}" \
+		$(PY) -m src; status=$$?; \
+	kill $$fake; rm -f "$$ready"; exit $$status
 
 ## make serve: the MCP server (the Actor in Standby) on http://127.0.0.1:$(SERVE_PORT)/mcp until Ctrl+C, against the
 ## fake CoinGlass; with COINGLASS_API_KEY set, against CoinGlass itself.

@@ -54,15 +54,15 @@ MAX_LIST_ROWS: Final = 25
 MODELLED_NOTE: Final = "CoinGlass's modelled liquidation intensity, not realized liquidations"
 
 
-def render(draw: Callable[[Figure], str | None], *, title: str) -> bytes:
-    """A 1200x700 PNG of what `draw` puts on a fresh figure under `title`.
+def render(draw: Callable[[Figure], str | None], *, title: str, footer: str = '') -> bytes:
+    """A 1200x700 PNG of what `draw` puts on a fresh figure under `title`, with `footer` (the source) at the bottom.
 
     `draw` returns None when it drew, or a reason (such as `No data`) that is then drawn alone instead.
     """
-    fig = _new_figure(title)
+    fig = _new_figure(title, footer)
     empty_reason = draw(fig)
     if empty_reason is not None:
-        fig = _new_figure(title)
+        fig = _new_figure(title, footer)
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.text(0.5, 0.5, empty_reason, ha='center', va='center', fontsize=28, color='#555555', transform=ax.transAxes)
@@ -71,10 +71,12 @@ def render(draw: Callable[[Figure], str | None], *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def _new_figure(title: str) -> Figure:
+def _new_figure(title: str, footer: str) -> Figure:
     fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout='constrained')
     FigureCanvasAgg(fig)
     fig.suptitle(scrub(title), fontsize=14, fontweight='bold')
+    if footer:
+        fig.supxlabel(scrub(footer), fontsize=8, color='#666666', x=0.01, ha='left')
     return fig
 
 
@@ -91,6 +93,7 @@ def format_price(value: float, _pos: object = None) -> str:
 
 
 USD_FORMATTER: Final = FuncFormatter(lambda value, _pos: format_usd(value))
+MIRRORED_USD_FORMATTER: Final = FuncFormatter(lambda value, _pos: format_usd(abs(value)))  # one side drawn below 0
 PRICE_FORMATTER: Final = FuncFormatter(format_price)
 
 

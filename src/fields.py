@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
@@ -28,7 +28,7 @@ from pydantic import BeforeValidator, FiniteFloat, SecretStr
 
 from src.alerts import MAX_RULES
 from src.kinds import spec_of
-from src.modes import ENDPOINTS, INTERVALS, MODELS, Mode
+from src.modes import ENDPOINTS, INTERVALS, MODELS, Kind, Mode
 from src.query import (
     COIN,
     END_TIME,
@@ -47,7 +47,9 @@ from src.query import (
     Output,
     Param,
 )
+from src.suggest import did_you_mean
 from src.symbols import (
+    KNOWN_EXCHANGES,
     SymbolError,
     canonical_code,
     canonical_exchange,
@@ -172,12 +174,19 @@ class InputField:
         zero_means_unset: Whether 0 is read as not given (the Apify MCP server sends an agent's null as 0).
         pattern: A regular expression the value must match (text).
         editor: The Console's editor.
+        date_type: For the `datepicker` editor, the dates it offers (`absoluteOrRelative`: a date or `3 weeks`).
         section: The form section this field opens.
         prefill: What the Console's form starts with.
         example: A value a caller would send, for tool schemas.
         unit: The unit the Console shows beside a number.
         secret: Stored encrypted by the platform, never echoed or logged.
         item_type: The JSON type of a list's items.
+        suggestions: Values the Console offers while taking any other (CoinGlass's exchanges), for text fields and
+            lists of texts; the schema does not restrict the value to them.
+        item_fields: The properties of a list's object items (a batch entry's fields, an alert rule's), which the
+            Console's per-item editor shows and the platform checks; items stay open to other keys, which the Actor
+            reads and names.
+        item_required: The properties every item must give.
         echo_description: What the field says when a dataset item echoes it (the dataset schema's description).
         in_tools: Whether a per-mode tool schema offers it (watch and chart fields are the batch Actor's).
         tool_description: What an MCP tool's schema says of it, when the Console's text (which names the modes
@@ -202,12 +211,16 @@ class InputField:
     zero_means_unset: bool = False
     pattern: str | None = None
     editor: str | None = None
+    date_type: str | None = None
     section: Section | None = None
     prefill: Any = None
     example: Any = None
     unit: str | None = None
     secret: bool = False
     item_type: JsonType | None = None
+    suggestions: tuple[str, ...] | None = None
+    item_fields: Callable[[], tuple[InputField, ...]] | None = None
+    item_required: tuple[str, ...] = ()
     echo_description: str | None = None
     in_tools: bool = True
     required: bool = False
@@ -339,7 +352,8 @@ def _read_range(draft: Draft) -> None:
     if value not in allowed:
         choices = ', '.join(allowed)
         raise InputError(
-            f"Input field 'range' is {show(given)}, which {draft.mode} does not take: use one of {choices}."
+            f"Input field 'range' is {show(given)}, which {draft.mode} does not take{did_you_mean(given, allowed)}: "
+            f'use one of {choices}.'
         )
     draft.set(RANGE, value)
     if draft.endpoint.source_of(value) is not None:
@@ -353,7 +367,8 @@ def _chosen(param: Param[str], given: str | None, choices: tuple[str, ...], mode
         return None
     if value.lower() not in choices:
         raise InputError(
-            f"Input field '{param.name}' is {show(given)}, which {mode} does not take: use one of {', '.join(choices)}."
+            f"Input field '{param.name}' is {show(given)}, which {mode} does not take{did_you_mean(given, choices)}: "
+            f'use one of {", ".join(choices)}.'
         )
     return str(value.lower())
 
@@ -433,11 +448,37 @@ Lower = BeforeValidator(_lower)
 
 # --- the table -------------------------------------------------------------------------------------------------------
 
-WHAT = Section('What to fetch')
-WHERE_AND_WHEN = Section('Where and when')
-BATCH_AND_OUTPUT = Section('Batch, output and charts')
-WATCHING = Section('Watching: new data, alerts, notifications')
-KEY = Section('CoinGlass API key')
+WHAT = Section(
+    'What to fetch',
+    'Pick a mode, then fill what it needs; a mode ignores the fields it does not read. search_symbols: keyword '
+    '(and exchange). liquidation_map, pair_liquidation_history, pair_liquidation_heatmap: symbol. '
+    'coin_liquidation_map, coin_liquidation_history, coin_liquidation_heatmap: coin. liquidation_orders: exchange '
+    'and coin. liquidation_coin_list: exchange. liquidation_exchange_list: range (coin optional). Maps, heatmaps and '
+    'liquidation_max_pain: range.',
+)
+SPAN = Section(
+    'History, orders and heatmaps',
+    'pair_liquidation_history and coin_liquidation_history: interval, start_time, end_time and limit (the coin '
+    'history also exchanges). liquidation_orders: start_time, end_time and min_liquidation_amount. '
+    'pair_liquidation_heatmap and coin_liquidation_heatmap: model. Other modes ignore these fields.',
+)
+OUTPUT_SHAPE = Section(
+    'Output and charts',
+    'Every mode: output shapes the answer (summary is the compact one, for AI agents); charts adds a PNG per result '
+    '(every mode but search_symbols).',
+)
+BATCH = Section(
+    'Batch', 'Many queries of any modes in one run: each entry overrides the fields above for its own query.'
+)
+WATCHING = Section(
+    'Watching: new data, alerts, notifications',
+    'For scheduled tasks. since_last_run: liquidation_orders, pair_liquidation_history and coin_liquidation_history. '
+    'alerts and notify_url: every mode but search_symbols.',
+)
+KEY = Section(
+    'CoinGlass API key',
+    "On Apify, leave it empty: the publisher's key serves every mode. Set it only to use your own CoinGlass plan.",
+)
 
 TIME_DESCRIPTION: Final = 'epoch milliseconds, an ISO 8601 date (2025-01-31 or 2025-01-31T12:00:00Z, UTC)'
 RANGE_FIELD_CHOICES: Final = (
@@ -456,6 +497,78 @@ RANGE_FIELD_CHOICES: Final = (
     '1y',
     '365d',
 )
+
+
+def _query_item_fields() -> tuple[InputField, ...]:
+    """A batch entry's fields, as its per-item editor shows them: every field of a query.
+
+    None has a default or a prefill: an entry inherits the top-level value of each field it leaves out.
+    """
+    return tuple(
+        replace(
+            declared,
+            description=f'As {declared.name} above, for this query only; leave it out to inherit the value above.',
+            default=None,
+            prefill=None,
+            section=None,
+            required=False,
+        )
+        for declared in FIELDS
+        if declared.scope is not Scope.RUN
+    )
+
+
+ALERT_RULE_FIELDS: Final = (
+    InputField(
+        name='mode',
+        title='Mode',
+        description='The mode whose results the rule checks (every mode but search_symbols).',
+        json_type='string',
+        shape=Any,
+        allowed='a mode',
+        choices=Choices(tuple(mode.value for mode, endpoint in ENDPOINTS.items() if endpoint.kind is not Kind.SYMBOLS)),
+        editor='select',
+    ),
+    InputField(
+        name='field',
+        title='Summary figure',
+        description=(
+            "A figure of that mode's summary, as a dotted path (list positions are numbers): "
+            'cumulative_below_usd.2, largest_order.usd_value, largest_below.0.level_usd.'
+        ),
+        json_type='string',
+        shape=Any,
+        allowed='a dotted path',
+        editor='textfield',
+    ),
+    InputField(
+        name='above',
+        title='Above',
+        description='Fire when the figure is strictly above this number (give above or below).',
+        json_type='number',
+        shape=Any,
+        allowed='a number',
+    ),
+    InputField(
+        name='below',
+        title='Below',
+        description='Fire when the figure is strictly below this number (give above or below).',
+        json_type='number',
+        shape=Any,
+        allowed='a number',
+    ),
+    InputField(
+        name='name',
+        title='Name',
+        description='A name shown with the alert (optional).',
+        json_type='string',
+        shape=Any,
+        allowed='text',
+        editor='textfield',
+    ),
+)
+"""An alert rule's keys (`src.alerts.AlertRule`), as the Console's per-item editor of `alerts` shows them."""
+
 
 FIELDS: Final[tuple[InputField, ...]] = (
     InputField(
@@ -491,8 +604,30 @@ FIELDS: Final[tuple[InputField, ...]] = (
         ),
         editor='select',
         prefill=Mode.SEARCH_SYMBOLS.value,
-        section=WHAT,
         required=True,
+        section=WHAT,
+    ),
+    InputField(
+        name='keyword',
+        title='Search keyword',
+        echo_description='The keyword of search_symbols.',
+        description=(
+            'For search_symbols: text matched case-insensitively against symbol, exchange, instrument id, base and '
+            'quote asset (btc, ETHUSDT, okx). Exact base-asset matches come first. Empty: every supported pair.'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed='text',
+        read=_read_keyword,
+        fills=(KEYWORD,),
+        default='',
+        editor='textfield',
+        prefill='btc',
+        example='btc',
+        tool_description=(
+            'Text matched case-insensitively against symbol, exchange, instrument id, base and quote asset (btc, '
+            'ETHUSDT, okx); exact base-asset matches first. Leave it out for every supported pair.'
+        ),
     ),
     InputField(
         name='symbol',
@@ -535,6 +670,29 @@ FIELDS: Final[tuple[InputField, ...]] = (
         prefill='BTC',
         example='BTC',
         tool_description='A coin such as BTC or ETH. Where it is optional, leave it out for all coins.',
+    ),
+    InputField(
+        name='exchange',
+        title='Exchange',
+        echo_description='The exchange of liquidation_coin_list, liquidation_orders, search_symbols or a bare pair.',
+        description=(
+            'A futures exchange as CoinGlass names it: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid, ... Required '
+            'by liquidation_coin_list and liquidation_orders (or taken from a seed-form symbol). With a bare pair in '
+            'symbol, names its exchange. For search_symbols, limits results to one exchange. Empty: not set (all, '
+            'for search).'
+        ),
+        json_type='string',
+        shape=str | None,
+        allowed="an exchange such as 'Binance'",
+        read=_read_exchange,
+        fills=(EXCHANGE,),
+        editor='select',
+        suggestions=KNOWN_EXCHANGES,
+        example='Binance',
+        tool_description=(
+            'A futures exchange as CoinGlass names it: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid, ... Where it is '
+            'optional, it limits the answer to that exchange.'
+        ),
     ),
     InputField(
         name='range',
@@ -580,52 +738,6 @@ FIELDS: Final[tuple[InputField, ...]] = (
         ),
     ),
     InputField(
-        name='exchange',
-        title='Exchange',
-        echo_description='The exchange of liquidation_coin_list, liquidation_orders, search_symbols or a bare pair.',
-        description=(
-            'A futures exchange as CoinGlass names it: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid, ... Required '
-            'by liquidation_coin_list and liquidation_orders (or taken from a seed-form symbol). With a bare pair in '
-            'symbol, names its exchange. For search_symbols, limits results to one exchange. Empty: not set (all, '
-            'for search).'
-        ),
-        json_type='string',
-        shape=str | None,
-        allowed="an exchange such as 'Binance'",
-        read=_read_exchange,
-        fills=(EXCHANGE,),
-        editor='textfield',
-        section=WHERE_AND_WHEN,
-        example='Binance',
-        tool_description=(
-            'A futures exchange as CoinGlass names it: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid, ... Where it is '
-            'optional, it limits the answer to that exchange.'
-        ),
-    ),
-    InputField(
-        name='exchanges',
-        title='Exchanges (coin history)',
-        echo_description='The exchanges coin_liquidation_history sums.',
-        description=(
-            "Exchanges whose liquidations coin_liquidation_history adds up (sent as CoinGlass's exchange_list). "
-            'Leave it out for the default: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid. An empty list means the '
-            'default; a list of only empty names is refused.'
-        ),
-        json_type='array',
-        shape=list[str] | str | None,
-        allowed="a list of exchanges such as ['Binance', 'OKX']",
-        read=_read_exchanges,
-        fills=(EXCHANGES,),
-        default=list(DEFAULT_EXCHANGES),
-        editor='stringList',
-        item_type='string',
-        example=['Binance', 'OKX'],
-        tool_description=(
-            'The exchanges whose liquidations are added up. Leave it out for Binance, OKX, Bybit, Bitget, Gate, '
-            'Hyperliquid.'
-        ),
-    ),
-    InputField(
         name='interval',
         title='Interval',
         echo_description='The bar size of a history.',
@@ -643,6 +755,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         choices=Choices(INTERVALS),
         editor='select',
         example='1h',
+        section=SPAN,
         tool_description=(
             "Bar size. How far back CoinGlass keeps each bar size depends on the key's plan. Leave it out for 1d."
         ),
@@ -662,7 +775,8 @@ FIELDS: Final[tuple[InputField, ...]] = (
         allowed=ACCEPTED_FORMS,
         read=_time(START_TIME),
         fills=(START_TIME,),
-        editor='textfield',
+        editor='datepicker',
+        date_type='absoluteOrRelative',
         example='7 days',
         tool_description=(
             f'Start of the span: {TIME_DESCRIPTION}, or a span back from now (7 days, 12h). Leave it out for the '
@@ -682,7 +796,8 @@ FIELDS: Final[tuple[InputField, ...]] = (
         allowed=ACCEPTED_FORMS,
         read=_time(END_TIME),
         fills=(END_TIME,),
-        editor='textfield',
+        editor='datepicker',
+        date_type='absoluteOrRelative',
         example='2025-11-20T12:00:00Z',
         tool_description='End of the span, in the same forms as start_time. Leave it out for now.',
     ),
@@ -709,6 +824,30 @@ FIELDS: Final[tuple[InputField, ...]] = (
         tool_description=(
             'The most rows, 1 to 100000: the latest ones, or with start_time the first of the span. Leave it out for '
             '1000 (or, with start_time, the whole span).'
+        ),
+    ),
+    InputField(
+        name='exchanges',
+        title='Exchanges (coin history)',
+        echo_description='The exchanges coin_liquidation_history sums.',
+        description=(
+            "Exchanges whose liquidations coin_liquidation_history adds up (sent as CoinGlass's exchange_list). "
+            'Leave it out for the default: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid. An empty list means the '
+            'default; a list of only empty names is refused.'
+        ),
+        json_type='array',
+        shape=list[str] | str | None,
+        allowed="a list of exchanges such as ['Binance', 'OKX']",
+        read=_read_exchanges,
+        fills=(EXCHANGES,),
+        default=list(DEFAULT_EXCHANGES),
+        editor='select',
+        item_type='string',
+        suggestions=KNOWN_EXCHANGES,
+        example=['Binance', 'OKX'],
+        tool_description=(
+            'The exchanges whose liquidations are added up. Leave it out for Binance, OKX, Bybit, Bitget, Gate, '
+            'Hyperliquid.'
         ),
     ),
     InputField(
@@ -752,45 +891,6 @@ FIELDS: Final[tuple[InputField, ...]] = (
         tool_description='The CoinGlass heatmap model: model1, model2 or model3. Leave it out for model1.',
     ),
     InputField(
-        name='keyword',
-        title='Search keyword',
-        echo_description='The keyword of search_symbols.',
-        description=(
-            'For search_symbols: text matched case-insensitively against symbol, exchange, instrument id, base and '
-            'quote asset (btc, ETHUSDT, okx). Exact base-asset matches come first. Empty: every supported pair.'
-        ),
-        json_type='string',
-        shape=str | None,
-        allowed='text',
-        read=_read_keyword,
-        fills=(KEYWORD,),
-        default='',
-        editor='textfield',
-        example='btc',
-        tool_description=(
-            'Text matched case-insensitively against symbol, exchange, instrument id, base and quote asset (btc, '
-            'ETHUSDT, okx); exact base-asset matches first. Leave it out for every supported pair.'
-        ),
-    ),
-    InputField(
-        name='queries',
-        title='Batch of queries',
-        description=(
-            'Many queries in one run: a list of objects, each a partial input overriding the fields above, e.g. '
-            '[{"symbol": "Binance_BTCUSDT"}, {"symbol": "OKX_ETH-USDT-SWAP", "range": "7d"}]. Up to 1000. Each is '
-            'validated first and gets its own dataset item (with query_index) and charge. Leave it out for one query '
-            'from the fields above.'
-        ),
-        json_type='array',
-        shape=list[dict[str, Any]] | None,
-        allowed=f'a list of up to {MAX_QUERIES} objects, each a partial input',
-        scope=Scope.RUN,
-        maximum=MAX_QUERIES,
-        editor='json',
-        section=BATCH_AND_OUTPUT,
-        item_type='object',
-    ),
-    InputField(
         name='output',
         title='Output shape',
         echo_description='full, rows or summary: how data is shaped.',
@@ -810,6 +910,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         ),
         editor='select',
         example=Output.SUMMARY.value,
+        section=OUTPUT_SHAPE,
         tool_description=(
             'summary: the headline and the summary only, the compact answer. full: the data as CoinGlass sends it '
             '(numbers typed) as well. rows: the data as flat records as well (maps: price, level_usd, leverage, '
@@ -833,6 +934,25 @@ FIELDS: Final[tuple[InputField, ...]] = (
         in_tools=False,
     ),
     InputField(
+        name='queries',
+        title='Batch of queries',
+        description=(
+            'Many queries in one run: a list of objects, each a partial input overriding the fields above, e.g. '
+            '[{"symbol": "Binance_BTCUSDT"}, {"symbol": "OKX_ETH-USDT-SWAP", "range": "7d"}]. Up to 1000. Each is '
+            'validated first and gets its own dataset item (with query_index) and charge. Leave it out for one query '
+            'from the fields above.'
+        ),
+        json_type='array',
+        shape=list[dict[str, Any]] | None,
+        allowed=f'a list of up to {MAX_QUERIES} objects, each a partial input',
+        scope=Scope.RUN,
+        maximum=MAX_QUERIES,
+        editor='schemaBased',
+        item_type='object',
+        item_fields=_query_item_fields,
+        section=BATCH,
+    ),
+    InputField(
         name='since_last_run',
         title='Only what is new since the last run',
         echo_description=(
@@ -853,8 +973,8 @@ FIELDS: Final[tuple[InputField, ...]] = (
         read=_read_since_last_run,
         fills=(SINCE_LAST_RUN,),
         default=False,
-        section=WATCHING,
         in_tools=False,
+        section=WATCHING,
     ),
     InputField(
         name='since_last_run_store',
@@ -888,8 +1008,10 @@ FIELDS: Final[tuple[InputField, ...]] = (
         ),
         scope=Scope.RUN,
         maximum=MAX_RULES,
-        editor='json',
+        editor='schemaBased',
         item_type='object',
+        item_fields=lambda: ALERT_RULE_FIELDS,
+        item_required=('mode', 'field'),
     ),
     InputField(
         name='notify_url',
@@ -920,8 +1042,8 @@ FIELDS: Final[tuple[InputField, ...]] = (
         allowed='a CoinGlass API key (text)',
         scope=Scope.RUN,
         editor='textfield',
-        section=KEY,
         secret=True,
+        section=KEY,
     ),
 )
 

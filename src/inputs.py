@@ -37,6 +37,7 @@ from src.input_bounds import check_bounds
 from src.kinds import spec_of
 from src.modes import Mode
 from src.query import END_TIME, START_TIME, Output, Query
+from src.suggest import did_you_mean
 from src.times import iso
 
 if TYPE_CHECKING:
@@ -208,8 +209,11 @@ def _explain(error: ValidationError, raw: Mapping[str, Any]) -> str:
     first = error.errors()[0]
     name = str(first['loc'][0]) if first['loc'] else 'input'
     value = '(hidden)' if name in SECRET_FIELDS else show(_without_secrets(raw.get(name)))
-    allowed = FIELD[name].allowed if name in FIELD else first['msg']
-    return f"Input field '{name}' is {value}, which is not allowed: it must be {allowed}."
+    declared = FIELD.get(name)
+    if declared is None:
+        return f"Input field '{name}' is {value}, which is not allowed: it must be {first['msg']}."
+    hint = did_you_mean(raw.get(name), declared.choices.values) if declared.choices is not None else ''
+    return f"Input field '{name}' is {value}, which is not allowed{hint}: it must be {declared.allowed}."
 
 
 def _without_secrets(value: Any) -> Any:
@@ -286,5 +290,6 @@ def _mode(value: str | None) -> Mode:
         return Mode(value.lower())
     except ValueError:
         raise InputError(
-            f"Input field 'mode' is {show(value)}, which is not a mode: use {FIELD['mode'].allowed}."
+            f"Input field 'mode' is {show(value)}, which is not a mode{did_you_mean(value, Mode)}: use "
+            f'{FIELD["mode"].allowed}.'
         ) from None

@@ -103,9 +103,8 @@ async def _chart(
     if spec.draw is None:
         return None, None
     query = fetched.query
-    title = f'{query.mode} · {spec.subject(query)}'
     try:
-        png = await asyncio.to_thread(draw_chart, spec, fetched, presented.summary, title=title)
+        png = await asyncio.to_thread(draw_chart, spec, fetched, presented.summary)
     except Exception as error:
         logger.debug('Chart of query %s failed', index, exc_info=True)
         return None, f'The chart could not be drawn ({type(error).__name__}), so chart_url is null.'

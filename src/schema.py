@@ -26,9 +26,15 @@ INPUT_DESCRIPTION: Final = (
 )
 
 
+INPUT_SPEC: Final = 'https://apify.com/schemas/v1/input.ide.json'
+# Keys of a top-level property that a list item's property may not have (the spec's sub-schema properties).
+TOP_LEVEL_ONLY: Final = frozenset({'sectionCaption', 'sectionDescription', 'isSecret'})
+
+
 def input_schema() -> dict[str, Any]:
     """The Actor's input schema (`.actor/input_schema.json`), every field in the table's order."""
     return {
+        '$schema': INPUT_SPEC,
         'title': INPUT_TITLE,
         'description': INPUT_DESCRIPTION,
         'type': 'object',
@@ -40,17 +46,22 @@ def input_schema() -> dict[str, Any]:
 
 def _property(declared: InputField) -> dict[str, Any]:
     """One field as the Console's form shows it."""
-    choices, section = declared.choices, declared.section
+    choices, section, suggested = declared.choices, declared.section, declared.suggestions
     optional: dict[str, Any] = {
         'editor': declared.editor,
+        'dateType': declared.date_type,
         'enum': None if choices is None else list(choices.values),
+        'enumSuggestedValues': list(suggested) if suggested is not None and declared.json_type == 'string' else None,
         'enumTitles': None if choices is None or choices.titles is None else list(choices.titles),
         **_bounds(declared),
         'default': declared.default,
         'prefill': declared.prefill,
         'unit': declared.unit,
         'pattern': declared.pattern,
-        'items': None if declared.item_type is None else {'type': declared.item_type},
+        'errorMessage': None
+        if declared.pattern is None
+        else {'pattern': f"Input field '{declared.name}' must be {declared.allowed}."},
+        'items': _items(declared),
         'maxItems': declared.maximum if declared.json_type == 'array' else None,
         'isSecret': True if declared.secret else None,
         'sectionCaption': None if section is None else section.caption,
@@ -64,6 +75,29 @@ def _property(declared: InputField) -> dict[str, Any]:
         'description': declared.description,
         **{key: value for key, value in optional.items() if value is not None},
     }
+
+
+def _items(declared: InputField) -> dict[str, Any] | None:
+    """A list's items: their type, the values suggested for them, or the properties of object items."""
+    if declared.item_type is None:
+        return None
+    items: dict[str, Any] = {'type': declared.item_type}
+    if declared.suggestions is not None:
+        items['enumSuggestedValues'] = list(declared.suggestions)
+    if declared.item_fields is not None:
+        items['properties'] = {field.name: _item_property(field, declared) for field in declared.item_fields()}
+        if declared.item_required:
+            items['required'] = list(declared.item_required)
+    return items
+
+
+def _item_property(field: InputField, parent: InputField) -> dict[str, Any]:
+    """A property of a list's object items: as a top-level one, less the keys the spec keeps to top-level ones.
+
+    Those are form sections and secrecy, and `nullable` for the properties every item must give.
+    """
+    dropped = TOP_LEVEL_ONLY | ({'nullable'} if field.name in parent.item_required else set())
+    return {key: value for key, value in _property(field).items() if key not in dropped}
 
 
 def _bounds(declared: InputField) -> dict[str, int]:

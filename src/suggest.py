@@ -1,11 +1,13 @@
-"""What to use instead of a parameter CoinGlass refused or does not list: pure functions over its lookups.
+"""What to use instead: of a parameter CoinGlass refused or does not list, and of a mistyped choice.
 
-Each takes what the lookups hold (the supported pairs as `read_pairs` reads them, the supported coins, the
-exchanges) and returns one sentence for the failure message, or `''` when there is nothing to suggest.
+The lookup helpers take what the lookups hold (the supported pairs as `read_pairs` reads them, the supported coins,
+the exchanges) and return one sentence for the failure message, or `''` when there is nothing to suggest;
+`did_you_mean` reads a mistyped input choice (`liquidation map`) against the values the field takes.
 """
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING, Any
 
 from src.symbols import closest, exchange_key, flatten_pairs
@@ -40,3 +42,29 @@ def closest_exchanges(listed: Sequence[str], unknown: str) -> str:
 
 def _closest_supported(found: Sequence[str]) -> str:
     return f'Closest supported: {", ".join(found)}.' if found else ''
+
+
+def did_you_mean(given: object, choices: Iterable[str]) -> str:
+    """` (did you mean 'liquidation_map'?)` for a choice that is close to one of `choices`, else `''`.
+
+    Compared in lower case without spaces, hyphens and underscores, so `Liquidation map`, `liquidation-map` and
+    `model 2` name `liquidation_map` and `model2`; otherwise the one or two choices at least 75 % similar
+    (`summery` -> `summary`, `12hr` -> `12h`), for values of 4 characters or more: in shorter ones one character
+    is the meaning (`90d` is not `30d`, `2h` not `12h`).
+    """
+    if not isinstance(given, str):
+        return ''
+    by_key = {_choice_key(choice): choice for choice in choices}
+    wanted = _choice_key(given)
+    if wanted in by_key:
+        found = [wanted]
+    elif len(wanted) >= 4:
+        found = difflib.get_close_matches(wanted, list(by_key), n=2, cutoff=0.75)
+    else:
+        found = []
+    named = ' or '.join(f"'{by_key[key]}'" for key in found)
+    return f' (did you mean {named}?)' if found else ''
+
+
+def _choice_key(text: str) -> str:
+    return ''.join(character for character in text.lower() if character not in ' -_')

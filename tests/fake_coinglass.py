@@ -32,6 +32,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self, cast
 from urllib.parse import parse_qs
 
@@ -1214,6 +1215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--window-s', type=float, default=60.0, help='budget window length in seconds')
     parser.add_argument('--plan', default='PROFESSIONAL', type=str.upper, choices=list(PLANS))
     parser.add_argument('--key', action='append', default=None, help='a valid API key (repeatable; default: any)')
+    parser.add_argument('--ready-file', default=None, help='write the URL here once listening (for scripts to wait on)')
     args = parser.parse_args(argv)
 
     fake = FakeCoinGlass(
@@ -1233,8 +1235,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    fake.start(args.port)
+    try:
+        fake.start(args.port)
+    except OSError as error:
+        print(
+            f'Fake CoinGlass: cannot listen on 127.0.0.1:{args.port} ({error.strerror or error}): another program has '
+            'the port. Stop it, or pick another port (make demo FAKE_PORT=8766).',
+            file=sys.stderr,
+        )
+        return 1
     print(f'Fake CoinGlass listening on {fake.url}', flush=True)
+    print('Any API key works here, unless --key names the valid ones.', flush=True)
+    if args.ready_file:
+        Path(args.ready_file).write_text(fake.url, encoding='utf-8')
     try:
         while not stop.wait(0.2):
             pass

@@ -52,12 +52,12 @@ def to_rows(mode: str, data: Any, **reference: Any) -> list[dict[str, Any]]:
     return spec_of(Mode(mode)).rows(fetched(mode, data, **reference))
 
 
-def render_chart(mode: str, data: Any, *, title: str, **reference: Any) -> bytes:
+def render_chart(mode: str, data: Any, **reference: Any) -> bytes:
     """The chart PNG of a mode's data and its summary, through the registry."""
     spec = spec_of(Mode(mode))
     parsed_data = fetched(mode, data, **reference)
     summary = None if spec.summarize is None else spec.summarize(parsed_data)
-    return draw_chart(spec, parsed_data, summary, title=title)
+    return draw_chart(spec, parsed_data, summary)
 
 
 def parsed(mode: str, data: Any) -> Any:

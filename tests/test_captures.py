@@ -595,3 +595,42 @@ def test_the_copies_are_the_shared_captures() -> None:
     ours = {path.relative_to(CAPTURES): path.read_bytes() for path in CAPTURES.rglob('*') if path.is_file()}
     theirs = {path.relative_to(SHARED): path.read_bytes() for path in SHARED.rglob('*') if path.is_file()}
     assert ours == theirs
+
+
+# --- the lookups search_symbols reads, and the coin list: full bodies and a keys-only dump -----------------------
+
+SUPPORTED_COINS_CAPTURE = 'supported-coins/junior-testoni-coinglass-scrape_20250521_no-params.full.json'
+PAIRS_CAPTURE = 'supported-exchange-pairs/junior-testoni-coinglass_20250526T142954Z_no-params.keys-only.json'
+
+
+def test_supported_coins_capture_marks_which_pairs_the_coin_modes_take(actor: RunActor, fake: FakeCoinGlass) -> None:
+    """825 coins in a body without `msg`: a pair's `coin_supported` says whether its base asset is one of them."""
+    coins = capture(SUPPORTED_COINS_CAPTURE)['data']
+    fake.script('/api/futures/supported-coins', ok(coins, msg=False))
+    item = actor({'mode': 'search_symbols', 'keyword': 'usdt'}).item
+    assert item['success'] is True, item['message']
+    assert item['data']
+    assert {row['base_asset'] for row in item['data'] if row['coin_supported']} == {
+        row['base_asset'] for row in item['data'] if row['base_asset'] in coins
+    }
+
+
+def test_supported_pairs_capture_every_exchange_spelling_is_searchable(actor: RunActor, fake: FakeCoinGlass) -> None:
+    """Only the exchange names survived the dump: a reply of that shape, one pair per exchange, is searched whole."""
+    exchanges = capture(PAIRS_CAPTURE)
+    pairs = {name: [{'instrument_id': 'BTCUSDT', 'base_asset': 'BTC', 'quote_asset': 'USDT'}] for name in exchanges}
+    fake.script('/api/futures/supported-exchange-pairs', ok(pairs))
+    item = actor({'mode': 'search_symbols', 'keyword': 'btc'}).item
+    assert item['success'] is True, item['message']
+    assert sorted(row['symbol'] for row in item['data']) == sorted(f'{name}_BTCUSDT' for name in exchanges)
+
+
+@pytest.mark.parametrize('relative', captures('coin-list'))
+def test_coin_list_capture_is_delivered_row_for_row(actor: RunActor, fake: FakeCoinGlass, relative: str) -> None:
+    """The envelope without `msg`, rows in market-rank order, each exchange's own base symbols (`1000PEPE`, `kPEPE`)."""
+    body = capture(relative)
+    rows = body['data'] if isinstance(body, dict) else body
+    fake.script('/api/futures/liquidation/coin-list', ok(rows, msg=False))
+    item = actor({'mode': 'liquidation_coin_list', 'exchange': 'Binance'}).item
+    assert item['success'] is True, item['message']
+    assert [row['symbol'] for row in item['data']] == [row['symbol'] for row in rows]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,20 @@ from liquidation_fixtures import (
     ORDERS,
     PAIR_MAP,
     as_coin_history,
+    fetched,
     render_chart,
+    summarize,
 )
+from mode_examples import EXAMPLES
 
+from src.inputs import parse_run_input
 from src.kinds import spec_of
 from src.kinds.figures import format_exact_price, format_usd, plural
 from src.modes import Mode
+from src.present import chart_source, chart_title
+from src.times import iso
+
+NOW_MS = 1_763_683_200_000
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,26 +86,26 @@ def test_chart_modes() -> None:
 @pytest.mark.parametrize('mode', sorted(FIXTURES))
 def test_each_chart_is_1200_by_700(mode: str) -> None:
     data, kwargs = FIXTURES[mode]
-    png = render_chart(mode, data, title=f'{mode} test', **kwargs)
+    png = render_chart(mode, data, **kwargs)
     assert png_size(png) == (1200, 700)
 
 
 @pytest.mark.parametrize('mode', sorted(FIXTURES))
 def test_empty_data_still_renders(mode: str) -> None:
-    png = render_chart(mode, None, title='empty')  # CoinGlass's `data: null`
+    png = render_chart(mode, None)  # CoinGlass's `data: null`
     assert png_size(png) == (1200, 700)
 
 
 def test_empty_chart_differs_from_a_real_one() -> None:
-    real = render_chart('liquidation_orders', ORDERS, title='t')
-    empty = render_chart('liquidation_orders', [], title='t')
+    real = render_chart('liquidation_orders', ORDERS)
+    empty = render_chart('liquidation_orders', [])
     assert real != empty
     assert len(empty) < len(real)
 
 
 def test_search_symbols_has_no_chart() -> None:
     with pytest.raises(ValueError, match='no chart'):
-        render_chart('search_symbols', [{'instrument_id': 'BTCUSDT'}], title='x')
+        render_chart('search_symbols', [{'instrument_id': 'BTCUSDT'}])
 
 
 def test_big_inputs_render() -> None:
@@ -104,9 +113,9 @@ def test_big_inputs_render() -> None:
     candles = [[1700000000 + 43200 * x, 50000.0, 50600.0, 49400.0, 50000.0 + x, 1.0] for x in range(730)]
     cells = [[x, y, float((x * 7 + y * 13) % 97 + 1)] for x in range(730) for y in range(0, 200, 3)]
     heatmap = {'y_axis': y_axis, 'liquidation_leverage_data': cells, 'price_candlesticks': candles}
-    assert png_size(render_chart('coin_liquidation_heatmap', heatmap, title='1y')) == (1200, 700)
+    assert png_size(render_chart('coin_liquidation_heatmap', heatmap)) == (1200, 700)
     big_map = {str(90000 + i * 5.0): [[90000 + i * 5.0, float(i % 50 + 1), 25, None]] for i in range(2000)}
-    png = render_chart('liquidation_map', big_map, title='2000 levels', reference_price=95000.0)
+    png = render_chart('liquidation_map', big_map, reference_price=95000.0)
     assert png_size(png) == (1200, 700)
 
 
@@ -115,7 +124,7 @@ def test_renders_from_several_threads() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         pngs = list(
             pool.map(
-                lambda job: render_chart(job[0], job[1], title=job[0], **job[2]),
+                lambda job: render_chart(job[0], job[1], **job[2]),
                 jobs,
             )
         )
@@ -176,3 +185,71 @@ def test_label_formatters() -> None:
     assert format_exact_price(110625.1) == '110,625.1'
     assert format_exact_price(0.0000101) == '0.0000101'
     assert format_exact_price(0.2613) == '0.2613'
+
+
+def drawn(mode: str, data: Any) -> Any:
+    """The figure a kind's `draw` fills for `data` (shared fixtures), to read what it drew."""
+    from matplotlib.figure import Figure  # noqa: PLC0415 - the test reads what the chart module drew
+
+    spec = spec_of(Mode(mode))
+    parsed = fetched(mode, data)
+    assert spec.draw is not None
+    assert spec.summarize is not None
+    figure = Figure(layout='constrained')
+    assert spec.draw(figure, parsed, spec.summarize(parsed)) is None
+    return figure
+
+
+@pytest.mark.parametrize(
+    'orders',
+    [ORDERS, [order | {'side': 1 if order['side'] == 2 else 2} for order in ORDERS]],
+    ids=['as captured', 'sides swapped'],
+)
+def test_on_the_orders_chart_neither_side_hides_the_other(orders: list[dict[str, Any]]) -> None:
+    """Longs and shorts on mirrored bars (shorts up, longs down) that add up to each side's total; the price
+    panel draws both sides in one layer, biggest first, so the side drawn last is not always on top."""
+    summary = summarize('liquidation_orders', orders)
+    assert summary is not None
+    split, prices = drawn('liquidation_orders', orders).axes
+    heights = [patch.get_height() for patch in split.patches]
+    assert sum(height for height in heights if height > 0) == pytest.approx(summary['short_liquidated_usd'])
+    assert sum(height for height in heights if height < 0) == pytest.approx(-summary['long_liquidated_usd'])
+    (layer,) = prices.collections
+    sizes = list(layer.get_sizes())
+    assert sizes == sorted(sizes, reverse=True)
+    assert len({tuple(colour) for colour in layer.get_facecolors()}) == 2  # both sides in the one layer
+
+
+@pytest.mark.parametrize(
+    ('query', 'title'),
+    [
+        (
+            {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '7d'},
+            'Liquidation map, Binance BTCUSDT, 7 days',
+        ),
+        (
+            {'mode': 'coin_liquidation_history', 'coin': 'BTC', 'interval': '1h', 'exchanges': ['Binance', 'OKX']},
+            'Coin liquidation history, BTC on Binance, OKX, 1-hour bars',
+        ),
+        (
+            {'mode': 'pair_liquidation_heatmap', 'symbol': 'OKX_ETH-USDT-SWAP', 'range': '1y', 'model': 'model2'},
+            'Liquidation heatmap (model 2), OKX ETH-USDT-SWAP, 1 year',
+        ),
+        ({'mode': 'liquidation_orders', 'exchange': 'Bybit', 'coin': 'SOL'}, 'Liquidation orders, SOL on Bybit'),
+        ({'mode': 'liquidation_max_pain', 'range': '24h'}, 'Liquidation max pain, all coins, 24 hours'),
+    ],
+)
+def test_a_chart_is_titled_in_words(query: dict[str, Any], title: str) -> None:
+    (parsed,) = parse_run_input(query, now_ms=NOW_MS).queries
+    assert chart_title(parsed) == title
+    assert parsed.mode not in title
+
+
+@pytest.mark.parametrize('mode', list(FIXTURES))
+def test_every_chart_says_its_source_and_when_its_data_was_fetched(mode: str) -> None:
+    data, kwargs = FIXTURES[mode]
+    (query,) = parse_run_input(EXAMPLES[Mode(mode)], now_ms=NOW_MS).queries
+    source = chart_source(replace(fetched(mode, data, now_ms=NOW_MS, **kwargs), query=query))
+    assert source.startswith('Source: CoinGlass API v4, /api/futures/')
+    assert '{' not in source
+    assert source.endswith(f'Fetched {iso(NOW_MS)}; times in UTC.')

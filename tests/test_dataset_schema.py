@@ -21,7 +21,7 @@ from platform_checks import FIELDS, check_item
 from test_readme import INPUTS, OUTPUTS
 
 from src.errors import ErrorType
-from src.modes import Mode
+from src.modes import ENDPOINTS, Kind, Mode
 from src.schema import echoed_fields
 
 if TYPE_CHECKING:
@@ -34,6 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / '.actor' / 'dataset_schema.json').read_text())
 PROPERTIES: dict[str, dict[str, Any]] = FIELDS['properties']
 ONE_ATTEMPT = {'COINGLASS_RETRY_MAX_ATTEMPTS': '1', 'COINGLASS_RATE_WINDOW_S': '0.2'}
+# Every key a record of `data` has in some kind's flat rows (the views that unwind `data` show them).
+RECORD_KEYS = {
+    key
+    for view in SCHEMA['views'].values()
+    if view['transformation'].get('unwind')
+    for key in view['transformation']['fields']
+}
 MAX_PAIN = '/api/futures/liquidation/max-pain'
 MAX_PAIN_INPUT = {'mode': 'liquidation_max_pain', 'range': '24h'}
 ENVELOPE = (
@@ -63,11 +70,41 @@ def test_the_fields_are_a_valid_json_schema_describing_every_field() -> None:
 
 
 def test_every_view_shows_fields_the_items_have() -> None:
+    """The overview shows item fields; the views that unwind `data` show its records' keys (checked per kind below)."""
     for name, view in SCHEMA['views'].items():
         for field in view['transformation']['fields']:
-            assert field.split('.')[0] in PROPERTIES, f'view {name} shows {field}, which no item has'
+            unwound = field in RECORD_KEYS and view['transformation'].get('unwind') == ['data']
+            assert field.split('.')[0] in PROPERTIES or unwound, f'view {name} shows {field}, which no item has'
         for field in view['display']['properties']:
             assert field in view['transformation']['fields'], f'view {name} labels {field} but does not show it'
+    assert set(SCHEMA['views']) == {'overview', *(str(kind) for kind in Kind)}
+
+
+def unwound(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The item as a view's `unwind: ["data"]` shows it: one row per record of a list `data`, under the item's fields."""
+    rest = {key: value for key, value in item.items() if key != 'data'}
+    return [{**rest, **record} for record in item['data']]
+
+
+@pytest.mark.parametrize('kind', list(Kind), ids=str)
+def test_each_kind_has_a_view_of_the_columns_its_records_have(actor: Callable[..., InProcessRun], kind: Kind) -> None:
+    """One view per kind of data (the views cannot vary per item): every key of its records is a column, and every
+    column is filled by some query of the kind (a batch of each of its modes, output rows)."""
+    view = SCHEMA['views'][str(kind)]
+    columns = view['transformation']['fields']
+    assert view['transformation']['unwind'] == ['data']
+    modes = [mode for mode, endpoint in ENDPOINTS.items() if endpoint.kind is kind]
+    entries = [
+        {key: value for key, value in EXAMPLES[mode].items() if key not in {'output', 'charts'}} for mode in modes
+    ]
+    batch = entries if len(entries) > 1 else entries * 2  # a batch, so that the items have query_index
+    items = actor({'output': 'rows', 'queries': batch}).items
+    assert all(item['success'] and item['data'] for item in items), [item['message'] for item in items]
+    records = [key for item in items for record in item['data'] for key in record]
+    assert set(records) <= set(columns), f'view {kind} lacks the columns {set(records) - set(columns)}'
+    filled = {key for item in items for row in unwound(item) for key, value in row.items() if value is not None}
+    assert set(columns) <= filled, f'view {kind} shows columns no record of {modes} has: {set(columns) - filled}'
+    assert all(mode in view['description'] for mode in modes), view['description']
 
 
 @pytest.mark.parametrize('name', sorted(INPUTS))

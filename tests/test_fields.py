@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 import runpy
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ import pytest
 from conftest import ROOT
 from mode_examples import EXAMPLES
 
-from src.fields import FIELD, fields_of, table_problems
+from src.fields import FIELD, FIELDS, Scope, fields_of, table_problems
 from src.modes import ENDPOINTS, Mode
 from src.schema import mode_schema
 
@@ -35,6 +36,43 @@ def test_the_input_schema_is_generated_from_the_field_table() -> None:
     generated = runpy.run_path(str(GENERATE))['generated']()
     for path, text in generated.items():
         assert path.read_text() == text, f'{path.name} is stale: run scripts/generate_schemas.py'
+
+
+def form_sections() -> dict[str, list[str]]:
+    """Each section's caption and the fields under it, in the form's order."""
+    sections: dict[str, list[str]] = {}
+    caption = ''
+    for declared in FIELDS:
+        if declared.section is not None:
+            caption = declared.section.caption
+        sections.setdefault(caption, []).append(declared.name)
+    return sections
+
+
+def test_every_section_says_which_modes_read_it() -> None:
+    """The Console shows a section's description under its caption: it names each mode that reads a field there."""
+    described = {declared.section.caption: declared.section.description for declared in FIELDS if declared.section}
+    assert FIELDS[0].section is not None, 'the first field opens a section'
+    for caption, names in form_sections().items():
+        description = described[caption]
+        assert description, f'section {caption!r} has no description'
+        readers = {
+            mode for name in names if FIELD[name].scope in {Scope.ROW, Scope.FOLLOWING} for mode in Mode
+            if FIELD[name].read_by(mode)
+        }  # fmt: skip
+        unnamed = [mode for mode in readers if not re.search(rf'(?<![\w-]){mode}(?![\w-])', description)]
+        assert not unnamed, f'section {caption!r} does not name {unnamed}'
+
+
+def test_the_first_run_is_filled_in_the_first_section() -> None:
+    """The prefilled mode's fields sit right under it, and the output's shape comes before the batch."""
+    prefilled = Mode(FIELD['mode'].prefill)
+    names = [declared.name for declared in FIELDS]
+    first = form_sections()[FIELDS[0].section.caption]  # type: ignore[union-attr]
+    assert names[0] == 'mode'
+    assert FIELD[names[1]].read_by(prefilled), f'{names[1]} follows mode, but {prefilled} does not read it'
+    assert set(ENDPOINTS[prefilled].fields) <= set(first)
+    assert names.index('output') < names.index('queries')
 
 
 def test_the_field_and_endpoint_tables_agree() -> None:
@@ -188,3 +226,20 @@ def test_a_field_on_a_mode_that_cannot_use_it_fails_the_table_check(tmp_path: Pa
     completed = run_in(copy, '-c', 'from src.fields import table_problems; print(table_problems())')
     assert completed.returncode == 0, completed.stderr
     assert 'liquidation_map reads model, but neither CoinGlass nor the mode uses it' in completed.stdout
+
+
+@pytest.mark.parametrize('picked', ['2025-01-31', '3 days', '1 week', '2 weeks', '1 month', '6 months', '1 year'])
+def test_what_the_consoles_date_picker_emits_is_a_time_the_actor_reads(picked: str) -> None:
+    """`start_time` and `end_time` use the date picker (`absoluteOrRelative`): `YYYY-MM-DD` or `<n> <unit>s`."""
+    from fake_coinglass import NOW_MS  # noqa: PLC0415
+
+    from src.inputs import parse_run_input  # noqa: PLC0415
+    from src.query import START_TIME  # noqa: PLC0415
+
+    assert FIELD['start_time'].editor == 'datepicker'
+    assert FIELD['start_time'].date_type == 'absoluteOrRelative'
+    raw = {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT', 'interval': '1d', 'start_time': picked}
+    (query,) = parse_run_input(raw, now_ms=NOW_MS).queries
+    start = query.get(START_TIME)
+    assert start is not None
+    assert start < NOW_MS

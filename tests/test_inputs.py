@@ -356,6 +356,53 @@ def test_bad_input_names_field_value_and_allowed(raw: dict[str, Any], fragments:
         assert fragment in str(caught.value)
 
 
+PAIR_HISTORY = {'mode': 'pair_liquidation_history', 'symbol': 'Binance_BTCUSDT'}
+PAIR_HEATMAP = {'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT'}
+MISTYPED_CHOICES = [
+    pytest.param({'mode': 'liquidation map'}, "'mode'", "'liquidation_map'", id='mode-space'),
+    pytest.param({'mode': 'Coin-Liquidation-History'}, "'mode'", "'coin_liquidation_history'", id='mode-hyphens'),
+    pytest.param(
+        {'mode': 'liquidation heatmap'},
+        "'mode'",
+        "'pair_liquidation_heatmap' or 'coin_liquidation_heatmap'",
+        id='mode-two-close',
+    ),
+    pytest.param({'mode': 'liquidation_max_pain', 'range': '24 h'}, "'range'", "'24h'", id='range-space'),
+    pytest.param({'mode': 'liquidation_exchange_list', 'range': '12hr'}, "'range'", "'12h'", id='range-close'),
+    pytest.param(PAIR_HISTORY | {'interval': '4 H'}, "'interval'", "'4h'", id='interval-space'),
+    pytest.param(PAIR_HISTORY | {'interval': '15-m'}, "'interval'", "'15m'", id='interval-hyphen'),
+    pytest.param(PAIR_HEATMAP | {'model': 'model 2'}, "'model'", "'model2'", id='model-space'),
+    pytest.param(PAIR_HEATMAP | {'model': 'modle3'}, "'model'", "'model3'", id='model-typo'),
+    pytest.param({'mode': 'search_symbols', 'output': 'summery'}, "'output'", "'summary'", id='output-typo'),
+    pytest.param({'mode': 'search_symbols', 'output': 'Full_'}, "'output'", "'full'", id='output-underscore'),
+]
+
+
+@pytest.mark.parametrize(('raw', 'field', 'meant'), MISTYPED_CHOICES)
+def test_a_mistyped_choice_is_refused_with_the_choice_it_resembles(raw: dict[str, Any], field: str, meant: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_run_input(raw, now_ms=NOW)
+    message = str(caught.value)
+    assert message.startswith(f'Input field {field} is ')
+    assert f'(did you mean {meant}?)' in message
+    assert '\n' not in message
+
+
+@pytest.mark.parametrize(
+    'raw',
+    [
+        {'mode': 'liquidation_max_pain', 'range': '90d'},
+        {'mode': 'maps'},
+        PAIR_HISTORY | {'interval': '2h'},
+    ],
+    ids=['no-misleading-30d', 'nothing-close', 'no-2h-interval'],
+)
+def test_no_hint_when_no_choice_is_close(raw: dict[str, Any]) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_run_input(raw, now_ms=NOW)
+    assert 'did you mean' not in str(caught.value)
+
+
 def test_secret_never_echoed_in_errors() -> None:
     with pytest.raises(InputError) as caught:
         parse_run_input({'mode': 'search_symbols', 'api_key': ['sekrit-value']}, now_ms=NOW)

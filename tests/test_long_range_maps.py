@@ -199,7 +199,8 @@ def test_a_bad_model_for_a_long_range_map_is_refused(actor: RunActor) -> None:
     run = actor({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '90d', 'model': 'model9'})
     assert run.exit_code == 2
     assert run.item['message'] == (
-        'Input field \'model\' is "model9", which liquidation_map does not take: use one of model1, model2, model3.'
+        "Input field 'model' is \"model9\", which liquidation_map does not take (did you mean 'model3' or "
+        "'model2'?): use one of model1, model2, model3."
     )
 
 

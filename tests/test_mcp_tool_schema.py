@@ -11,7 +11,7 @@ getAjvValidator; the server's compileSchema).
 
 The validator coerces (AJV `coerceTypes: 'array'`): the `null` an agent sends for a field it does not use arrives
 as "", 0, false or [""]. The platform then validates that against the input schema and fills in its defaults (as
-the pinned apify-cli does for `apify run`), and the Actor reads the result. README.md's table of what each field's
+the pinned apify-cli does for `apify run`), and the Actor reads the result. docs/examples.md's table of what each field's
 `null` becomes is checked here along that whole path, field by field and mode by mode.
 """
 
@@ -41,7 +41,12 @@ TRUNCATED = '[Description truncated]'
 KEPT = {'title', 'description', 'type', 'enum', 'default', 'prefill', 'properties', 'items', 'required'}
 # Dropped keywords that only shape the Console form: an agent needs none of them. (`isSecret`: what it means for an
 # agent is in the api_key description, test_api_key_description_warns_agents.)
-FORM_ONLY = {'editor', 'sectionCaption', 'sectionDescription', 'placeholderKey', 'placeholderValue', 'isSecret'}
+# `enumSuggestedValues`: the Console's suggestions, which take any other value too (the exchange descriptions name the
+# main ones); `errorMessage`: the platform's sentence for a value its pattern refuses (the Actor says the same).
+FORM_ONLY = {
+    'editor', 'sectionCaption', 'sectionDescription', 'placeholderKey', 'placeholderValue', 'isSecret',
+    'enumSuggestedValues', 'errorMessage', 'dateType',
+}  # fmt: skip
 BOUNDS = ('minimum', 'maximum', 'minItems', 'maxItems', 'minLength', 'maxLength')
 # Dropped, and covered here another way: `nullable` (what the server does with a null instead: the null tests
 # below), `unit` (stated in the description: test_nothing_agents_need_lives_only_in_a_dropped_keyword).
@@ -57,7 +62,8 @@ SLOW_OR_COSTLY: dict[str, tuple[Any, ...]] = {
     'range': ('90d', '180d', '1y', '365d'),
     'interval': ('1m', '3m', '5m'),
 }
-README = (ROOT / 'README.md').read_text()
+README = (ROOT / 'docs' / 'examples.md').read_text()  # where the README's table of an agent's null is
+STORE_README = (ROOT / 'README.md').read_text()
 # What the platform fills in for a field the input leaves out.
 DEFAULTS = {name: prop['default'] for name, prop in SOURCE['properties'].items() if 'default' in prop}
 
@@ -72,7 +78,32 @@ def null_cases() -> list[tuple[str, Mode, dict[str, Any]]]:
 
 
 NULL_CASES = null_cases()
-NESTED_NULL = {'mode': 'liquidation_map', 'range': '1d', 'queries': [{'symbol': 'Binance_BTCUSDT', 'range': None}]}
+NESTED_NULL = {'mode': 'liquidation_map', 'range': '1d', 'queries': [{'symbol': 'Binance_BTCUSDT', 'coin': None}]}
+NESTED_NULL_CHOICE = {
+    'mode': 'liquidation_map',
+    'range': '1d',
+    'queries': [{'symbol': 'Binance_BTCUSDT', 'range': None}],
+}
+# A batch entry and an alert rule are checked item by item, and stay open to keys they do not declare.
+CHECKED_ITEMS = {
+    'entry with a range no mode takes': {'mode': 'liquidation_map', 'queries': [{'symbol': 'X_Y', 'range': '2d'}]},
+    'entry with text for a number': {
+        'mode': 'pair_liquidation_history',
+        'queries': [{'symbol': 'X_Y', 'limit': 'all'}],
+    },
+    'rule without a field': {'mode': 'liquidation_max_pain', 'alerts': [{'mode': 'liquidation_max_pain', 'above': 1}]},
+    'rule with text for a number': {
+        'mode': 'liquidation_max_pain',
+        'alerts': [{'mode': 'liquidation_max_pain', 'field': 'coins', 'above': 'lots'}],
+    },
+}
+OPEN_ITEMS = {
+    'entry with a mistyped key': {'mode': 'liquidation_map', 'queries': [{'symbol': 'Binance_BTCUSDT', 'Range': '7d'}]},
+    'rule with a mistyped key': {
+        'mode': 'liquidation_max_pain',
+        'alerts': [{'mode': 'liquidation_max_pain', 'field': 'coins', 'abov': 1}],
+    },
+}
 CHOICES = sorted(
     name for name, prop in SOURCE['properties'].items() if 'enum' in prop and name not in SOURCE['required']
 )
@@ -80,6 +111,9 @@ MAP = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT'}
 # Further inputs, by name: a null inside a batch entry; every optional field but the choices null; each choice null.
 EXTRA: dict[str, dict[str, Any]] = {
     'nested null': NESTED_NULL,
+    'nested null choice': NESTED_NULL_CHOICE,
+    **CHECKED_ITEMS,
+    **OPEN_ITEMS,
     'all null': MAP | {name: None for name in SOURCE['properties'] if name not in {*MAP, *CHOICES}},
     **{f'{name} null': MAP | {name: None} for name in CHOICES},
 }
@@ -355,16 +389,16 @@ def test_schema_description_tells_agents_to_leave_out_unused_fields(tool_schema:
 
 
 def readme_null_table() -> dict[str, tuple[Any, str]]:
-    """README.md's table of what an agent's `null` becomes: field -> (the value that arrives, its meaning)."""
+    """docs/examples.md's table of what an agent's `null` becomes: field -> (the value that arrives, its meaning)."""
     header = "| field | an agent's `null` arrives as | meaning |"
-    assert header in README, f'README.md has no table starting {header!r}'
+    assert header in README, f'docs/examples.md has no table starting {header!r}'
     rows: dict[str, tuple[Any, str]] = {}
     for line in README.split(header, 1)[1].splitlines()[2:]:
         if not line.startswith('|'):
             break
         names, arrives, meaning = (cell.strip() for cell in line.strip().strip('|').split('|'))
         for name in re.findall(r'`(\w+)`', names):
-            assert name not in rows, f'README.md null table: {name} has two rows'
+            assert name not in rows, f'docs/examples.md null table: {name} has two rows'
             rows[name] = (json.loads(arrives.strip('`')), meaning)
     return rows
 
@@ -384,7 +418,7 @@ def parsed(arguments: dict[str, Any]) -> Any:
 
 def quoted(meaning: str) -> str:
     match = re.search(r'"([^"]+)"', meaning)
-    assert match, f'README.md null table: quote the message in {meaning!r}'
+    assert match, f'docs/examples.md null table: quote the message in {meaning!r}'
     return match.group(1)
 
 
@@ -404,7 +438,7 @@ def test_a_null_argument_means_what_the_readme_says(
     arrives, meaning = NULL_TABLE[name]
     assert verdict['coerced'][name] == arrives, f'{name}: null arrives as {verdict["coerced"][name]!r}'
     if meaning.startswith('refused by the MCP server'):
-        assert not verdict['valid'], f'{name}: the server accepted {arrives!r}; README.md says it refuses it'
+        assert not verdict['valid'], f'{name}: the server accepted {arrives!r}; docs/examples.md says it refuses it'
         paths = {error['instancePath'] for error in verdict['errors']}
         assert all(path.startswith(f'/{name}') for path in paths), verdict['errors']
         assert quoted(meaning) in {error['message'] for error in verdict['errors']}
@@ -425,20 +459,58 @@ def test_a_null_argument_means_what_the_readme_says(
         assert parsed(sent) == parsed(left_out), f'{mode}: {name}={arrives!r} does not mean what leaving it out does'
     elif meaning.startswith('refused by the Actor'):
         outcome = parsed(sent)
-        assert outcome[0] == 'refused', f'{mode}: the Actor accepted {name}={arrives!r}; README.md says it refuses it'
+        assert outcome[0] == 'refused', (
+            f'{mode}: the Actor accepted {name}={arrives!r}; docs/examples.md says it refuses it'
+        )
         assert f"Input field '{name}'" in outcome[1]
         assert quoted(meaning) in outcome[1]
     else:
-        pytest.fail(f'README.md null table: {name}: unknown meaning {meaning!r}')
+        pytest.fail(f'docs/examples.md null table: {name}: unknown meaning {meaning!r}')
 
 
 def test_a_null_inside_a_batch_entry_arrives_as_null_and_means_not_set(converted: dict[str, Any]) -> None:
     verdict = extra(converted, 'nested null')
     assert verdict['valid'], verdict['errors']
-    assert verdict['coerced'] == NESTED_NULL  # entries are objects of any shape: nothing inside is coerced
+    assert verdict['coerced'] == NESTED_NULL  # the entry's properties are nullable: the null is not coerced
     assert verdict['platform']['valid'], verdict['platform']['errors']
     left_out = DEFAULTS | {**NESTED_NULL, 'queries': [{'symbol': 'Binance_BTCUSDT'}]}
     assert parsed(verdict['platform']['input']) == parsed(left_out)
+
+
+def test_a_null_choice_inside_a_batch_entry_is_refused_as_at_the_top_level(converted: dict[str, Any]) -> None:
+    """As for the top-level choices: the allowed values' check refuses null (README.md's Input says so)."""
+    verdict = extra(converted, 'nested null choice')
+    assert not verdict['valid']
+    assert {error['instancePath'] for error in verdict['errors']} == {'/queries/0/range'}
+    assert not verdict['direct']['valid']
+    assert all('queries.0.range' in error for error in verdict['direct']['errors']), verdict['direct']['errors']
+
+
+@pytest.mark.parametrize('name', list(CHECKED_ITEMS))
+def test_batch_entries_and_alert_rules_are_checked_item_by_item(converted: dict[str, Any], name: str) -> None:
+    """By the MCP server and by the platform (the API and the Console's form), before the run starts."""
+    verdict = extra(converted, name)
+    assert not verdict['valid'], f'the MCP server let {EXTRA[name]} through'
+    assert not verdict['direct']['valid'], f'the platform let {EXTRA[name]} through'
+    field = 'queries' if 'queries' in EXTRA[name] else 'alerts'
+    assert all(f'input.{field}.0' in error for error in verdict['direct']['errors']), verdict['direct']['errors']
+
+
+@pytest.mark.parametrize('name', list(OPEN_ITEMS))
+def test_a_key_an_item_does_not_declare_reaches_the_actor_which_names_it(converted: dict[str, Any], name: str) -> None:
+    """Items are open (no `additionalProperties: false`), so the MCP server does not strip a mistyped key: the
+    Actor sees it and says so, instead of silently running without it."""
+    verdict = extra(converted, name)
+    assert verdict['valid'], verdict['errors']
+    assert verdict['coerced'] == EXTRA[name]
+    assert verdict['platform']['valid'], verdict['platform']['errors']
+    outcome = parsed(verdict['platform']['input'])
+    if outcome[0] == 'refused':
+        assert "'abov' is not a field of a rule" in outcome[1]
+    else:
+        assert "Input field 'Range' is not a field of this Actor and was ignored (did you mean 'range'?)." in [
+            note for query, *_ in outcome[1] for note in query.notes
+        ]
 
 
 def test_the_server_runs_the_tool_with_the_consoles_default_memory(converted: dict[str, Any]) -> None:
@@ -455,7 +527,7 @@ def test_an_api_caller_may_send_null_for_every_optional_field_but_the_choices(co
     direct = extra(converted, 'all null')['direct']
     assert direct['valid'], direct['errors']
     assert parsed(direct['input']) == parsed(DEFAULTS | MAP)
-    input_section = README.split('\n## Input', 1)[1].split('\n## ', 1)[0]
+    input_section = STORE_README.split('\n## Input', 1)[1].split('\n## ', 1)[0]
     for name in CHOICES:
         errors = extra(converted, f'{name} null')['direct']['errors']
         assert len(errors) == 1, errors

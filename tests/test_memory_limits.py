@@ -1,8 +1,8 @@
-"""The memory limits in .actor/actor.json: Apify's rules, the peaks README.md documents, and a measured run.
+"""The memory limits in .actor/actor.json: Apify's rules, the peaks the publisher notes document, and a measured run.
 
-Apify takes a power of 2 from 128 to 32768 MB. The minimum must hold the largest single query (README.md's memory
-table; the largest heatmap with rows and a chart is measured here, on the interpreter the e2e runs use), the
-default must hold any single query with room to spare, and the maximum the largest batch measured.
+Apify takes a power of 2 from 128 to 32768 MB. The minimum must hold the largest single query (the memory table of
+docs/publishing.md; the largest heatmap with rows and a chart is measured here, on the interpreter the e2e runs
+use), the default must hold any single query with room to spare, and the maximum the largest batch measured.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ACTOR = json.loads((ROOT / '.actor' / 'actor.json').read_text())
-README = (ROOT / 'README.md').read_text()
+PUBLISHING = (ROOT / 'docs' / 'publishing.md').read_text()  # the publisher's memory settings and their figures
 BENCHMARKS = (ROOT / 'docs' / 'benchmarks.md').read_text()
 LIMITS = ('minMemoryMbytes', 'defaultMemoryMbytes', 'maxMemoryMbytes')
 APIFY_MIN_MB, APIFY_MAX_MB = 128, 32768
@@ -37,23 +37,23 @@ LARGEST_QUERY = {
 }
 
 
-def readme_memory_table() -> dict[str, list[int]]:
-    """README.md's memory table: run -> its peaks in MB, one per Python version measured (3.11 first)."""
+def memory_table() -> dict[str, list[int]]:
+    """docs/publishing.md's memory table: run -> its peaks in MB, one per Python version measured (3.11 first)."""
     header = '| run | peak memory'
-    assert header in README, f'README.md has no memory table starting {header!r}'
+    assert header in PUBLISHING, f'docs/publishing.md has no memory table starting {header!r}'
     table: dict[str, list[int]] = {}
-    for line in README.split(header, 1)[1].splitlines()[2:]:
+    for line in PUBLISHING.split(header, 1)[1].splitlines()[2:]:
         if not line.startswith('|'):
             break
         run, *figures = (cell.strip() for cell in line.strip().strip('|').split('|'))
         matches = [re.fullmatch(r'(\d+) MB', figure) for figure in figures]
-        assert figures, f'README.md memory table: no figure for {run}'
-        assert all(matches), f'README.md memory table: {figures} are not all "<n> MB"'
+        assert figures, f'docs/publishing.md memory table: no figure for {run}'
+        assert all(matches), f'docs/publishing.md memory table: {figures} are not all "<n> MB"'
         table[run] = [int(match.group(1)) for match in matches if match]
     return table
 
 
-TABLE = readme_memory_table()
+TABLE = memory_table()
 PEAKS = {run: max(figures) for run, figures in TABLE.items()}
 SINGLE = {run: peak for run, peak in PEAKS.items() if not run.startswith('batch')}
 BATCH = {run: peak for run, peak in PEAKS.items() if run.startswith('batch')}
@@ -69,8 +69,8 @@ def test_limits_follow_apifys_rules() -> None:
 
 
 def test_limits_hold_the_documented_peaks() -> None:
-    assert SINGLE, 'README.md memory table: no single-query rows'
-    assert BATCH, 'README.md memory table: no batch rows'
+    assert SINGLE, 'docs/publishing.md memory table: no single-query rows'
+    assert BATCH, 'docs/publishing.md memory table: no batch rows'
     largest_query, largest_batch = max(SINGLE.values()), max(BATCH.values())
     assert largest_query < ACTOR['minMemoryMbytes'], f'a single query peaks at {largest_query} MB'
     assert ACTOR['minMemoryMbytes'] // 2 < largest_query, 'the minimum could be halved: lower it'
@@ -79,13 +79,13 @@ def test_limits_hold_the_documented_peaks() -> None:
     assert ACTOR['maxMemoryMbytes'] <= MCP_SERVER_MAX_MB, 'a higher maximum only raises what a run can cost'
 
 
-def test_readme_states_the_limits_and_agrees_with_the_benchmarks() -> None:
+def test_the_publisher_notes_state_the_limits_and_agree_with_the_benchmarks() -> None:
     for name in LIMITS:
-        assert f'{ACTOR[name]} MB' in README.split('**Memory.** `.actor/actor.json`', 1)[1].split('\n\n', 1)[0], (
-            f'README: {name}'
+        assert f'{ACTOR[name]} MB' in PUBLISHING.split('**Memory.** `.actor/actor.json`', 1)[1].split('\n\n', 1)[0], (
+            f'docs/publishing.md: {name}'
         )
     # The publisher notes: the Console default the MCP server uses must be actor.json's default.
-    assert f'Default run options > Memory to {ACTOR["defaultMemoryMbytes"]} MB' in README
+    assert f'Default run options > Memory to {ACTOR["defaultMemoryMbytes"]} MB' in PUBLISHING
     section = BENCHMARKS.split('## Peak memory of the largest heatmap', 1)[1]
     measured = {
         'one query (max pain)': r'baseline \(max pain, all coins\) \| (\d+) MB',
@@ -96,7 +96,9 @@ def test_readme_states_the_limits_and_agrees_with_the_benchmarks() -> None:
         match = re.search(pattern, section)
         assert match, f'docs/benchmarks.md: no figure for {run}'
         documented = TABLE[run][0]
-        assert documented == int(match.group(1)), f'README.md says {documented} MB for {run}, the benchmarks otherwise'
+        assert documented == int(match.group(1)), (
+            f'docs/publishing.md says {documented} MB for {run}, the benchmarks otherwise'
+        )
 
 
 # Starts `python -m src` and prints its exit code and peak RSS (KiB). A small process of its own does the waiting: a
@@ -137,4 +139,6 @@ def test_the_largest_single_query_fits_the_minimum(tmp_path: Path) -> None:
     assert exit_code == 0, (tmp_path / 'storage' / 'log').read_text()[-3000:]
     assert peak < ACTOR['minMemoryMbytes'], f'the largest single query peaked at {peak:.0f} MB on {ACTOR_PYTHON}'
     documented = SINGLE['the same, output rows and a chart']
-    assert peak < 1.25 * documented, f'{peak:.0f} MB, README.md says {documented} MB: measure again and update it'
+    assert peak < 1.25 * documented, (
+        f'{peak:.0f} MB, docs/publishing.md says {documented} MB: measure again and update it'
+    )

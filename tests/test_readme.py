@@ -1,5 +1,7 @@
-"""The README's promises: every example input runs as documented, outputs match the real envelopes, the
-errors table matches the code, and the modes table names every mode with its plan and price."""
+"""The README's promises: its first 5,000 characters (what the Apify MCP server hands an agent) hold a valid input for
+every mode, each kind of call's example runs and answers as shown, every per-mode example of docs/examples.md runs
+as documented with outputs that match the real envelopes, the errors table matches the code, and the modes table
+names every mode with its plan and price."""
 
 from __future__ import annotations
 
@@ -18,16 +20,69 @@ from src.modes import ENDPOINTS, Mode
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / 'README.md').read_text()
+EXAMPLES_DOC = (ROOT / 'docs' / 'examples.md').read_text()
+DOCS = [README, EXAMPLES_DOC, (ROOT / 'docs' / 'development.md').read_text()]
 PRICES = json.loads((ROOT / '.actor' / 'pay_per_event.json').read_text())
+AGENT_SHARE = 5000  # the README's characters the Apify MCP server hands an agent that looks the Actor up
+NOW_MS = 1_763_683_200_000
 
 
 def examples(kind: str) -> dict[str, Any]:
     pattern = re.compile(rf'<!-- example-{kind}: (\w+) -->\s*```json\n(.*?)```', re.DOTALL)
-    return {name: json.loads(body) for name, body in pattern.findall(README)}
+    return {name: json.loads(body) for name, body in pattern.findall(EXAMPLES_DOC)}
+
+
+def calls(kind: str) -> dict[str, Any]:
+    """The README's example of each kind of call: its input (a JSON block, or the body of a curl's `-d`) or output."""
+    pattern = re.compile(rf'<!-- call-{kind}: ([\w-]+) -->\s*```(json|bash)\n(.*?)```', re.DOTALL)
+    found: dict[str, Any] = {}
+    for name, language, body in pattern.findall(README):
+        command = re.search(r"-d '(\{.*?\})'", body, re.DOTALL)
+        text = command.group(1) if language == 'bash' and command is not None else body
+        found[name] = json.loads(text)
+    return found
 
 
 INPUTS = examples('input')
 OUTPUTS = examples('output')
+CALL_INPUTS = calls('input')
+CALL_OUTPUTS = calls('output')
+
+
+def test_the_first_5000_characters_hold_a_valid_input_for_every_mode() -> None:
+    """An agent given only what the MCP server shows of the README builds a valid input for each mode from it, and
+    learns to ask for the compact answer."""
+    head = README[:AGENT_SHARE]
+    found: dict[Mode, str] = {}
+    for text in re.findall(r'\{"mode": [^{}]*\}', head):
+        (query,) = parse_run_input(json.loads(text), now_ms=NOW_MS).queries
+        found.setdefault(query.mode, text)
+    assert set(found) == set(Mode), f'no input in the first {AGENT_SHARE} characters for {set(Mode) - set(found)}'
+    assert '"output": "summary"' in head
+    assert 'you need no CoinGlass key' in ' '.join(head.replace('*', '').split())
+    for caller in ('Console', 'run-sync', 'MCP'):
+        assert caller in head, f'the first {AGENT_SHARE} characters do not say how to call it from {caller}'
+
+
+def test_the_readme_is_for_users_and_short() -> None:
+    assert len(README.encode()) <= 22 * 1024, (
+        'the Store README is for users (about 20 KB at most): the rest goes to docs/'
+    )
+    for developer_only in ('## Development', '## Configuration (environment)', '## Performance', 'For the publisher'):
+        assert developer_only not in README
+
+
+def test_each_kind_of_call_has_an_input_and_an_output() -> None:
+    assert set(CALL_INPUTS) == set(CALL_OUTPUTS) == {'run-sync', 'run-sync-get-dataset-items', 'mcp'}
+
+
+@pytest.mark.parametrize('name', sorted(CALL_INPUTS))
+def test_each_kind_of_call_answers_as_the_readme_shows(actor: Any, name: str) -> None:
+    """run-sync returns `OUTPUT`, run-sync-get-dataset-items the items, and an agent first reads the status."""
+    run = actor(CALL_INPUTS[name])
+    assert run.exit_code == 0, run.log
+    answer = {'run-sync': run.record('OUTPUT'), 'run-sync-get-dataset-items': run.items, 'mcp': run.status}[name]
+    assert shown_in(CALL_OUTPUTS[name], answer) == [], 'the README shows what the Actor does not answer'
 
 
 def test_every_mode_has_an_input_and_output_example() -> None:
@@ -103,13 +158,17 @@ def test_errors_table_matches_the_error_family() -> None:
     assert raised | {errors.ErrorType.INPUT, errors.ErrorType.INTERNAL} == set(errors.ErrorType)
 
 
-COMMAND_INPUTS = re.findall(
-    r"(?:INPUT=|-d |--input |> storage/key_value_stores/default/INPUT.json.*?|echo )'(\{.*?\})'", README
-)
+COMMAND_INPUTS = [
+    found
+    for text in DOCS
+    for found in re.findall(
+        r"(?:INPUT=|-d |--input |> storage/key_value_stores/default/INPUT.json.*?|echo )'(\{.*?\})'", text
+    )
+]
 
 
 def test_command_line_examples_are_valid_inputs() -> None:
-    python_inputs = [ast.literal_eval(match) for match in re.findall(r'run_input=(\{.*?\})\n', README)]
+    python_inputs = [ast.literal_eval(match) for text in DOCS for match in re.findall(r'run_input=(\{.*?\})\n', text)]
     inputs = [json.loads(text) for text in COMMAND_INPUTS] + python_inputs
     assert len(inputs) >= 6
     for example in inputs:

@@ -16,10 +16,12 @@ import pytest
 from fake_coinglass import NOW_MS
 from mode_examples import EXAMPLES
 
-from src.fields import MAX_QUERIES, RANGE_ALIASES, fields_of
+from src.alerts import AlertRule
+from src.fields import FIELD, MAX_QUERIES, RANGE_ALIASES, Scope, fields_of
 from src.inputs import ZERO_MEANS_UNSET, InputError, RawInput, parse_run_input
 from src.modes import ENDPOINTS, INTERVALS, MODELS, Mode, Plan
 from src.query import Output
+from src.symbols import KNOWN_EXCHANGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / '.actor' / 'input_schema.json').read_text())
@@ -142,9 +144,42 @@ def test_optional_fields_are_nullable_and_null_means_not_set() -> None:
 def test_queries_are_bounded_objects() -> None:
     """The platform refuses an oversized batch before the run starts, at the Actor's own limit."""
     queries = PROPERTIES['queries']
-    assert queries['items'] == {'type': 'object'}
+    assert queries['items']['type'] == 'object'
     assert queries['maxItems'] == MAX_QUERIES
     assert RawInput.model_fields['queries'].metadata[-1].max_length == MAX_QUERIES
+
+
+def test_a_batch_entry_offers_every_field_of_a_query_without_defaults() -> None:
+    """The per-item editor shows each field a query reads, as the top level declares it, with nothing filled in (an
+    entry inherits what it leaves out), and stays open to other keys (the Actor names them)."""
+    items = PROPERTIES['queries']['items']
+    per_query = [name for name in PROPERTIES if FIELD[name].scope is not Scope.RUN]
+    assert list(items['properties']) == per_query
+    assert 'additionalProperties' not in items
+    assert 'required' not in items
+    for name, prop in items['properties'].items():
+        top = PROPERTIES[name]
+        assert {key: prop.get(key) for key in ('type', 'enum', 'items')} == {
+            key: top.get(key) for key in ('type', 'enum', 'items')
+        }
+        assert not {'default', 'prefill', 'sectionCaption'} & set(prop), name
+        assert f'As {name} above, for this query only' in prop['description']
+
+
+def test_an_alert_rule_offers_the_keys_of_a_rule() -> None:
+    items = PROPERTIES['alerts']['items']
+    assert set(items['properties']) == set(AlertRule.model_fields)
+    assert items['required'] == ['mode', 'field']
+    assert 'search_symbols' not in items['properties']['mode']['enum']
+    assert set(items['properties']['mode']['enum']) == {str(mode) for mode in Mode} - {'search_symbols'}
+    assert {items['properties'][name]['type'] for name in ('above', 'below')} == {'number'}
+
+
+def test_exchanges_are_suggested_but_any_is_taken() -> None:
+    for prop in (PROPERTIES['exchange'], PROPERTIES['exchanges']['items']):
+        assert 'enum' not in prop
+        assert prop['enumSuggestedValues'] == list(KNOWN_EXCHANGES)
+    assert PROPERTIES['exchange']['editor'] == PROPERTIES['exchanges']['editor'] == 'select'
 
 
 def test_choice_enums_match_the_endpoint_table() -> None:
@@ -217,3 +252,29 @@ def test_readme_names_every_mode_in_a_mode_table() -> None:
     assert events <= set(PAY_PER_EVENT), (
         f'README.md mode tables name unknown events: {sorted(events - set(PAY_PER_EVENT))}'
     )
+
+
+def test_a_value_a_pattern_refuses_gets_a_sentence_not_the_pattern() -> None:
+    patterned = {name: prop for name, prop in PROPERTIES.items() if 'pattern' in prop}
+    assert patterned, 'no field has a pattern: drop this test'
+    for name, prop in patterned.items():
+        message = prop['errorMessage']['pattern']
+        assert message.startswith(f"Input field '{name}' must be ")
+        assert prop['pattern'] not in message
+        assert not set('^$[]{}\\') & set(message), message
+
+
+def test_every_actor_file_names_its_apify_schema() -> None:
+    """Editors check and complete a file that names its schema; pay_per_event.json has none published."""
+    actor = json.loads((ROOT / '.actor' / 'actor.json').read_text())
+    files = {
+        'actor.json': 'actor',
+        actor['input']: 'input',
+        actor['output']: 'output',
+        actor['storages']['dataset']: 'dataset',
+        actor['storages']['keyValueStore']: 'key-value-store',
+    }
+    for name, kind in files.items():
+        document = json.loads((ROOT / '.actor' / name).read_text())
+        assert document['$schema'] == f'https://apify.com/schemas/v1/{kind}.ide.json', name
+    assert 'meta' not in actor, 'meta.templateId says the Actor was made from an Apify template; it was not'

@@ -1,4 +1,4 @@
-"""The settings from the environment: one parsing rule, one warning for a bad value, and the README's table."""
+"""The settings from the environment: one parsing rule, one warning for a bad value, and the documented table."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from conftest import settings_from
 
 from src.settings import DEFAULT_BASE_URL, Settings, variable
 
-README = (Path(__file__).resolve().parent.parent / 'README.md').read_text()
+DEVELOPMENT = (Path(__file__).resolve().parent.parent / 'docs' / 'development.md').read_text()  # its table
 
 
 def test_defaults() -> None:
@@ -77,8 +77,8 @@ def test_the_key_is_never_in_a_warning() -> None:
     assert 'secret-9' not in repr(settings)
 
 
-def test_the_readme_table_lists_every_variable_with_its_default() -> None:
-    section = README.split('## Configuration (environment)')[1].split('\n## ')[0]
+def test_the_documented_table_lists_every_variable_with_its_default() -> None:
+    section = DEVELOPMENT.split('## Configuration (environment)')[1].split('\n## ')[0]
     rows = {
         match[0]: match[1] for match in re.findall(r'^\| `(COINGLASS_\w+)` \| .*? \| (.*?) \|$', section, re.MULTILINE)
     }

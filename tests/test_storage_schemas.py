@@ -109,9 +109,22 @@ def test_output_links_are_described_and_point_at_what_exists() -> None:
         url = urlparse(re.sub(r'\{\{[^}]+\}\}', 'https://api.example', template))
         query = parse_qs(url.query)
         if 'view' in query:
-            assert query['view'] == [query['view'][0]]
             assert query['view'][0] in views, f'{name}: no dataset view {query["view"][0]}'
         if '/records/' in url.path:
             collection_of(url.path.rsplit('/', 1)[1])
-        if 'prefix' in query:
-            assert {collection.get('keyPrefix') for collection in COLLECTIONS.values()} >= set(query['prefix'])
+        if 'collection' in query:
+            assert query['collection'][0] in COLLECTIONS, f'{name}: no key-value store collection {query["collection"]}'
+        assert 'prefix' not in query, f'{name}: link a collection (keys?collection=...), not a key prefix'
+
+
+def test_the_output_tab_has_one_dataset_output_the_summary_and_the_charts() -> None:
+    """One dataset output (the Console's view switcher offers its views), the OUTPUT record, the chart collection."""
+    templates = {name: prop['template'] for name, prop in OUTPUT_SCHEMA['properties'].items()}
+    datasets = [template for template in templates.values() if 'apiDefaultDatasetUrl' in template]
+    assert datasets == ['{{links.apiDefaultDatasetUrl}}/items']
+    assert '{{links.apiDefaultKeyValueStoreUrl}}/records/OUTPUT' in templates.values()
+    assert '{{links.apiDefaultKeyValueStoreUrl}}/keys?collection=charts' in templates.values()
+    described = OUTPUT_SCHEMA['properties']['results']['description']
+    assert all(view in described for view in DATASET_SCHEMA['views']), 'name every view the API offers'
+    overview = DATASET_SCHEMA['views']['overview']['display']['properties']
+    assert overview['chart_url']['format'] == 'image', 'the overview keeps its chart thumbnails'

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
 
     from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from src.query import Query
@@ -34,6 +35,7 @@ ORDER_SIDE_READING: Final = (
 )
 SIDE_SHORT_LIQUIDATED: Final = 1
 SIDE_LONG_LIQUIDATED: Final = 2
+TIME_BUCKETS: Final = 48  # bars of the chart's longs-and-shorts panel
 
 
 class Order(Record):
@@ -166,59 +168,87 @@ def subject(query: Query) -> str:
     return f'{query.get(COIN)} on {query.get(EXCHANGE)}'
 
 
-def draw(fig: Figure, fetched: Fetched[Orders], _summary: OrdersSummary) -> str | None:
-    """Orders by time and price, marker area by USD value, colour by the liquidated side."""
-    import numpy as np  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
-    from matplotlib.lines import Line2D  # noqa: PLC0415
+def draw(fig: Figure, fetched: Fetched[Orders], summary: OrdersSummary) -> str | None:
+    """Two panels on one UTC time axis: the split per time bucket, and each order at its price.
 
-    from src import charts  # noqa: PLC0415
+    The top panel mirrors the sides (shorts liquidated up, longs down), so neither hides the other however even the
+    split; the bottom one shows each order at its price, marker area by its USD value.
+    """
+    from src import charts  # noqa: PLC0415 - numpy and matplotlib load only when a chart is asked for
 
     rows = [record for record in fetched.data.records if record.price is not None]
     if not rows:
         return 'No data'
-    rows.sort(key=lambda record: -(record.usd_value or 0.0))  # big markers first, small ones stay visible
-    values = np.asarray([record.usd_value or 0.0 for record in rows], dtype=np.float64)
-    biggest = float(values.max()) or 1.0
-
-    def area(usd_values: Any) -> Any:
-        return 8.0 + 700.0 * np.clip(usd_values, 0, None) / biggest
-
-    ax = fig.add_subplot()
-    groups = (
-        ('long', charts.LONG_COLOUR, 'Long liquidated (side 2, sell order)'),
-        ('short', charts.SHORT_COLOUR, 'Short liquidated (side 1, buy order)'),
-        (None, charts.UNKNOWN_COLOUR, 'Unknown side'),
-    )
-    handles: list[Artist] = []
-    for position, colour, label in groups:
-        picked = [i for i, record in enumerate(rows) if position_side(record.side) == position]
-        if not picked:
-            continue
-        dates = charts.epoch_dates([rows[i].time for i in picked], 'ms')
-        prices = [float(rows[i].price or 0.0) for i in picked]
-        ax.scatter(dates, prices, s=area(values[picked]), c=colour, alpha=0.6, edgecolors='white', lw=0.5)
-        handles.append(Line2D([], [], ls='', marker='o', markersize=9, color=colour, alpha=0.8, label=label))
-    handles.extend(_size_handles(area, biggest))
-    ax.legend(
-        handles=handles,
-        loc='center left',
-        bbox_to_anchor=(1.01, 0.5),
-        fontsize=9,
-        labelspacing=1.3,
-        borderpad=1.0,
-        title='Side and order size',
-    )
-    charts.utc_date_axis(ax)
-    ax.yaxis.set_major_formatter(charts.PRICE_FORMATTER)
-    ax.set_ylabel('Liquidation price (USD)')
-    ax.grid(alpha=0.3)
-    ax.margins(x=0.04, y=0.1)
-    ax.set_title(
-        f'{len(rows)} orders; marker area proportional to the order value (USD); '
-        'side 1 (buy order) read as a short liquidated, side 2 (sell order) as a long liquidated',
+    split, prices = fig.subplots(2, 1, sharex=True, height_ratios=(1, 1.5))
+    _split_bars(split, rows, summary)
+    _price_scatter(prices, rows)
+    charts.utc_date_axis(prices)
+    split.set_title(
+        f'{plural(len(rows), "order")}; side 1 (a buy order) read as a short liquidated, side 2 as a long',
         **charts.SUBTITLE_STYLE,
     )
     return None
+
+
+def _split_bars(ax: Axes, rows: list[Order], summary: OrdersSummary) -> None:
+    """Shorts (up) and longs (down) liquidated per time bucket, USD, with each side's total in the legend."""
+    import numpy as np  # noqa: PLC0415
+
+    from src import charts  # noqa: PLC0415
+
+    dates = charts.epoch_dates([record.time for record in rows], 'ms')
+    edges = np.linspace(dates.min(), dates.max() + 1e-6, TIME_BUCKETS + 1)
+    width = float(edges[1] - edges[0])
+    for position, sign, colour in (('short', 1.0, charts.SHORT_COLOUR), ('long', -1.0, charts.LONG_COLOUR)):
+        picked = np.asarray([position_side(record.side) == position for record in rows])
+        usd_values = np.asarray([record.usd_value or 0.0 for record in rows])
+        sums, _ = np.histogram(dates[picked], bins=edges, weights=usd_values[picked])
+        total, count = (
+            (summary.short_liquidated_usd, summary.short_liquidated_count)
+            if position == 'short'
+            else (summary.long_liquidated_usd, summary.long_liquidated_count)
+        )
+        label = f'{position.title()}s liquidated: {format_usd(total or 0.0)} in {plural(count, "order")}'
+        ax.bar(edges[:-1], sign * sums, width=width * 0.9, align='edge', color=colour, label=label)
+    ax.axhline(0, color=charts.REFERENCE_COLOUR, lw=0.8)
+    ax.yaxis.set_major_formatter(charts.MIRRORED_USD_FORMATTER)
+    ax.set_ylabel('USD per bucket\n(shorts up, longs down)')
+    ax.grid(axis='y', alpha=0.3)
+    ax.legend(loc='center left', bbox_to_anchor=(1.01, 0.5), fontsize=9, title='Side, total and orders')
+
+
+def _price_scatter(ax: Axes, rows: list[Order]) -> None:
+    """Each order at its time and price, coloured by side.
+
+    Both sides are one layer drawn biggest first, so no side is painted over the other and small orders stay visible.
+    """
+    import numpy as np  # noqa: PLC0415
+    from matplotlib.lines import Line2D  # noqa: PLC0415
+
+    from src import charts  # noqa: PLC0415
+
+    ordered = sorted(rows, key=lambda record: -(record.usd_value or 0.0))
+    values = np.asarray([record.usd_value or 0.0 for record in ordered], dtype=np.float64)
+    biggest = float(values.max()) or 1.0
+
+    def area(usd_values: Any) -> Any:
+        return 8.0 + 500.0 * np.clip(usd_values, 0, None) / biggest
+
+    colours = {'long': charts.LONG_COLOUR, 'short': charts.SHORT_COLOUR, None: charts.UNKNOWN_COLOUR}
+    dates = charts.epoch_dates([record.time for record in ordered], 'ms')
+    prices = [float(record.price or 0.0) for record in ordered]
+    sides = [colours[position_side(record.side)] for record in ordered]
+    ax.scatter(dates, prices, s=area(values), c=sides, alpha=0.6, edgecolors='white', lw=0.5)
+    handles: list[Artist] = [
+        Line2D([], [], ls='', marker='o', markersize=9, color=colours[side], alpha=0.8, label=label)
+        for side, label in (('long', 'Long liquidated (side 2)'), ('short', 'Short liquidated (side 1)'))
+    ]
+    handles.extend(_size_handles(area, biggest))
+    ax.legend(handles=handles, loc='center left', bbox_to_anchor=(1.01, 0.5), fontsize=9, labelspacing=1.2)
+    ax.yaxis.set_major_formatter(charts.PRICE_FORMATTER)
+    ax.set_ylabel('Liquidation price (USD)')
+    ax.grid(alpha=0.3)
+    ax.margins(x=0.02, y=0.1)
 
 
 def _size_handles(area: Callable[[Any], Any], biggest: float) -> list[Artist]:
