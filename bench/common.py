@@ -286,8 +286,13 @@ def actor_env(
     base_url: str, storage: Path, *, ppe: bool = False, extra: dict[str, str] | None = None
 ) -> dict[str, str]:
     """The tests' environment of a local run (fresh storage, the fake's URL, a key, pay-per-event when asked), but
-    with the SDK's default log level (INFO), as on the platform."""
-    return tests_actor_env(base_url, storage, api_key=BENCH_KEY, ppe=ppe, log_level='INFO', extra=extra)
+    with the SDK's default log level (INFO), as on the platform. Without `ppe` the run is not priced at all
+    (`ACTOR_TEST_PAY_PER_EVENT=false`): a local run would otherwise price itself from pay_per_event.json and keep a
+    charging log, which a run on the platform does not."""
+    unpriced = {} if ppe else {'ACTOR_TEST_PAY_PER_EVENT': 'false'}
+    return tests_actor_env(
+        base_url, storage, api_key=BENCH_KEY, ppe=ppe, log_level='INFO', extra=unpriced | (extra or {})
+    )
 
 
 @dataclass

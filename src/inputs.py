@@ -13,7 +13,6 @@ the webhook never appear in one.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -37,7 +36,7 @@ from src.input_bounds import check_bounds
 from src.kinds import spec_of
 from src.modes import Mode
 from src.query import END_TIME, START_TIME, Output, Query
-from src.suggest import did_you_mean
+from src.suggest import did_you_mean, field_hint
 from src.times import iso
 
 if TYPE_CHECKING:
@@ -145,8 +144,7 @@ def _unknown_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:
     notes = []
     unknown = sorted(str(name) for name in raw if name not in FIELD)
     for name in unknown[:MAX_UNKNOWN_NOTES]:
-        close = difflib.get_close_matches(name.lower(), list(FIELD), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ''
+        hint = field_hint(name, FIELD)
         shown = name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + '…'
         notes.append(f"Input field '{shown}' is not a field of this Actor and was ignored{hint}.")
     if len(unknown) > MAX_UNKNOWN_NOTES:

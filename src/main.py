@@ -89,10 +89,11 @@ def unreadable_local_input() -> str | None:
 def local_pricing(environ: Mapping[str, str]) -> dict[str, str]:
     """The SDK's environment for pricing a local run as the platform does, from `.actor/pay_per_event.json`.
 
-    Empty when the environment already prices the run (a test, or a developer's own setting). Without it the SDK
-    warns on every charge that the Actor does not use pay-per-event pricing, which is true only locally.
+    Empty when the environment already says how to price the run (a test, a benchmark, or a developer's own setting:
+    `ACTOR_TEST_PAY_PER_EVENT=false` runs unpriced). Without it the SDK warns on every charge that the Actor does not
+    use pay-per-event pricing, which is true only locally.
     """
-    if environ.get('APIFY_ACTOR_PRICING_INFO') or environ.get('ACTOR_TEST_PAY_PER_EVENT'):
+    if environ.get('APIFY_ACTOR_PRICING_INFO') or 'ACTOR_TEST_PAY_PER_EVENT' in environ:
         return {}
     events = json.loads(PRICES.read_text(encoding='utf-8'))
     pricing = {'pricingModel': 'PAY_PER_EVENT', 'pricingPerEvent': {'actorChargeEvents': events | FREE_ITEMS}}

@@ -66,5 +66,11 @@ def did_you_mean(given: object, choices: Iterable[str]) -> str:
     return f' (did you mean {named}?)' if found else ''
 
 
+def field_hint(name: str, names: Iterable[str]) -> str:
+    """` (did you mean 'range'?)` for an unknown field name close to one of `names` (`Range`), else `''`."""
+    close = difflib.get_close_matches(name.lower(), list(names), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ''
+
+
 def _choice_key(text: str) -> str:
     return ''.join(character for character in text.lower() if character not in ' -_')

@@ -17,7 +17,6 @@ with the batch's message and `error_type`; nothing is charged for it, for an emp
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import logging
 import time
@@ -37,6 +36,7 @@ from src.modes import ENDPOINTS, Mode
 from src.pipeline import NOT_CHARGED, execute
 from src.run import json_size
 from src.schema import mode_schema
+from src.suggest import field_hint
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -203,8 +203,7 @@ class ToolDesk:
 
 def _unknown_message(tool: Tool, name: str) -> str:
     offered = list(tool.input_schema['properties'])
-    close = difflib.get_close_matches(name.lower(), offered, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ''
+    hint = field_hint(name, offered)
     return (
         f"Input field '{name[:60]}' is not an argument of {tool.name}{hint}: it takes {', '.join(offered)}. "
         'No request was made.'

@@ -53,6 +53,7 @@ def test_local_pricing_is_the_price_list_and_leaves_a_priced_environment_alone()
     assert events['apify-default-dataset-item']['eventPriceUsd'] == 0
     assert local_pricing({'APIFY_ACTOR_PRICING_INFO': '{"pricingModel": "FREE"}'}) == {}
     assert local_pricing({'ACTOR_TEST_PAY_PER_EVENT': 'true'}) == {}
+    assert local_pricing({'ACTOR_TEST_PAY_PER_EVENT': 'false'}) == {}  # unpriced, as a benchmark runs it
 
 
 @pytest.mark.e2e
