@@ -45,9 +45,13 @@ serve: setup
 	@if [ -n "$$COINGLASS_API_KEY" ]; then \
 		APIFY_META_ORIGIN=STANDBY ACTOR_WEB_SERVER_PORT=$(SERVE_PORT) CRAWLEE_STORAGE_DIR=$(STORAGE) $(PY) -m src; \
 	else \
-		$(PY) tests/fake_coinglass.py --port $(FAKE_PORT) & fake=$$!; trap 'kill $$fake' EXIT; sleep 1; \
+		ready="$$(mktemp)"; rm -f "$$ready"; \
+		$(PY) tests/fake_coinglass.py --port $(FAKE_PORT) --ready-file "$$ready" & fake=$$!; \
+		trap 'kill $$fake 2>/dev/null; rm -f "$$ready"' EXIT; \
+		while [ ! -s "$$ready" ] && kill -0 $$fake 2>/dev/null; do sleep 0.1; done; \
+		if [ ! -s "$$ready" ]; then echo "make serve: the fake CoinGlass did not start (see above)." >&2; exit 1; fi; \
 		APIFY_META_ORIGIN=STANDBY ACTOR_WEB_SERVER_PORT=$(SERVE_PORT) CRAWLEE_STORAGE_DIR=$(STORAGE) \
-		COINGLASS_BASE_URL=http://127.0.0.1:$(FAKE_PORT) COINGLASS_API_KEY=demo-key $(PY) -m src; \
+		COINGLASS_BASE_URL="$$(cat "$$ready")" COINGLASS_API_KEY=demo-key $(PY) -m src; \
 	fi
 
 fake: setup

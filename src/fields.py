@@ -170,7 +170,7 @@ class InputField:
         choices: The values the Console offers (and the only ones the schema allows).
         mode_choices: The values one mode takes, for that mode's tool schema; None: `choices`.
         minimum: The smallest value (numbers).
-        maximum: The largest value (numbers), or the most items (lists).
+        maximum: The largest value (numbers), the most items (lists), or the longest text (strings).
         zero_means_unset: Whether 0 is read as not given (the Apify MCP server sends an agent's null as 0).
         pattern: A regular expression the value must match (text).
         editor: The Console's editor.
@@ -616,6 +616,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
             'quote asset (btc, ETHUSDT, okx). Exact base-asset matches come first. Empty: every supported pair.'
         ),
         json_type='string',
+        maximum=64,
         shape=str | None,
         allowed='text',
         read=_read_keyword,
@@ -640,6 +641,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
             'use its base asset (Binance_BTCUSDT -> BTC). Empty: not set.'
         ),
         json_type='string',
+        maximum=64,
         shape=str | None,
         allowed="a pair such as 'Binance_BTCUSDT'",
         read=_read_symbol,
@@ -662,6 +664,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
             'coins). Empty: not set.'
         ),
         json_type='string',
+        maximum=32,
         shape=str | None,
         allowed="a coin such as 'BTC'",
         read=_read_coin,
@@ -682,6 +685,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
             'for search).'
         ),
         json_type='string',
+        maximum=32,
         shape=str | None,
         allowed="an exchange such as 'Binance'",
         read=_read_exchange,

@@ -46,6 +46,7 @@ __all__ = ['InputError', 'RunInput', 'given_fields', 'given_parameters', 'parse_
 
 RUN_FIELDS: Final = frozenset(declared.name for declared in FIELDS if declared.scope is Scope.RUN)  # not per query
 SECRET_FIELDS: Final = frozenset(declared.name for declared in FIELDS if declared.secret)
+MAX_NAMED_ENTRIES: Final = 10  # refused batch entries a message names; the rest are counted
 ZERO_MEANS_UNSET: Final = frozenset(declared.name for declared in FIELDS if declared.zero_means_unset)
 MAX_UNKNOWN_NOTES: Final = 5  # notes on unknown fields in a query's message, at most
 MAX_NAME_CHARS: Final = 60  # an unknown field's name as a note shows it, at most
@@ -57,7 +58,7 @@ def _constraints(declared: InputField) -> Any:
         return Field(default=None, max_length=declared.maximum)
     if declared.json_type in {'integer', 'number'}:
         return Field(default=None, ge=declared.minimum, le=declared.maximum)
-    return Field(default=None, pattern=declared.pattern)
+    return Field(default=None, pattern=declared.pattern, max_length=declared.maximum)
 
 
 _SHAPES: Final[dict[str, Any]] = {declared.name: (declared.shape, _constraints(declared)) for declared in FIELDS}
@@ -109,6 +110,7 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
     base = {name: value for name, value in raw.items() if name not in RUN_FIELDS}
     entries: list[dict[str, Any]] = top.get('queries') or [{}]
     queries = []
+    refused: list[tuple[int, InputError, dict[str, Any]]] = []
     for index, entry in enumerate(entries):
         merged = {**base, **given_fields(entry)}
         try:
@@ -118,7 +120,9 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
         except InputError as error:
             if not top.get('queries'):
                 raise
-            raise InputError(f'queries[{index}]: {error}', query=merged) from None
+            refused.append((index, error, merged))
+    if refused:
+        raise _batch_refused(refused, len(entries))
     try:
         rules = parse_rules(top.get('alerts'))
         check_rule_modes(rules, [query.mode for query in queries])
@@ -134,6 +138,18 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
         notify_url=_webhook(top.get('notify_url')),
         marks_store=top.get('since_last_run_store') or DEFAULT_MARKS_STORE,
     )
+
+
+def _batch_refused(refused: list[tuple[int, InputError, dict[str, Any]]], total: int) -> InputError:
+    """The first refused batch entry's error, naming the others too, so that one run shows every entry to fix."""
+    index, error, merged = refused[0]
+    message = f'queries[{index}]: {error}'
+    if len(refused) > 1:
+        others = ', '.join(f'queries[{other}]' for other, _error, _merged in refused[1:MAX_NAMED_ENTRIES])
+        more = len(refused) - MAX_NAMED_ENTRIES
+        others += f' and {more:,} more' if more > 0 else ''
+        message += f' Also refused ({len(refused) - 1:,} more of the {total:,} entries): {others}.'
+    return InputError(message, query=merged)
 
 
 def _unknown_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:
@@ -211,7 +227,10 @@ def _explain(error: ValidationError, raw: Mapping[str, Any]) -> str:
     if declared is None:
         return f"Input field '{name}' is {value}, which is not allowed: it must be {first['msg']}."
     hint = did_you_mean(raw.get(name), declared.choices.values) if declared.choices is not None else ''
-    return f"Input field '{name}' is {value}, which is not allowed{hint}: it must be {declared.allowed}."
+    allowed = declared.allowed
+    if first['type'] == 'string_too_long':
+        allowed = f'{allowed}, of at most {declared.maximum} characters'
+    return f"Input field '{name}' is {value}, which is not allowed{hint}: it must be {allowed}."
 
 
 def _without_secrets(value: Any) -> Any:

@@ -66,15 +66,15 @@ async def history(get: GetTable, query: Query, now_ms: int) -> Retrieved:
     step = duration_ms(query.get(INTERVAL) or '1d')
     end = query.get(END_TIME) or now_ms
     limit = query.get(LIMIT)
-    if limit is not None:  # the first `limit` rows from start_time
-        end = min(end, start + (limit - 1) * step)
+    if limit is not None:  # the first `limit` rows from start_time, which may fall inside the first interval
+        end = min(end, start + limit * step)
     table = _within(await _windows(get, history_windows(start, end, step)), start, end)
     if limit is not None:
         table = table.head(limit)
     notes: tuple[str, ...] = ()
     if table.records and table.records[0].time > start + step:
         notes = (_shorter_history(query, table.records[0].time, f'not from {iso(start)}'),)
-    empty = None if table.rows else f'CoinGlass has no {query.get(INTERVAL)} rows between start_time and end_time'
+    empty = None if table.rows else f'CoinGlass has no {query.get(INTERVAL)} rows from {iso(start)} to {iso(end)}'
     return Retrieved(table, notes, empty)
 
 

@@ -53,7 +53,7 @@ def _property(declared: InputField) -> dict[str, Any]:
         'enum': None if choices is None else list(choices.values),
         'enumSuggestedValues': list(suggested) if suggested is not None and declared.json_type == 'string' else None,
         'enumTitles': None if choices is None or choices.titles is None else list(choices.titles),
-        **_bounds(declared),
+        **_bounds(declared, text_length=False),
         'default': declared.default,
         'prefill': declared.prefill,
         'unit': declared.unit,
@@ -100,8 +100,14 @@ def _item_property(field: InputField, parent: InputField) -> dict[str, Any]:
     return {key: value for key, value in _property(field).items() if key not in dropped}
 
 
-def _bounds(declared: InputField) -> dict[str, int]:
-    """A number's bounds as the schema states them: 0 too, where 0 means not set."""
+def _bounds(declared: InputField, *, text_length: bool = True) -> dict[str, int]:
+    """A number's bounds as the schema states them (0 too, where 0 means not set), or a text's longest length.
+
+    The input schema leaves a text's length out (`text_length=False`): the Apify MCP server would drop it from the
+    batch Actor's tool, and no real value comes near it; the Actor refuses a longer one in one line.
+    """
+    if declared.json_type == 'string':
+        return {} if declared.maximum is None or not text_length else {'maxLength': declared.maximum}
     if declared.json_type not in {'integer', 'number'}:
         return {}
     bounds = {}

@@ -1240,7 +1240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(
             f'Fake CoinGlass: cannot listen on 127.0.0.1:{args.port} ({error.strerror or error}): another program has '
-            'the port. Stop it, or pick another port (make demo FAKE_PORT=8766).',
+            'the port. Stop it, or pick another port (FAKE_PORT=8766 with make demo, make serve or make fake).',
             file=sys.stderr,
         )
         return 1

@@ -181,3 +181,38 @@ async def test_lookups_are_shared_by_concurrent_queries() -> None:
         results = await asyncio.gather(*(fetcher.fetch(search) for search in searches))
     assert [result.data[0]['base_asset'] for result in results] == ['BTC', 'ETH', 'SOL']
     assert len(fake.paths('/api/futures/supported-exchange-pairs')) == 1
+
+
+@pytest.mark.parametrize(
+    ('interval', 'start', 'limit'),
+    [
+        ('1h', NOW_MS - 380 * DAY - 17 * 60_000, 10),
+        ('1d', NOW_MS - 20 * DAY + 5 * HOUR, 3),
+        ('1h', NOW_MS - 48 * HOUR, 5),
+    ],
+    ids=['start-inside-an-hour', 'start-inside-a-day', 'start-on-the-hour'],
+)
+async def test_limit_rows_from_a_start_inside_an_interval_are_limit_rows(interval: str, start: int, limit: int) -> None:
+    """`start_time: "7 days"` is rarely on an interval's boundary: the first `limit` rows from it are still `limit`."""
+    fake = InProcessFake()
+    fetched = await fetch(
+        fake,
+        mode='pair_liquidation_history',
+        symbol='Binance_BTCUSDT',
+        interval=interval,
+        start_time=start,
+        limit=limit,
+    )
+    times = [row['time'] for row in fetched.data.rows]
+    assert len(times) == limit
+    assert times[0] >= start
+    assert fetched.notes == ()
+
+
+async def test_an_empty_span_says_which_span_it_was() -> None:
+    fake = InProcessFake(drop_after=NOW_MS - 30 * DAY)  # a feed that stopped a month ago
+    fetched = await fetch(
+        fake, mode='pair_liquidation_history', symbol='Binance_BTCUSDT', interval='1h', start_time=NOW_MS - 7 * DAY
+    )
+    assert fetched.data.rows == []
+    assert fetched.empty_reason == 'CoinGlass has no 1h rows from 2025-11-14 00:00 UTC to 2025-11-21 00:00 UTC'

@@ -504,3 +504,41 @@ def test_a_webhook_without_alerts_is_said_to_be_unused() -> None:
     query = one({'mode': 'liquidation_max_pain', 'notify_url': 'https://hooks.example/T0/B0/secret'})
     assert query.notes == ("Input field 'notify_url' is set but 'alerts' is not: nothing will be sent to it.",)
     assert 'secret' not in ' '.join(query.notes)
+
+
+@pytest.mark.parametrize(
+    ('raw', 'field', 'cap'),
+    [
+        ({'mode': 'search_symbols', 'keyword': 'x' * 100_000}, 'keyword', 64),
+        ({'mode': 'liquidation_map', 'symbol': 'Binance_' + 'B' * 5000}, 'symbol', 64),
+        ({'mode': 'coin_liquidation_map', 'coin': 'BTC' * 20}, 'coin', 32),
+    ],
+    ids=['keyword', 'symbol', 'coin'],
+)
+def test_a_text_longer_than_any_value_is_refused_in_one_short_line(raw: dict[str, Any], field: str, cap: int) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_run_input(raw, now_ms=NOW)
+    message = str(caught.value)
+    assert message.startswith(f"Input field '{field}' is ")
+    assert message.endswith(f'of at most {cap} characters.')
+    assert len(message) < 300
+
+
+def test_a_batch_with_several_bad_entries_names_each_of_them() -> None:
+    """One run shows every entry to fix, not one per run: the first in full, the others by index (a 1,000-query
+    batch names ten and counts the rest)."""
+    good = {'symbol': 'Binance_BTCUSDT'}
+    entries = [good, {'mode': 'liquidation_mapp'}, good, {'range': '2d', 'symbol': 'Binance_BTCUSDT'}, {'coin': 'BTC'}]
+    with pytest.raises(InputError) as caught:
+        parse_run_input({'mode': 'liquidation_map', 'queries': entries}, now_ms=NOW)
+    message = str(caught.value)
+    assert message.startswith('queries[1]: Input field \'mode\' is "liquidation_mapp"')
+    assert message.endswith('Also refused (2 more of the 5 entries): queries[3], queries[4].')
+    many = [{'mode': 'nope'}] * 1000
+    with pytest.raises(InputError) as caught:
+        parse_run_input({'queries': many}, now_ms=NOW)
+    assert str(caught.value).endswith(
+        'Also refused (999 more of the 1,000 entries): '
+        + ', '.join(f'queries[{index}]' for index in range(1, 10))
+        + ' and 990 more.'
+    )
