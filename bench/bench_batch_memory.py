@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
 
-from bench.common import NOW_MS, Check, Section, TimedFake, run_actor  # noqa: E402
+from bench.common import FAKE_PAIRS, NOW_MS, Check, Section, TimedFake, run_actor  # noqa: E402
 
 LATENCY_S = 0.02
 HISTORY_QUERIES = 1000
@@ -27,22 +27,7 @@ HEATMAP_QUERIES = 200
 RATIO_TARGET = 1.5
 DEFAULT_MEMORY_MB = 512
 MINUTE_MS = 60_000
-PAIRS = (
-    'Binance_BTCUSDT',
-    'Binance_ETHUSDT',
-    'Binance_SOLUSDT',
-    'Binance_XRPUSDT',
-    'Binance_BTCUSD_PERP',
-    'Binance_ETHUSD_PERP',
-    'OKX_BTC-USDT-SWAP',
-    'OKX_ETH-USDT-SWAP',
-    'OKX_SOL-USDT-SWAP',
-    'Bybit_BTCUSDT',
-    'Bybit_ETHUSDT',
-    'Bybit_DOGEUSDT',
-    'Gate_BTC_USDT',
-    'Gate_ETH_USDT',
-)
+PAIRS = FAKE_PAIRS
 MODELS = ('model1', 'model2', 'model3')
 HEATMAP_RANGES = ('1y', '180d', '90d', '30d', '7d')  # the largest first: 730, 540, 540, 360, 336 candles
 COMMAND = '.venv/bin/python bench/bench_batch_memory.py'

@@ -19,26 +19,11 @@ from typing import Any
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
 
-from bench.common import Check, Section, TimedFake, fake_windows, run_actor  # noqa: E402
+from bench.common import FAKE_PAIRS, Check, Section, TimedFake, fake_windows, run_actor  # noqa: E402
 
 LATENCY_S = 0.05
 QUERY_COUNT = 200
-PAIRS = (
-    'Binance_BTCUSDT',
-    'Binance_ETHUSDT',
-    'Binance_SOLUSDT',
-    'Binance_XRPUSDT',
-    'Binance_BTCUSD_PERP',
-    'Binance_ETHUSD_PERP',
-    'OKX_BTC-USDT-SWAP',
-    'OKX_ETH-USDT-SWAP',
-    'OKX_SOL-USDT-SWAP',
-    'Bybit_BTCUSDT',
-    'Bybit_ETHUSDT',
-    'Bybit_DOGEUSDT',
-    'Gate_BTC_USDT',
-    'Gate_ETH_USDT',
-)
+PAIRS = FAKE_PAIRS
 MAP_COINS = ('BTC', 'ETH', 'SOL', 'XRP')  # each has a Binance USDT pair for the map's reference price
 COMMAND = '.venv/bin/python bench/bench_throughput.py'
 PRICE_PATH = '/api/futures/price/history'

@@ -27,7 +27,10 @@ sys.path[:0] = [str(ROOT / 'tests'), str(ROOT)]
 
 from conftest import ActorRun as TestsActorRun  # noqa: E402
 from conftest import actor_env as tests_actor_env  # noqa: E402
-from fake_coinglass import NOW_MS, FakeCoinGlass  # noqa: E402
+from fake_coinglass import EXCHANGE_PAIRS, NOW_MS, FakeCoinGlass  # noqa: E402
+
+FAKE_PAIRS = tuple(f'{exchange}_{pair[0]}' for exchange, pairs in EXCHANGE_PAIRS.items() for pair in pairs)
+"""Every pair the fake CoinGlass lists, in the `Exchange_PAIR` form the pair modes take."""
 
 __all__ = [
     'NOW_MS',

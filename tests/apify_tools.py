@@ -124,3 +124,28 @@ def convert_actor(actor_dir: Path, inputs: list[dict[str, Any]]) -> dict[str, An
     assert completed.returncode == 0, f'{CONVERTER.name} failed:\n{completed.stdout}\n{completed.stderr}'
     result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
+
+
+VALIDATE_ACTOR_JSON = """
+    const fs = require('node:fs');
+    const [cliDir, actorJson] = process.argv.slice(1);
+    const { getActorSchemaValidator } = require(require.resolve('@apify/json_schemas', { paths: [cliDir] }));
+    const validate = getActorSchemaValidator();
+    const valid = validate(JSON.parse(fs.readFileSync(actorJson, 'utf8')));
+    console.log(JSON.stringify({ valid, errors: validate.errors ?? null }));
+"""
+
+
+def check_actor_json(actor_json: Path) -> None:
+    """Fail unless `actor_json` matches the Actor definition schema Apify publishes (the pinned CLI's copy)."""
+    cli = require_package('apify-cli', 'APIFY_CLI_VERSION')
+    completed = subprocess.run(
+        ['node', '-e', VALIDATE_ACTOR_JSON, str(cli), str(actor_json)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert result['valid'], result['errors']

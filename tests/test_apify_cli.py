@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apify_tools import NODE_MODULES, ROOT, require_cli, require_package, run_cli
+from apify_tools import NODE_MODULES, ROOT, check_actor_json, require_cli, run_cli
 from conftest import ACTOR_PYTHON
 from fake_coinglass import FakeCoinGlass
 
@@ -75,25 +75,7 @@ def test_validate_schema_fails_on_a_broken_schema(tmp_path: Path) -> None:
 
 
 def test_actor_json_matches_apify_published_schema() -> None:
-    cli = require_package('apify-cli', 'APIFY_CLI_VERSION')
-    script = """
-        const fs = require('node:fs');
-        const [cliDir, actorJson] = process.argv.slice(1);
-        const { getActorSchemaValidator } = require(require.resolve('@apify/json_schemas', { paths: [cliDir] }));
-        const validate = getActorSchemaValidator();
-        const valid = validate(JSON.parse(fs.readFileSync(actorJson, 'utf8')));
-        console.log(JSON.stringify({ valid, errors: validate.errors ?? null }));
-    """
-    completed = subprocess.run(
-        ['node', '-e', script, str(cli), str(ACTOR_DIR / 'actor.json')],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert completed.returncode == 0, output_of(completed)
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
-    assert result['valid'], result['errors']
+    check_actor_json(ACTOR_DIR / 'actor.json')
     assert (ACTOR_DIR / ACTOR_JSON['dockerfile']).resolve() == ROOT / 'Dockerfile'
 
 

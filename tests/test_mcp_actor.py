@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
-from apify_tools import ROOT, convert_actor, require_package, run_cli
+from apify_tools import ROOT, check_actor_json, convert_actor, run_cli
 
 from src.modes import ENDPOINTS, Mode
 from src.serve import MCP_PATH
@@ -65,25 +64,7 @@ def test_the_readme_says_how_to_connect() -> None:
 
 @pytest.mark.e2e
 def test_its_actor_json_matches_apify_published_schema() -> None:
-    cli = require_package('apify-cli', 'APIFY_CLI_VERSION')
-    script = """
-        const fs = require('node:fs');
-        const [cliDir, actorJson] = process.argv.slice(1);
-        const { getActorSchemaValidator } = require(require.resolve('@apify/json_schemas', { paths: [cliDir] }));
-        const validate = getActorSchemaValidator();
-        const valid = validate(JSON.parse(fs.readFileSync(actorJson, 'utf8')));
-        console.log(JSON.stringify({ valid, errors: validate.errors ?? null }));
-    """
-    completed = subprocess.run(
-        ['node', '-e', script, str(cli), str(ACTOR_DIR / 'actor.json')],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
-    assert result['valid'], result['errors']
+    check_actor_json(ACTOR_DIR / 'actor.json')
 
 
 @pytest.mark.e2e
