@@ -52,6 +52,49 @@ TEST_KEY = 'cg-test-key-7f3a9c1e5b'
 FREE_ITEMS = {'apify-default-dataset-item': {'eventTitle': 'Dataset item', 'eventPriceUsd': 0}}
 
 
+FRESH_RUN = """
+import asyncio, json, sys, httpx
+import src.main
+from src import app
+from src.settings import Settings
+from conftest import MemorySink
+from fake_coinglass import NOW_MS, default_response
+def serve(request):
+    status, body = default_response(request.url.path, dict(request.url.params))
+    return httpx.Response(status, json=body)
+sink = MemorySink()
+settings = Settings(api_key='k', base_url='https://cg.test')
+transport = httpx.MockTransport(serve)
+query = json.loads(sys.argv[1])
+asyncio.run(app.run(query, settings=settings, sink=sink, done=set(), now_ms=NOW_MS, transport=transport))
+assert sink.items[0]['success'], sink.items
+print(json.dumps({'modules': sorted(sys.modules), 'records': sorted(sink.records)}))
+"""
+
+
+@dataclass(frozen=True)
+class FreshRun:
+    """What one whole run of the Actor in a fresh interpreter loaded (`modules`) and stored (`records`' keys)."""
+
+    modules: frozenset[str]
+    records: frozenset[str]
+
+
+def run_in_fresh_python(run_input: Mapping[str, Any]) -> FreshRun:
+    """Runs `run_input` through `src.app.run` (the fake CoinGlass in memory) in a new interpreter; asserts success."""
+    result = subprocess.run(
+        [sys.executable, '-c', FRESH_RUN, json.dumps(run_input)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, 'PYTHONPATH': f'{ROOT}{os.pathsep}{ROOT / "tests"}'},
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.splitlines()[-1])
+    return FreshRun(frozenset(seen['modules']), frozenset(seen['records']))
+
+
 def pytest_report_header() -> str:
     return f'python -m src in end-to-end runs: {ACTOR_PYTHON}'
 

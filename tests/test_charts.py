@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import struct
-import subprocess
-import sys
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -13,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_in_fresh_python
 from liquidation_fixtures import (
     COIN_MAP,
     COINS,
@@ -133,41 +131,14 @@ def test_renders_from_several_threads() -> None:
 
 def test_a_run_without_charts_never_loads_numpy_or_matplotlib() -> None:
     """The whole Actor, run in a fresh interpreter: charts off, neither loads; charts on, matplotlib but no pyplot."""
-    code = (
-        'import asyncio, sys, httpx\n'
-        'import src.main, src.kinds\n'
-        'from src import app\n'
-        'from src.settings import Settings\n'
-        'from conftest import MemorySink\n'
-        'from fake_coinglass import NOW_MS, default_response\n'
-        'def serve(request):\n'
-        '    status, body = default_response(request.url.path, dict(request.url.params))\n'
-        '    return httpx.Response(status, json=body)\n'
-        'def run(charts):\n'
-        "    query = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d', 'charts': charts}\n"
-        '    sink = MemorySink()\n'
-        "    settings = Settings(api_key='k', base_url='https://cg.test')\n"
-        '    transport = httpx.MockTransport(serve)\n'
-        '    asyncio.run(app.run(query, settings=settings, sink=sink, done=set(), now_ms=NOW_MS, transport=transport))\n'
-        "    assert sink.items[0]['success'], sink.items\n"
-        '    return sink\n'
-        'run(False)\n'
-        "loaded = sorted({'numpy', 'matplotlib'} & set(sys.modules))\n"
-        "assert not loaded, f'a run without charts loaded {loaded}'\n"
-        'charted = run(True)\n'
-        "assert 'chart-0000-liquidation_map.png' in charted.records, sorted(charted.records)\n"
-        "assert 'matplotlib' in sys.modules, 'the chart was not drawn with matplotlib'\n"
-        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
-    )
-    result = subprocess.run(
-        [sys.executable, '-c', code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, 'PYTHONPATH': f'{ROOT}{os.pathsep}{ROOT / "tests"}'},
-    )
-    assert result.returncode == 0, result.stderr
+    query = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'range': '1d'}
+    plain = run_in_fresh_python(query | {'charts': False})
+    loaded = sorted({'numpy', 'matplotlib'} & plain.modules)
+    assert not loaded, f'a run without charts loaded {loaded}'
+    charted = run_in_fresh_python(query | {'charts': True})
+    assert 'chart-0000-liquidation_map.png' in charted.records, sorted(charted.records)
+    assert 'matplotlib' in charted.modules, 'the chart was not drawn with matplotlib'
+    assert 'matplotlib.pyplot' not in charted.modules, 'pyplot imported'
 
 
 def test_label_formatters() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fake_clock import Clock
 
 from src import errors
 from src.client import KEY_HEADER, USER_AGENT, CoinGlassClient, RetryPolicy
@@ -47,23 +48,8 @@ def ok(data: Any, **headers: str) -> httpx.Response:
     return httpx.Response(200, json={'code': '0', 'msg': 'success', 'data': data}, headers=headers)
 
 
-class Clock:
-    """A fake monotonic clock whose sleeps advance time instantly."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def make_client(script: Script, clock: Clock | None = None, **retry: Any) -> CoinGlassClient:
-    clock = clock or Clock()
+    clock = clock or Clock(1000.0)
     return CoinGlassClient(
         KEY,
         base_url='https://cg.test',
@@ -245,7 +231,7 @@ def test_classify_success_with_or_without_msg(body: dict[str, Any]) -> None:
 
 
 async def test_retries_server_errors_then_succeeds() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     script = Script(httpx.Response(500, text='<html>bad gateway</html>'), httpx.Response(502, json={}), ok({'a': 1}))
     async with make_client(script, clock) as client:
         assert await client.get('/x') == {'a': 1}
@@ -299,7 +285,7 @@ def too_many(form: str, **headers: str) -> httpx.Response:
 @pytest.mark.parametrize('form', RATE_LIMIT_FORMS)
 async def test_a_rate_limit_without_headers_waits_for_the_window_then_retries(form: str) -> None:
     """No API-KEY-* headers on the refusal: nothing says the key has room, so its budget counts as spent."""
-    clock = Clock()
+    clock = Clock(1000.0)
     script = Script(too_many(form), ok([]))
     async with make_client(script, clock) as client:
         assert await client.get('/x') == []
@@ -309,7 +295,7 @@ async def test_a_rate_limit_without_headers_waits_for_the_window_then_retries(fo
 
 
 async def test_retry_after_is_honoured() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     script = Script(httpx.Response(503, json={}, headers={'Retry-After': '7'}), ok([]))
     async with make_client(script, clock) as client:
         await client.get('/x')
@@ -318,7 +304,7 @@ async def test_retry_after_is_honoured() -> None:
 
 @pytest.mark.parametrize('form', RATE_LIMIT_FORMS)
 async def test_total_wait_is_capped(form: str) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     script = Script(too_many(form))
     async with make_client(script, clock, max_total_wait_s=150) as client:
         with pytest.raises(RateLimitedError) as caught:
@@ -332,7 +318,7 @@ async def test_total_wait_is_capped(form: str) -> None:
 
 
 async def test_pacing_follows_the_budget_header() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     script = Script(ok([], **{'API-KEY-MAX-LIMIT': '10', 'API-KEY-USE-LIMIT': '1'}))
     async with make_client(script, clock) as client:
         for _ in range(25):
@@ -345,7 +331,7 @@ async def test_pacing_follows_the_budget_header() -> None:
 
 @pytest.mark.parametrize('form', RATE_LIMIT_FORMS)
 async def test_a_rate_limit_with_the_budget_spent_waits_only_until_the_known_window_rolls(form: str) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     script = Script(
         ok([], **{'API-KEY-MAX-LIMIT': '10', 'API-KEY-USE-LIMIT': '1'}),
         too_many(form, **{'API-KEY-USE-LIMIT': '10'}),
@@ -361,7 +347,7 @@ async def test_a_rate_limit_with_the_budget_spent_waits_only_until_the_known_win
 
 @pytest.mark.parametrize('form', RATE_LIMIT_FORMS)
 async def test_a_rate_limit_with_room_left_is_retried_after_seconds(form: str) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     script = Script(
         too_many(form, **{'API-KEY-USE-LIMIT': '7'}),
         ok([], **{'API-KEY-MAX-LIMIT': '1200', 'API-KEY-USE-LIMIT': '8'}),

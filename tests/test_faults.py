@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import TEST_KEY, InProcessRun
+from fake_clock import Clock
 from fake_coinglass import (
     BODY_KEY_MISSING,
     BODY_NOT_FOUND,
@@ -608,19 +609,6 @@ def test_retry_lines_reach_the_actor_log(actor_e2e: Callable[..., ActorRun], fak
     assert run.log.count(f'Retrying {EXCHANGE_LIST}') == 1, run.log
     assert 'Running 1 query.' in run.log
     assert TEST_KEY not in run.everything()
-
-
-class Clock:
-    """A fake monotonic clock whose sleeps advance it at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 async def test_a_slot_frees_one_window_after_the_answer_not_the_send() -> None:

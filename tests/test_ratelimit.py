@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fake_clock import Clock
 
 from src.client import CoinGlassClient
 from src.ratelimit import BUDGET_SPENT, LONG_WAIT_S, RateLimiter, Ticket
@@ -204,21 +205,6 @@ def test_a_lone_batch_uses_the_budget_less_its_margin_without_a_429() -> None:
 
 
 # --- one limiter, step by step --------------------------------------------------------------------------------------
-
-
-class Clock:
-    """A fake monotonic clock whose sleeps advance it at once."""
-
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def limiter_on(clock: Clock, **options: Any) -> RateLimiter:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from fake_clock import Clock
 from fake_coinglass import Reply, default_response
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -153,19 +154,6 @@ def test_a_reply_trickling_a_byte_at_a_time_meets_the_deadline(
     fake.script(HISTORY_PATH, Reply(status, rows_body(10), trickle_s=0.05))
     run = actor(HISTORY, env=ONE_TRY | {'COINGLASS_READ_TIMEOUT_S': '0.3'})
     assert 'no whole answer within the 0.6 s deadline' in failed(run, 'network')
-
-
-class Clock:
-    """A monotonic clock that the transport and the sleeps advance."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.mark.parametrize(('try_s', 'tries'), [(10.0, 3), (1.0, 6)])

@@ -12,17 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import jsonschema
 import pytest
-from conftest import PAY_PER_EVENT, ROOT, TEST_KEY, settings_from
+from conftest import PAY_PER_EVENT, TEST_KEY, run_in_fresh_python, settings_from
+from fake_clock import Clock
 from fake_coinglass import NOW_MS, FakeCoinGlass, Reply, default_response
 from mcp import Client
 from mode_examples import EXAMPLES
@@ -67,14 +65,6 @@ class Budget:
 
 
 @dataclass
-class Clock:
-    now: float = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
 class Served:
     client: Client
     desk: ToolDesk
@@ -92,7 +82,7 @@ async def serving(
 ) -> AsyncIterator[Served]:
     """The MCP server of `src.serve` with a desk over one client, limiter and sharing, and an MCP client on it."""
     settings, _ = settings_from(base_url=base_url)
-    clock = Clock()
+    clock = Clock(1000.0)
     patience = Patience(clock=clock)
     coinglass = coinglass_client(TEST_KEY, settings, transport, asyncio.sleep, patience.on_long_wait)
     sharing = Sharing(coinglass, patience=patience, clock=clock)
@@ -420,31 +410,6 @@ async def test_the_shared_limiter_announcing_a_spent_budget_ends_the_waiting_cal
 
 def test_a_batch_run_never_loads_the_mcp_sdk_or_the_web_server() -> None:
     """The whole batch Actor in a fresh interpreter: the MCP SDK, Starlette, uvicorn and the tools stay unloaded."""
-    code = (
-        'import asyncio, sys, httpx\n'
-        'import src.main\n'
-        'from src import app\n'
-        'from src.settings import Settings\n'
-        'from conftest import MemorySink\n'
-        'from fake_coinglass import NOW_MS, default_response\n'
-        'def serve(request):\n'
-        '    status, body = default_response(request.url.path, dict(request.url.params))\n'
-        '    return httpx.Response(status, json=body)\n'
-        "query = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT'}\n"
-        "settings = Settings(api_key='k', base_url='https://cg.test')\n"
-        'sink = MemorySink()\n'
-        'transport = httpx.MockTransport(serve)\n'
-        'asyncio.run(app.run(query, settings=settings, sink=sink, done=set(), now_ms=NOW_MS, transport=transport))\n'
-        "assert sink.items[0]['success'], sink.items\n"
-        "loaded = sorted({'mcp', 'mcp_types', 'starlette', 'uvicorn', 'src.serve', 'src.tools'} & set(sys.modules))\n"
-        "assert not loaded, f'a batch run loaded {loaded}'\n"
-    )
-    result = subprocess.run(
-        [sys.executable, '-c', code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, 'PYTHONPATH': f'{ROOT}{os.pathsep}{ROOT / "tests"}'},
-    )
-    assert result.returncode == 0, result.stderr
+    run = run_in_fresh_python({'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT'})
+    loaded = sorted({'mcp', 'mcp_types', 'starlette', 'uvicorn', 'src.serve', 'src.tools'} & run.modules)
+    assert not loaded, f'a batch run loaded {loaded}'
