@@ -167,10 +167,12 @@ class InvalidParameterError(CoinGlassError):
         self.parameter = parameter
 
     def advice(self) -> str:
-        """Where to find valid values."""
-        if self.unknown is None:
-            return 'Check the value of the parameter CoinGlass names against what the input field allows.'
-        return 'Check the parameters; search_symbols lists the pairs CoinGlass supports.'
+        """Where to find valid values: for an unknown exchange or symbol, the mode that lists them."""
+        if self.unknown == 'exchange':
+            return 'Give the exchange as CoinGlass names it; search_symbols lists every exchange with its pairs.'
+        if self.unknown == 'symbol':
+            return 'search_symbols lists the pairs CoinGlass supports.'
+        return 'Check the value of the parameter CoinGlass names against what the input field allows.'
 
 
 class MissingParameterError(InvalidParameterError):

@@ -251,7 +251,7 @@ def spelled_as_listed(query: Query, listed: list[str]) -> Query:
     unknown = [name for name in _exchanges_named(query) if exchange_key(name) not in by_key]
     if unknown:
         error = InvalidParameterError(
-            f"exchange '{unknown[0]}' is not one CoinGlass lists, so no data was requested", status=None
+            f"exchange '{unknown[0]}' is not one CoinGlass lists, so no data was requested", unknown='exchange'
         )
         error.suggestion = suggest.closest_exchanges(listed, unknown[0])
         raise error

@@ -286,6 +286,8 @@ def test_an_unknown_exchange_is_refused_before_any_data_request(actor: RunActor,
     assert (item['success'], item['error_type']) == (False, 'invalid_parameter')
     assert "exchange 'Gatee' is not one CoinGlass lists, so no data was requested" in item['message']
     assert 'Closest listed: Gate' in item['message']
+    assert item['message'].endswith('search_symbols lists every exchange with its pairs.')
+    assert 'parameter CoinGlass names' not in item['message']  # CoinGlass was not asked
     assert fake.count(COIN_LIST) == 0
     assert run.charges == []
 
@@ -294,6 +296,8 @@ def test_an_unknown_exchange_in_a_list_is_refused_too(actor: RunActor, fake: Fak
     item = actor({'mode': 'coin_liquidation_history', 'coin': 'BTC', 'exchanges': ['Binance', 'Bynance2']}).item
     assert item['error_type'] == 'invalid_parameter'
     assert "'Bynance2'" in item['message']
+    assert 'Closest listed: Binance' in item['message']
+    assert item['message'].endswith('search_symbols lists every exchange with its pairs.')
     assert fake.count(COIN_HISTORY) == 0
 
 
