@@ -206,7 +206,8 @@ class MapSummary:
     Attributes:
         reference_price: The price the sides are measured from (USD): a 1-minute close, see the source.
         reference_price_source: Where the reference price came from (`Binance BTCUSDT last 1m close`).
-        levels: How many level tuples the map has.
+        levels: How many level tuples the map has: one per price and leverage, so a price held at three leverages
+            counts three (the message's `price levels` counts prices).
         total_usd: All levels together (USD).
         long_below_usd: The levels below the reference price: long positions, liquidated as the price falls.
         short_above_usd: The levels above it: short positions.
