@@ -267,10 +267,12 @@ def share_bars(fig: Figure, entries: Sequence[Share], *, axis_label: str, note: 
     known = ~np.isnan(long_pct)
     long_part = np.where(known, share * np.nan_to_num(long_pct) / 100.0, 0.0)
     short_part = np.where(known, share - long_part, 0.0)
-    ax.barh(ys, long_part, color=LONG_COLOUR, label='Long liquidations part')
-    ax.barh(ys, short_part, left=long_part, color=SHORT_COLOUR, label='Short liquidations part')
-    unknown_part = np.where(known, 0.0, share)
-    ax.barh(ys, unknown_part, color=UNKNOWN_COLOUR, hatch='//', edgecolor='white', label='Long/short split unknown')
+    if known.any():  # the legend lists only the parts some bar has
+        ax.barh(ys, long_part, color=LONG_COLOUR, label='Long liquidations part')
+        ax.barh(ys, short_part, left=long_part, color=SHORT_COLOUR, label='Short liquidations part')
+    if not known.all():
+        unknown_part = np.where(known, 0.0, share)
+        ax.barh(ys, unknown_part, color=UNKNOWN_COLOUR, hatch='//', edgecolor='white', label='Long/short split unknown')
     top = float(share.max()) or 1.0
     for y, value, entry in zip(ys, share, entries, strict=True):
         text = f'{value:.1f}%  {format_usd(float(entry.total_usd or 0.0))}'

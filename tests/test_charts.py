@@ -191,6 +191,30 @@ def test_on_the_orders_chart_neither_side_hides_the_other(orders: list[dict[str,
     assert len({tuple(colour) for colour in layer.get_facecolors()}) == 2  # both sides in the one layer
 
 
+def _without_split(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its long and short parts (every window) zero: CoinGlass gave no split."""
+    return {name: 0.0 if name.startswith(('long_', 'short_')) else value for name, value in row.items()}
+
+
+LONG_SHORT = {'Long liquidations part', 'Short liquidations part'}
+
+
+@pytest.mark.parametrize(
+    ('mode', 'rows', 'expected'),
+    [
+        ('liquidation_coin_list', COINS, LONG_SHORT | {'Long/short split unknown'}),  # ETH has no split
+        ('liquidation_coin_list', [row for row in COINS if row['symbol'] != 'ETH'], LONG_SHORT),
+        ('liquidation_exchange_list', [_without_split(row) for row in EXCHANGES], {'Long/short split unknown'}),
+    ],
+    ids=['some splits unknown', 'every split known', 'no split known'],
+)
+def test_a_share_chart_s_legend_lists_only_the_parts_its_bars_have(
+    mode: str, rows: list[dict[str, Any]], expected: set[str]
+) -> None:
+    (axes,) = drawn(mode, rows).axes
+    assert {text.get_text() for text in axes.get_legend().get_texts()} == expected
+
+
 @pytest.mark.parametrize(
     ('query', 'title'),
     [
