@@ -238,26 +238,38 @@ class BatchRunner:
             await self._flush(outcome)
 
     async def _flush(self, outcome: Outcome) -> None:
-        """Deliver every waiting result as one group; one group at a time keeps counts and the budget exact."""
+        """Deliver every waiting result, in groups; one group at a time keeps counts and the budget exact."""
         async with self._deliver_lock:
-            if not self._ready:
-                return
-            group, self._ready = sorted(self._ready, key=lambda ready: ready[0]), []  # query order within a group
-            self._ready_bytes = 0
-            delivery = await self.sink.deliver([result for _index, result in group])
-            index_of = {id(result): index for index, result in group}
-            for result, item in delivery.pushed:
-                self.done.add(index_of[id(result)])
-                outcome.add(index_of[id(result)], result, item)
-            for result in delivery.unpaid:
-                outcome.not_delivered.append(
-                    self._budget.unpaid(index_of[id(result)], str(result.mode), result.event or '')
-                )
-            for _index, result in group:
-                if result.event is not None:  # its charge is the sink's to count now (or it was not made)
-                    self._budget.release(result.event)
-            outcome.charged += delivery.charged
-            marks = [result.mark for result, _item in delivery.pushed if result.mark is not None]
-            if marks:  # only now: a run that fails or stops before pushing never skips rows
-                await self.sink.save_marks(marks)
-            await self.sink.progress(outcome)
+            while self._ready:
+                await self._deliver(self._next_group(), outcome)
+
+    def _next_group(self) -> list[tuple[int, QueryResult]]:
+        """The `group_size` waiting results of the lowest indices (fewer when fewer wait).
+
+        Results wait here while a group is being pushed, so without the cap a slow push would make the next group
+        as large as the batch (one huge API call, and a restart that redoes it all).
+        """
+        self._ready.sort(key=lambda ready: ready[0])  # query order within a group
+        group, self._ready = self._ready[: self.group_size], self._ready[self.group_size :]
+        self._ready_bytes -= sum(result.data_bytes for _index, result in group)
+        return group
+
+    async def _deliver(self, group: list[tuple[int, QueryResult]], outcome: Outcome) -> None:
+        """Push one group through the sink and record what it did."""
+        delivery = await self.sink.deliver([result for _index, result in group])
+        index_of = {id(result): index for index, result in group}
+        for result, item in delivery.pushed:
+            self.done.add(index_of[id(result)])
+            outcome.add(index_of[id(result)], result, item)
+        for result in delivery.unpaid:
+            outcome.not_delivered.append(
+                self._budget.unpaid(index_of[id(result)], str(result.mode), result.event or '')
+            )
+        for _index, result in group:
+            if result.event is not None:  # its charge is the sink's to count now (or it was not made)
+                self._budget.release(result.event)
+        outcome.charged += delivery.charged
+        marks = [result.mark for result, _item in delivery.pushed if result.mark is not None]
+        if marks:  # only now: a run that fails or stops before pushing never skips rows
+            await self.sink.save_marks(marks)
+        await self.sink.progress(outcome)

@@ -71,6 +71,38 @@ async def test_results_go_in_groups_of_the_group_size() -> None:
     assert done == set(range(10))
 
 
+class SlowSink(MemorySink):
+    """A sink whose first push waits until every query has finished: results pile up meanwhile."""
+
+    def __init__(self, all_finished: asyncio.Event) -> None:
+        super().__init__()
+        self.all_finished = all_finished
+        self.group_sizes: list[int] = []
+
+    async def deliver(self, results: Any) -> Any:
+        self.group_sizes.append(len(results))
+        await self.all_finished.wait()
+        return await super().deliver(results)
+
+
+async def test_results_that_pile_up_during_a_slow_push_still_go_in_groups_of_the_group_size() -> None:
+    """On the platform a push is an API call: what finishes meanwhile waits, and goes in capped groups after it."""
+    all_finished, finished = asyncio.Event(), 0
+
+    async def execute(_query: Query, index: int | None) -> QueryResult:
+        nonlocal finished
+        finished += 1
+        if finished == 10:
+            all_finished.set()
+        return result(index)
+
+    sink = SlowSink(all_finished)
+    outcome = await run(BatchRunner(execute, sink, done=set(), batch=True, group_size=3), 10)
+    assert sink.group_sizes == [3, 3, 3, 1]  # not 3 and then the 7 that piled up
+    assert [item['query_index'] for item in sink.items] == list(range(10))
+    assert (outcome.succeeded, outcome.charged) == (10, 10)
+
+
 async def test_a_group_goes_when_time_is_up_and_nothing_is_lost_meanwhile() -> None:
     gate = Gate(6)
     sink = MemorySink()
