@@ -901,8 +901,8 @@ FIELDS: Final[tuple[InputField, ...]] = (
         description=(
             'full: data as CoinGlass sends it (numbers typed) plus a summary. rows: data as flat records for tables '
             'and CSV (maps: price, level_usd, leverage, side, distance_pct; heatmaps: time, price, value). summary: '
-            'data null, the summary only; the compact answer AI agents should ask for (search_symbols has none: use '
-            'full). Leave it out for the default full; null or "" is refused.'
+            'data null, the summary only; the compact answer AI agents should ask for (search_symbols has none and '
+            'answers its pairs). Leave it out for the default full; null or "" is refused.'
         ),
         json_type='string',
         shape=Annotated[Output | None, Lower],

@@ -46,7 +46,10 @@ class Presented:
 
 
 def present(spec: KindSpec[Any, Any], fetched: Fetched[Any]) -> Presented:
-    """The summary (None for kinds without one), its `headline` first, and `data` as the query's `output` asks."""
+    """The summary (None for kinds without one), its `headline` first, and `data` as the query's `output` asks.
+
+    `output: "summary"` leaves `data` out only where there is a summary; a kind without one answers its data in full.
+    """
     summary = spec.summarize(fetched) if spec.summarize is not None else None
     item = None
     if summary is not None:
@@ -55,8 +58,9 @@ def present(spec: KindSpec[Any, Any], fetched: Fetched[Any]) -> Presented:
     output = fetched.query.output
     if output is Output.ROWS:
         return Presented(spec.rows(fetched), summary, item)
-    if output is Output.SUMMARY:
+    if output is Output.SUMMARY and summary is not None:
         return Presented(None, summary, item)
+    # A kind without a summary (search_symbols) answers its data: a summary of nothing would be charged for nothing.
     return Presented(spec.full_data(fetched.data), summary, item)
 
 

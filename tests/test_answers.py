@@ -54,6 +54,16 @@ def test_a_one_query_status_leads_with_the_headline_figures(actor: RunActor, mod
     assert len(run.status) <= 600
 
 
+@pytest.mark.parametrize('output', ['summary', 'full'])
+def test_a_search_asked_for_its_summary_answers_its_pairs_since_it_has_no_summary(actor: RunActor, output: str) -> None:
+    """Agents are told to ask for the summary: a search has none, so it must not be charged for an empty answer."""
+    run = actor({'mode': 'search_symbols', 'keyword': 'btc', 'output': output})
+    assert run.item['success'] is True
+    assert run.item['data'], run.item
+    assert 'Binance_BTCUSDT' in {row['symbol'] for row in run.item['data']}
+    assert [charge['event_name'] for charge in run.charges] == ['SEARCH_SYMBOLS']
+
+
 def test_output_holds_the_answer_for_run_sync(actor: RunActor) -> None:
     """The issue's example: `run-sync` returns `OUTPUT`, which holds the map's summary and data."""
     run = actor(MAP_QUERY)
