@@ -9,10 +9,10 @@ its input (a null is an argument not given; a time may be epoch ms as a number, 
 of `{"mode": name, "output": <the tool's default>, **arguments}` it makes the query the batch Actor would make, runs
 it through `src.pipeline.execute` with the fetcher every call shares (`src.sharing`), charges the mode's event for
 an answer with data, and returns a `ToolAnswer`: the query's envelope (the batch's dataset item), and a text that
-leads with the headline (or the failure's message) followed by the envelope as compact JSON. A failure answers as an
-error with the batch's message and `error_type`; nothing is charged for it, for an empty answer, or for data over
-`MAX_DATA_BYTES` (refused: the batch Actor stores data of any size). This module knows nothing of MCP or Apify:
-`src.serve` puts it on the wire and passes in the charging.
+leads with the headline and what the message adds to it (or the failure's message) followed by the envelope as
+compact JSON. A failure answers as an error with the batch's message and `error_type`; nothing is charged for it,
+for an empty answer, or for data over `MAX_DATA_BYTES` (refused: the batch Actor stores data of any size). This
+module knows nothing of MCP or Apify: `src.serve` puts it on the wire and passes in the charging.
 """
 
 from __future__ import annotations
@@ -119,7 +119,8 @@ class ToolAnswer:
     """What one tool call answers.
 
     Attributes:
-        text: The headline (or the message of a failure) on the first line, then the envelope as compact JSON.
+        text: The headline and what the message adds (or the message of a failure) on the first line, then the
+            envelope as compact JSON.
         envelope: The query's envelope, the batch's dataset item for the same query; None when the call was not
             answered (the spending limit).
         is_error: Whether the call failed (or was not answered).
@@ -223,9 +224,14 @@ def _capped(query: Query, result: QueryResult) -> QueryResult:
 
 
 def _answer(result: QueryResult) -> ToolAnswer:
-    """A success: its headline (its message when it has none), then its envelope."""
+    """A success: its headline and what its message adds to its first sentence, then its envelope.
+
+    The first sentence (`Fetched liquidation map for ...: 60 price levels.`) is left out; what follows it is why an
+    answer is empty, or what a derived map is, which an agent reading the first line must see.
+    """
     envelope = result.item()
-    lead = (result.summary or {}).get('headline') or result.message
+    headline = (result.summary or {}).get('headline')
+    lead = ' '.join(part for part in (headline, result.message.partition('. ')[2]) if part) or result.message
     logger.info('%s answered (%s): %s', result.mode, result.event or 'free', lead)
     return ToolAnswer(_text(lead, envelope), envelope, is_error=False)
 

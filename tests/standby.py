@@ -103,3 +103,10 @@ class StandbyServer:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def answer_lead(item: dict[str, Any]) -> str:
+    """The first line of a tool's answer whose envelope is `item`: the headline, then what the message adds to its
+    first sentence; the message itself when there is no headline (src.tools)."""
+    headline = (item.get('summary') or {}).get('headline')
+    return f'{headline} {item["message"].partition(". ")[2]}'.strip() if headline else item['message']

@@ -26,7 +26,7 @@ from conftest import ROOT, TEST_KEY, run_actor
 from fake_coinglass import FakeCoinGlass
 from mcp import Client
 from mode_examples import EXAMPLES
-from standby import READINESS_HEADER, StandbyServer
+from standby import READINESS_HEADER, StandbyServer, answer_lead
 
 from src.modes import ENDPOINTS, Mode
 
@@ -119,7 +119,7 @@ async def test_every_tool_answers_the_batch_envelope_and_is_charged_once(
         assert result.is_error is False, text_of(result)
         expected = {name: value for name, value in item.items() if name != 'query_index'}
         assert result.structured_content == expected, mode
-        assert text_of(result).partition('\n')[0] == (item.get('summary') or {}).get('headline', item['message'])
+        assert text_of(result).partition('\n')[0] == answer_lead(item)
     charged = [charge['event_name'] for charge in batch.charges]  # empty answers (relative spans) are free
     assert len(charged) >= 7
     assert sorted(server.charges()[len(before) :]) == sorted(charged)

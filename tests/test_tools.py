@@ -24,6 +24,7 @@ from fake_clock import Clock
 from fake_coinglass import NOW_MS, FakeCoinGlass, Reply, default_response
 from mcp import Client
 from mode_examples import EXAMPLES
+from standby import answer_lead
 
 from src.app import coinglass_client
 from src.modes import ENDPOINTS, SUPPORTED_PAIRS_PATH, Mode
@@ -168,7 +169,7 @@ def test_each_tool_answers_the_batch_envelope_of_the_same_query(
     assert result.structured_content == batch.item
     lead, _, envelope = text_of(result).partition('\n')
     assert json.loads(envelope) == batch.item
-    assert lead == (batch.item.get('summary') or {}).get('headline', batch.item['message'])
+    assert lead == answer_lead(batch.item)
     assert budget.charged == [charge['event_name'] for charge in batch.charges] == [mode.event_name]
 
 
@@ -223,6 +224,24 @@ def test_the_default_answer_is_the_summary_and_full_adds_the_data(fake: FakeCoin
     assert text_of(summary).startswith('$81.4M of long liquidation levels below 95,000')
     assert full.structured_content['data']
     assert full.structured_content['summary'] == summary.structured_content['summary']
+
+
+@pytest.mark.parametrize(
+    ('arguments', 'said'),
+    [
+        ({'symbol': 'Binance_BTCUSDT', 'range': '90d'}, "Derived from CoinGlass's 90d liquidation heatmap (model1)"),
+        ({'symbol': 'Binance_BTCUSDT', 'range': '1y'}, 'CoinGlass v4 has no 1y map, so leverage is not given.'),
+    ],
+)
+def test_the_first_line_says_what_the_message_adds_to_the_headline(
+    fake: FakeCoinGlass, arguments: dict[str, Any], said: str
+) -> None:
+    """An agent reads the first line: what the answer is (a derived map) must be on it, after the figures."""
+    (result,) = call_all(fake.url, [('liquidation_map', arguments)])
+    assert result.structured_content is not None
+    lead = text_of(result).partition('\n')[0]
+    assert lead.startswith(result.structured_content['summary']['headline'])
+    assert said in lead
 
 
 def test_search_symbols_answers_its_data_by_default(fake: FakeCoinGlass) -> None:
