@@ -157,10 +157,12 @@ def parse_pair(symbol: str, exchange: str | None = None) -> Pair:
             raise SymbolError("Input field 'symbol' is empty. Give a pair such as 'Binance_BTCUSDT'.")
         return Pair(wanted, canonical_code(text))
     if not (separator and prefix and rest):
+        pair = text if not separator else rest if not prefix else ''  # `BTCUSDT`, `_BTCUSDT`: a pair, no exchange
+        # A Binance-style code (letters and digits alone) most likely meant Binance's pair; OKX's ids have dashes.
+        meant = f" (did you mean 'Binance_{canonical_code(pair)}'?)" if pair.isalnum() else ''
         raise SymbolError(
-            f"Input field 'symbol' is '{symbol}', which is not in the form Exchange_PAIR. Use a symbol from "
-            "search_symbols such as 'Binance_BTCUSDT', 'OKX_BTC-USDT-SWAP' or 'Binance_BTCUSD_PERP', "
-            "or set 'exchange' and give the bare pair."
+            f"Input field 'symbol' is '{symbol}', which is not in the form Exchange_PAIR{meant}. Use a symbol from "
+            "search_symbols such as 'Binance_BTCUSDT', 'OKX_BTC-USDT-SWAP' or 'Binance_BTCUSD_PERP'."
         )
     return Pair(canonical_exchange(prefix), canonical_code(rest))
 

@@ -195,8 +195,18 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {'mode': 'liquidation_map', 'symbol': 'BTCUSDT'},
-        ["'symbol'", "'BTCUSDT'", 'Exchange_PAIR'],
+        ["'symbol'", "'BTCUSDT'", 'Exchange_PAIR', "did you mean 'Binance_BTCUSDT'?"],
         id='symbol-without-exchange',
+    ),
+    pytest.param(
+        {'mode': 'pair_liquidation_heatmap', 'symbol': 'ethusdt'},
+        ["'symbol'", "'ethusdt'", "did you mean 'Binance_ETHUSDT'?"],
+        id='lower-case-symbol-without-exchange',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_map', 'symbol': 'BTC-USDT-SWAP'},
+        ["'symbol'", 'Exchange_PAIR', "'OKX_BTC-USDT-SWAP'"],
+        id='okx-id-without-exchange',
     ),
     pytest.param(
         {'mode': 'liquidation_map', 'symbol': 'OKX_BTCUSDT', 'exchange': 'Binance'},
