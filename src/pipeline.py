@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from src.alerts import evaluate
 from src.errors import BadResponseError, CoinGlassError, ErrorType, InvalidParameterError, PlanError, RateLimitedError
 from src.kinds import spec_of
-from src.modes import ENDPOINTS, INTERVAL_PLANS
+from src.modes import ENDPOINTS, INTERVAL_PLANS, Mode
 from src.present import Presented, draw_chart, present
 from src.query import INTERVAL, RANGE
 from src.result import Chart, QueryResult
@@ -68,7 +68,7 @@ async def execute(
     if size > MAX_ITEM_BYTES:
         reason = (
             f'the answer is {size / 1e6:.1f} MB of JSON, more than the {MAX_ITEM_BYTES / 1e6:g} MB a dataset item '
-            f'holds. {NOT_CHARGED} Ask for less: output "summary", a shorter span or a smaller limit.'
+            f'holds. {NOT_CHARGED} Ask for less: {ways_to_ask_for_less(query.mode)}.'
         )
         return _failure(query, index, what, ErrorType.INPUT, reason)
     chart, chart_error = await _chart(spec, fetched, presented, index) if query.charts else (None, None)
@@ -120,6 +120,21 @@ def _failure(query: Query, index: int | None, what: str, error_type: ErrorType, 
         index=index,
         error_type=error_type,
     )
+
+
+def ways_to_ask_for_less(mode: Mode) -> str:
+    """What makes `mode`'s answer smaller, from its summary and the fields its row reads.
+
+    For example `output "summary" or a shorter range` (maps), `a longer keyword or an exchange` (search_symbols).
+    """
+    reads = ENDPOINTS[mode].fields
+    ways = ['output "summary"'] if spec_of(mode).summarize is not None else []
+    ways += ['a longer keyword or an exchange'] if 'keyword' in reads else []
+    ways += ['a shorter range'] if 'range' in reads else []
+    ways += ['a shorter span (start_time, end_time)'] if 'start_time' in reads else []
+    ways += ['a smaller limit'] if 'limit' in reads else []
+    ways += ['a larger min_liquidation_amount'] if 'min_liquidation_amount' in reads else []
+    return ', '.join(ways[:-1]) + f' or {ways[-1]}' if len(ways) > 1 else ways[0]
 
 
 def _reason(query: Query, spec: KindSpec[Any, Any], error: CoinGlassError) -> str:

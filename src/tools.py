@@ -31,7 +31,7 @@ from src.errors import ErrorType
 from src.inputs import InputError, parse_run_input
 from src.kinds import spec_of
 from src.modes import ENDPOINTS, Mode
-from src.pipeline import NOT_CHARGED, execute
+from src.pipeline import NOT_CHARGED, execute, ways_to_ask_for_less
 from src.run import json_size
 from src.schema import mode_schema
 from src.suggest import field_hint
@@ -215,8 +215,9 @@ def _capped(query: Query, result: QueryResult) -> QueryResult:
     what = f'{ENDPOINTS[query.mode].label} for {spec_of(query.mode).subject(query)}'
     message = (
         f'Could not answer with the {what}: its data is {size / 1024:,.0f} KB of JSON, more than the '
-        f'{MAX_DATA_BYTES // 1024} KB a tool answer carries. {NOT_CHARGED} Ask for output "summary", a shorter span '
-        f'or a smaller limit, or run the batch Actor {batch_actor_name()}, which stores data of any size.'
+        f'{MAX_DATA_BYTES // 1024} KB a tool answer carries. {NOT_CHARGED} Ask for less ('
+        f'{ways_to_ask_for_less(query.mode)}), or run the batch Actor {batch_actor_name()}, which stores data of any '
+        'size.'
     )
     return dataclasses.replace(
         result, success=False, message=message, data=None, summary=None, event=None, error_type=ErrorType.INPUT

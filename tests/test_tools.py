@@ -267,6 +267,7 @@ def test_data_over_the_cap_is_refused_uncharged_and_points_to_the_batch_actor(fa
     assert re.search(r'its data is [\d,]+ KB of JSON, more than the 256 KB', message), message
     assert 'Nothing was charged' in message
     assert 'batch Actor coinglass-liquidation-data' in message
+    assert 'Ask for less (output "summary" or a shorter range)' in message  # a heatmap has no limit to lower
     assert summary.is_error is False
     assert budget.charged == ['PAIR_LIQUIDATION_HEATMAP']  # the summary only
 
