@@ -13,6 +13,7 @@ the webhook never appear in one.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -113,10 +114,13 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
     refused: list[tuple[int, InputError, dict[str, Any]]] = []
     for index, entry in enumerate(entries):
         merged = {**base, **given_fields(entry)}
+        own = given_fields(entry) if top.get('queries') else base  # a batch's top-level fields are shared defaults
         try:
             _check_query_fields(entry)
+            _check_near_misses({**raw, **entry}, merged)
             query = _resolve(merged, now_ms)
-            queries.append(replace(query, notes=_unknown_fields(raw) + _unknown_fields(entry)))
+            notes = _unknown_fields(raw) + _unknown_fields(entry) + _unread_fields(own, query)
+            queries.append(replace(query, notes=notes))
         except InputError as error:
             if not top.get('queries'):
                 raise
@@ -168,6 +172,52 @@ def _unknown_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:
             f'{len(unknown) - MAX_UNKNOWN_NOTES} more input fields are not fields of this Actor and were ignored.'
         )
     return tuple(notes)
+
+
+def _check_near_misses(given: Mapping[str, Any], merged: Mapping[str, Any]) -> None:
+    """Refuse an unknown field name close to a field the query reads and leaves out (`Range`, `symbols`).
+
+    Ignored, it would run the query on that field's default, or fail as missing, and charge for data not asked for.
+    """
+    mode = _known_mode(merged.get('mode'))
+    for name in sorted(str(name) for name in given if name not in FIELD):
+        close = difflib.get_close_matches(name.lower(), list(FIELD), n=1)
+        if not close or close[0] in merged:
+            continue
+        meant = FIELD[close[0]]
+        if meant.scope is Scope.EVERY_MODE or (mode is not None and meant.read_by(mode)):
+            shown = name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + '…'
+            raise InputError(
+                f"Input field '{shown}' is not a field of this Actor: did you mean '{meant.name}', which "
+                f'{mode or "every query"} reads? Nothing was fetched or charged.'
+            )
+
+
+def _unread_fields(own: Mapping[str, Any], query: Query) -> tuple[str, ...]:
+    """A note for each field of this Actor given to a query whose mode does not read it.
+
+    Ignored, not refused: the Console sends every field of its form. No note for a value the form starts with (the
+    field's default or prefill); a hint only for a near twin the mode reads (`exchange` for `exchanges`).
+    """
+    read = [declared.name for declared in fields_of(query.mode)]
+    notes = []
+    for name, value in own.items():
+        declared = FIELD.get(name)
+        if declared is None or declared.scope is Scope.RUN or name in query.echo or declared.read_by(query.mode):
+            continue
+        if value in (declared.default, declared.prefill):
+            continue
+        twin = difflib.get_close_matches(name, read, n=1, cutoff=0.8)
+        hint = f" (did you mean '{twin[0]}'?)" if twin else ''
+        notes.append(f"Input field '{name}' is not read by {query.mode} and was ignored{hint}.")
+    return tuple(notes[:MAX_UNKNOWN_NOTES])
+
+
+def _known_mode(value: Any) -> Mode | None:
+    try:
+        return Mode(value.strip().lower()) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _check_query_fields(entry: Mapping[str, Any]) -> None:

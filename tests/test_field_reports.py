@@ -419,9 +419,16 @@ def test_an_exchange_list_of_only_its_all_row_keeps_that_total(actor: RunActor, 
 
 
 def test_a_misspelled_field_is_said_in_the_message_an_agent_reads(actor: RunActor) -> None:
-    run = actor({'mode': 'liquidation_max_pain', 'Range': '7d'})
+    run = actor({'mode': 'liquidation_max_pain', 'range': '7d', 'Rnage': '7d'})
     assert run.item['success'] is True
-    assert run.item['range'] == '24h'
-    note = "Input field 'Range' is not a field of this Actor and was ignored (did you mean 'range'?)."
+    assert run.item['range'] == '7d'
+    note = "Input field 'Rnage' is not a field of this Actor and was ignored (did you mean 'range'?)."
     assert note in run.item['message']
     assert note in run.status
+
+
+def test_a_misspelled_field_the_query_lacks_is_refused_not_run_on_its_default(actor: RunActor) -> None:
+    run = actor({'mode': 'liquidation_max_pain', 'Range': '7d'})
+    assert (run.item['success'], run.item['error_type'], run.exit_code) == (False, 'input', 2)
+    assert "did you mean 'range', which liquidation_max_pain reads?" in run.item['message']
+    assert run.charges == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -497,8 +498,8 @@ def test_the_summary_output_takes_every_row_a_query_returns() -> None:
 
 
 def test_an_unknown_field_is_ignored_and_said_with_the_field_it_resembles() -> None:
-    query = one({'mode': 'liquidation_max_pain', 'Range': '7d', 'colour': 'red'})
-    assert query.get(RANGE) == '24h'  # ignored, not read
+    query = one({'mode': 'liquidation_max_pain', 'range': '7d', 'Range': '7d', 'colour': 'red'})
+    assert query.get(RANGE) == '7d'
     assert query.notes == (
         "Input field 'Range' is not a field of this Actor and was ignored (did you mean 'range'?).",
         "Input field 'colour' is not a field of this Actor and was ignored.",
@@ -508,6 +509,76 @@ def test_an_unknown_field_is_ignored_and_said_with_the_field_it_resembles() -> N
         (),
         ("Input field 'limt' is not a field of this Actor and was ignored (did you mean 'limit'?).",),
     ]
+
+
+@pytest.mark.parametrize(
+    ('raw', 'said'),
+    [
+        ({'mode': 'liquidation_max_pain', 'Range': '7d'}, "'Range' is not a field of this Actor: did you mean 'range'"),
+        (
+            {'mode': 'liquidation_map', 'Symbol': 'Binance_BTCUSDT'},
+            "did you mean 'symbol', which liquidation_map reads",
+        ),
+        ({'Mode': 'liquidation_max_pain'}, "'Mode' is not a field of this Actor: did you mean 'mode'"),
+        (
+            {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_amount': 5e5},
+            "did you mean 'min_liquidation_amount', which liquidation_orders reads",
+        ),
+        ({'queries': [{'mode': 'liquidation_map', 'symbols': 'Binance_BTCUSDT'}]}, "queries[0]: Input field 'symbols'"),
+    ],
+)
+def test_a_near_miss_of_a_field_the_query_reads_and_lacks_is_refused(raw: dict[str, Any], said: str) -> None:
+    """Ignored, it would run on the field's default (charged for data not asked for) or fail as missing."""
+    with pytest.raises(InputError, match=re.escape(said)) as refused:
+        parse_run_input(raw, now_ms=NOW)
+    assert 'Nothing was fetched or charged.' in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ('raw', 'notes'),
+    [
+        (
+            {'mode': 'coin_liquidation_history', 'coin': 'ETH', 'exchange': 'Binance'},
+            (
+                "Input field 'exchange' is not read by coin_liquidation_history and was ignored (did you mean 'exchanges'?).",
+            ),
+        ),
+        (
+            {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT', 'coin': 'ETH', 'model': 'model2'},
+            (
+                "Input field 'coin' is not read by liquidation_map and was ignored.",
+                "Input field 'model' is not read by liquidation_map and was ignored.",
+            ),
+        ),
+        # what the Console's form starts with is not worth a note; nor a bare pair's exchange, which the map reads
+        (
+            {
+                'mode': 'liquidation_map',
+                'symbol': 'Binance_BTCUSDT',
+                'coin': 'BTC',
+                'keyword': 'btc',
+                'model': 'model1',
+            },
+            (),
+        ),
+        ({'mode': 'liquidation_map', 'symbol': 'BTCUSDT', 'exchange': 'OKX'}, ()),
+    ],
+)
+def test_a_field_the_mode_does_not_read_is_said_to_be_ignored(raw: dict[str, Any], notes: tuple[str, ...]) -> None:
+    assert one(raw).notes == notes
+
+
+def test_a_batch_s_shared_fields_are_not_said_to_be_ignored_by_the_modes_that_do_not_read_them() -> None:
+    batch = {
+        'range': '24h',
+        'queries': [
+            {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC'},
+            {'mode': 'liquidation_coin_list', 'exchange': 'OKX', 'range': '4h'},
+        ],
+    }
+    orders, coins = parse_run_input(batch, now_ms=NOW).queries
+    assert orders.notes == ()
+    assert coins.notes == ("Input field 'range' is not read by liquidation_coin_list and was ignored.",)
 
 
 def test_a_webhook_without_alerts_is_said_to_be_unused() -> None:
