@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, FiniteFloat, ValidationError, model_
 from src.kinds import spec_of
 from src.kinds.figures import format_exact_price, format_usd
 from src.modes import Mode
+from src.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -97,8 +98,8 @@ class FiredAlert:
         }
 
 
-def parse_rules(raw: Any) -> tuple[AlertRule, ...]:
-    """The input's `alerts` as rules.
+def parse_rules(raw: Any, run_mode: Mode | None = None) -> tuple[AlertRule, ...]:
+    """The input's `alerts` as rules; a rule without a `mode` is for `run_mode`, the mode of every query of the run.
 
     Raises:
         AlertRuleError: A rule names an unknown mode, a field its mode's summary lacks, or no number to compare
@@ -108,10 +109,10 @@ def parse_rules(raw: Any) -> tuple[AlertRule, ...]:
         return ()
     if not isinstance(raw, list) or len(raw) > MAX_RULES:
         raise AlertRuleError(f"Input field 'alerts' must be a list of up to {MAX_RULES} rules.")
-    return tuple(_rule(index, entry) for index, entry in enumerate(raw))
+    return tuple(_rule(index, entry, run_mode) for index, entry in enumerate(raw))
 
 
-def _rule(index: int, entry: Any) -> AlertRule:
+def _rule(index: int, entry: Any, run_mode: Mode | None) -> AlertRule:
     where = f'alerts[{index}]'
     if not isinstance(entry, dict):
         raise AlertRuleError(f'{where} is {_shown(entry)}, not a rule: give {RULE_FORM}.')
@@ -121,14 +122,15 @@ def _rule(index: int, entry: Any) -> AlertRule:
             f"{where}: '{unknown[0]}' is not a field of a rule (they are {', '.join(AlertRule.model_fields)}): "
             f'give {RULE_FORM}.'
         )
-    mode = _rule_mode(where, entry.get('mode'))
+    given_mode = entry.get('mode')
+    mode = run_mode if run_mode is not None and _blank(given_mode) else _rule_mode(where, given_mode)
     fields = spec_of(mode).alert_fields
     if not fields:
         raise AlertRuleError(f'{where}: {mode} has no summary figures to alert on.')
     if entry.get('field') not in fields:
         raise AlertRuleError(
-            f'{where}: field {_shown(entry.get("field"))} is not a figure of the {mode} summary: use one of '
-            f'{", ".join(fields)}.'
+            f'{where}: field {_shown(entry.get("field"))} is not a figure of the {mode} summary'
+            f'{did_you_mean(entry.get("field"), fields)}: use one of {", ".join(fields)}.'
         )
     numbers = {comparison: _number(where, comparison, entry.get(comparison)) for comparison in ('above', 'below')}
     try:
@@ -157,12 +159,16 @@ def _number(where: str, comparison: str, value: Any) -> float | int | None:
 def _rule_mode(where: str, value: Any) -> Mode:
     """The rule's mode, read as the input's `mode` is (any case, blanks around it ignored)."""
     allowed = f'use one of {", ".join(_alertable_modes())}'
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise AlertRuleError(f'{where}: mode is missing: {allowed}.')
+    if _blank(value):
+        raise AlertRuleError(f'{where}: mode is missing (a run of one mode may leave it out): {allowed}.')
     try:
         return Mode(value.strip().lower() if isinstance(value, str) else value)
     except ValueError:
         raise AlertRuleError(f'{where}: mode {_shown(value)} is not a mode: {allowed}.') from None
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def check_rule_modes(rules: Sequence[AlertRule], modes: Sequence[Mode]) -> None:

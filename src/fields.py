@@ -522,7 +522,10 @@ ALERT_RULE_FIELDS: Final = (
     InputField(
         name='mode',
         title='Mode',
-        description='The mode whose results the rule checks (every mode but search_symbols).',
+        description=(
+            'The mode whose results the rule checks (every mode but search_symbols). Leave it out when every query '
+            'of the run has the same mode.'
+        ),
         json_type='string',
         shape=Any,
         allowed='a mode',
@@ -1000,9 +1003,9 @@ FIELDS: Final[tuple[InputField, ...]] = (
         title='Alert rules',
         description=(
             'Rules checked on each successful result\'s summary, e.g. [{"mode": "liquidation_orders", "field": '
-            '"largest_order.usd_value", "above": 1000000}], each rule an object: a mode, a summary figure (dotted '
-            'path), and above or below a number. Up to 50 rules. Fired ones appear in the item, OUTPUT and the '
-            'status; free. Leave it out if unused.'
+            '"largest_order.usd_value", "above": 1000000}], each rule an object: a mode (leave it out when every '
+            'query has the same mode), a summary figure (dotted path), and above or below a number. Up to 50 rules. '
+            'Fired ones appear in the item, OUTPUT and the status; free. Leave it out if unused.'
         ),
         json_type='array',
         shape=list[Any] | None,
@@ -1015,7 +1018,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
         editor='schemaBased',
         item_type='object',
         item_fields=lambda: ALERT_RULE_FIELDS,
-        item_required=('mode', 'field'),
+        item_required=('field',),  # a rule's mode defaults to the run's one mode
     ),
     InputField(
         name='notify_url',

@@ -128,7 +128,8 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
     if refused:
         raise _batch_refused(refused, len(entries))
     try:
-        rules = parse_rules(top.get('alerts'))
+        modes = {query.mode for query in queries}
+        rules = parse_rules(top.get('alerts'), next(iter(modes)) if len(modes) == 1 else None)
         check_rule_modes(rules, [query.mode for query in queries])
     except AlertRuleError as error:
         raise InputError(str(error)) from None

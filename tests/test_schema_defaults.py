@@ -169,7 +169,7 @@ def test_a_batch_entry_offers_every_field_of_a_query_without_defaults() -> None:
 def test_an_alert_rule_offers_the_keys_of_a_rule() -> None:
     items = PROPERTIES['alerts']['items']
     assert set(items['properties']) == set(AlertRule.model_fields)
-    assert items['required'] == ['mode', 'field']
+    assert items['required'] == ['field']  # the mode defaults to the run's one mode
     assert 'search_symbols' not in items['properties']['mode']['enum']
     assert set(items['properties']['mode']['enum']) == {str(mode) for mode in Mode} - {'search_symbols'}
     assert {items['properties'][name]['type'] for name in ('above', 'below')} == {'number'}

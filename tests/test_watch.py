@@ -3,6 +3,7 @@ webhook receiver on 127.0.0.1 (a real HTTP server, as Slack or Discord would be)
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -10,6 +11,7 @@ from conftest import MemorySink, run_in_process
 from fake_coinglass import NOW_MS, Reply
 
 from src.inputs import InputError, parse_run_input
+from src.modes import Mode
 
 if TYPE_CHECKING:
     from conftest import ActorRun, InProcessRun, Receiver
@@ -49,7 +51,11 @@ def ok(data: Any) -> Reply:
 
 BAD_RULES = [
     pytest.param({'mode': 'liquidation_mapp', 'field': 'total_usd', 'above': 1}, ['alerts[0]', '"liquidation_mapp" is not a mode', 'liquidation_map'], id='unknown-mode'),
-    pytest.param({'field': 'total_usd', 'above': 1}, ['alerts[0]: mode is missing: use one of', 'liquidation_max_pain'], id='no-mode'),
+    pytest.param(
+        {'field': 'largest_order.usd', 'above': 1},
+        ['not a figure of the liquidation_max_pain summary', 'use one of coins'],  # the run's one mode
+        id='no-mode',
+    ),
     pytest.param(
         {'mode': 'liquidation_map', 'field': 'cumulative_below.2', 'above': 1},
         ['alerts[0]', '"cumulative_below.2"', 'not a figure of the liquidation_map summary', 'cumulative_below_usd.2'],
@@ -98,6 +104,26 @@ def test_a_bad_rule_is_refused_before_any_request(
     assert fake.count() == 0
     assert run.charges == []
     assert 'SECRET-7' not in run.everything()
+
+
+def test_a_rule_without_a_mode_is_for_the_run_s_one_mode_and_refused_in_a_mixed_batch() -> None:
+    orders = {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC'}
+    rule = {'field': 'largest_order.usd_value', 'above': 500_000}
+    (parsed,) = parse_run_input(orders | {'alerts': [rule]}, now_ms=NOW_MS).alerts
+    assert parsed.mode is Mode.LIQUIDATION_ORDERS
+    same = parse_run_input({'queries': [orders, orders | {'coin': 'ETH'}], 'alerts': [rule]}, now_ms=NOW_MS)
+    assert [alert.mode for alert in same.alerts] == [Mode.LIQUIDATION_ORDERS]
+    mixed = {'queries': [orders, {'mode': 'liquidation_max_pain'}], 'alerts': [rule]}
+    with pytest.raises(InputError, match=re.escape('alerts[0]: mode is missing (a run of one mode may leave it out)')):
+        parse_run_input(mixed, now_ms=NOW_MS)
+
+
+def test_a_misspelled_figure_names_the_likely_one() -> None:
+    rule = {'mode': 'liquidation_orders', 'field': 'largest_order.usd', 'above': 1}
+    with pytest.raises(InputError, match=re.escape("(did you mean 'largest_order.usd_value'")):
+        parse_run_input(
+            {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'alerts': [rule]}, now_ms=NOW_MS
+        )
 
 
 def test_a_threshold_may_be_a_number_in_text_as_limit_may() -> None:
