@@ -8,7 +8,8 @@ the exchanges) and return one sentence for the failure message, or `''` when the
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Final
 
 from src.symbols import closest, exchange_key, flatten_pairs
 
@@ -48,7 +49,8 @@ def did_you_mean(given: object, choices: Iterable[str]) -> str:
     """` (did you mean 'liquidation_map'?)` for a choice that is close to one of `choices`, else `''`.
 
     Compared in lower case without spaces, hyphens and underscores, so `Liquidation map`, `liquidation-map` and
-    `model 2` name `liquidation_map` and `model2`; otherwise the one or two choices at least 75 % similar
+    `model 2` name `liquidation_map` and `model2`, and with spans spelled out shortened (`1 hour` names `1h`,
+    `24 hours` `24h`, `7 days` `7d`); otherwise the one or two choices at least 75 % similar
     (`summery` -> `summary`, `12hr` -> `12h`), for values of 4 characters or more: in shorter ones one character
     is the meaning (`90d` is not `30d`, `2h` not `12h`).
     """
@@ -72,5 +74,10 @@ def field_hint(name: str, names: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ''
 
 
+_SPELLED_UNIT: Final = re.compile(r'(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hour|days?|weeks?|years?)\b')
+
+
 def _choice_key(text: str) -> str:
-    return ''.join(character for character in text.lower() if character not in ' -_')
+    """`Liquidation map` as `liquidationmap`; a spelled-out span (`1 hour`, `7 days`) as a choice writes it (`1h`)."""
+    short = _SPELLED_UNIT.sub(lambda found: found[1] + found[2][0], text.lower())
+    return ''.join(character for character in short if character not in ' -_')

@@ -386,6 +386,10 @@ MISTYPED_CHOICES = [
     pytest.param(PAIR_HEATMAP | {'model': 'modle3'}, "'model'", "'model3'", id='model-typo'),
     pytest.param({'mode': 'search_symbols', 'output': 'summery'}, "'output'", "'summary'", id='output-typo'),
     pytest.param({'mode': 'search_symbols', 'output': 'Full_'}, "'output'", "'full'", id='output-underscore'),
+    pytest.param(PAIR_HISTORY | {'interval': '1 hour'}, "'interval'", "'1h'", id='interval-in-words'),
+    pytest.param(PAIR_HISTORY | {'interval': '30 Minutes'}, "'interval'", "'30m'", id='interval-minutes-in-words'),
+    pytest.param({'mode': 'liquidation_max_pain', 'range': '24 hrs'}, "'range'", "'24h'", id='range-hrs'),
+    pytest.param(PAIR_HEATMAP | {'range': '1 year'}, "'range'", "'1y'", id='range-in-words'),
 ]
 
 
@@ -405,8 +409,9 @@ def test_a_mistyped_choice_is_refused_with_the_choice_it_resembles(raw: dict[str
         {'mode': 'liquidation_max_pain', 'range': '90d'},
         {'mode': 'maps'},
         PAIR_HISTORY | {'interval': '2h'},
+        PAIR_HISTORY | {'interval': '1 month'},  # not 1m, a minute
     ],
-    ids=['no-misleading-30d', 'nothing-close', 'no-2h-interval'],
+    ids=['no-misleading-30d', 'nothing-close', 'no-2h-interval', 'a-month-is-not-a-minute'],
 )
 def test_no_hint_when_no_choice_is_close(raw: dict[str, Any]) -> None:
     with pytest.raises(InputError) as caught:
