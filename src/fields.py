@@ -191,6 +191,8 @@ class InputField:
         in_tools: Whether a per-mode tool schema offers it (watch and chart fields are the batch Actor's).
         tool_description: What an MCP tool's schema says of it, when the Console's text (which names the modes
             that read the field) would say too much for one mode's tool; None: `description`.
+        tool_if_optional: What the tool's schema adds where the mode does not require the field (`Leave it out for
+            all coins.`).
         required: Whether every input must give it (the schema requires it and it cannot be null).
     """
 
@@ -225,6 +227,7 @@ class InputField:
     in_tools: bool = True
     required: bool = False
     tool_description: str | None = None
+    tool_if_optional: str | None = None
 
     def read_by(self, mode: Mode) -> bool:
         """Whether `mode` reads this field."""
@@ -675,7 +678,8 @@ FIELDS: Final[tuple[InputField, ...]] = (
         editor='textfield',
         prefill='BTC',
         example='BTC',
-        tool_description='A coin such as BTC or ETH. Where it is optional, leave it out for all coins.',
+        tool_description='A coin such as BTC or ETH.',
+        tool_if_optional='Leave it out for all coins.',
     ),
     InputField(
         name='exchange',
@@ -696,10 +700,8 @@ FIELDS: Final[tuple[InputField, ...]] = (
         editor='select',
         suggestions=KNOWN_EXCHANGES,
         example='Binance',
-        tool_description=(
-            'A futures exchange as CoinGlass names it: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid, ... Where it is '
-            'optional, it limits the answer to that exchange.'
-        ),
+        tool_description='A futures exchange as CoinGlass names it: Binance, OKX, Bybit, Bitget, Gate, Hyperliquid.',
+        tool_if_optional='Leave it out for every exchange.',
     ),
     InputField(
         name='range',
@@ -920,8 +922,8 @@ FIELDS: Final[tuple[InputField, ...]] = (
         section=OUTPUT_SHAPE,
         tool_description=(
             'summary: the headline and the summary only, the compact answer. full: the data as CoinGlass sends it '
-            '(numbers typed) as well. rows: the data as flat records as well (maps: price, level_usd, leverage, '
-            'side, distance_pct). The data a tool answers with is capped: past the cap it says so.'
+            '(numbers typed) as well. rows: the data as flat records as well. The data a tool answers with is '
+            'capped: past the cap it says so.'
         ),
     ),
     InputField(

@@ -182,10 +182,10 @@ def tool_output(mode: Mode) -> Output:
 
 
 def _tool_property(declared: InputField, mode: Mode) -> dict[str, Any]:
-    prop: dict[str, Any] = {
-        'type': declared.json_type,
-        'description': declared.tool_description or declared.description,
-    }
+    description = declared.tool_description or declared.description
+    if declared.tool_if_optional is not None and declared.name not in ENDPOINTS[mode].required:
+        description = f'{description} {declared.tool_if_optional}'
+    prop: dict[str, Any] = {'type': declared.json_type, 'description': description}
     choices = declared.mode_choices(ENDPOINTS[mode]) if declared.mode_choices is not None else None
     if choices is None and declared.choices is not None:
         choices = declared.choices.values

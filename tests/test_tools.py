@@ -147,6 +147,14 @@ def test_each_tool_description_says_what_it_returns_its_plan_and_its_price(mode:
     assert tool.title == PAY_PER_EVENT[mode.event_name]['eventTitle']
 
 
+@pytest.mark.parametrize('mode', list(Mode), ids=str)
+def test_a_tool_says_leave_it_out_only_of_an_argument_it_does_not_require(mode: Mode) -> None:
+    schema = TOOLS[str(mode)].input_schema
+    for name in set(schema['properties']) & {'coin', 'exchange'}:
+        said = 'Leave it out for' in schema['properties'][name]['description']
+        assert said is (name not in schema['required']), (name, schema['properties'][name]['description'])
+
+
 def test_a_required_field_with_a_default_need_not_be_given() -> None:
     schema = TOOLS['liquidation_map'].input_schema
     assert schema['required'] == ['symbol']
