@@ -48,6 +48,8 @@ __all__ = ['InputError', 'RunInput', 'given_fields', 'given_parameters', 'parse_
 RUN_FIELDS: Final = frozenset(declared.name for declared in FIELDS if declared.scope is Scope.RUN)  # not per query
 SECRET_FIELDS: Final = frozenset(declared.name for declared in FIELDS if declared.secret)
 MAX_NAMED_ENTRIES: Final = 10  # refused batch entries a message names; the rest are counted
+MAX_EXPLAINED_ENTRIES: Final = 4  # of them, those whose reason it says too (the first one's whole)
+BRIEF_CHARS: Final = 160  # a further refused entry's reason, at most
 ZERO_MEANS_UNSET: Final = frozenset(declared.name for declared in FIELDS if declared.zero_means_unset)
 MAX_UNKNOWN_NOTES: Final = 5  # notes on unknown fields in a query's message, at most
 MAX_NAME_CHARS: Final = 60  # an unknown field's name as a note shows it, at most
@@ -150,11 +152,20 @@ def _batch_refused(refused: list[tuple[int, InputError, dict[str, Any]]], total:
     index, error, merged = refused[0]
     message = f'queries[{index}]: {error}'
     if len(refused) > 1:
-        others = ', '.join(f'queries[{other}]' for other, _error, _merged in refused[1:MAX_NAMED_ENTRIES])
+        said = [
+            f'queries[{other}] ({_brief(str(error))})' for other, error, _merged in refused[1:MAX_EXPLAINED_ENTRIES]
+        ]
+        named = [f'queries[{other}]' for other, _error, _merged in refused[MAX_EXPLAINED_ENTRIES:MAX_NAMED_ENTRIES]]
         more = len(refused) - MAX_NAMED_ENTRIES
-        others += f' and {more:,} more' if more > 0 else ''
+        others = '; '.join(said + named) + (f' and {more:,} more' if more > 0 else '')
         message += f' Also refused ({len(refused) - 1:,} more of the {total:,} entries): {others}.'
     return InputError(message, query=merged)
+
+
+def _brief(message: str) -> str:
+    """A refusal's first sentence, cut to BRIEF_CHARS: what a batch message says of each further refused entry."""
+    first = message.split('. ', 1)[0].rstrip('.')
+    return first if len(first) <= BRIEF_CHARS else first[: BRIEF_CHARS - 1] + '…'
 
 
 def _unknown_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:
@@ -275,6 +286,13 @@ def _explain(error: ValidationError, raw: Mapping[str, Any]) -> str:
     name = str(first['loc'][0]) if first['loc'] else 'input'
     value = '(hidden)' if name in SECRET_FIELDS else show(_without_secrets(raw.get(name)))
     declared = FIELD.get(name)
+    positions = [part for part in first['loc'][1:2] if isinstance(part, int)]
+    if declared is not None and positions and isinstance(raw.get(name), list):  # one entry of a list: name it
+        entry = raw[name][positions[0]]
+        return (
+            f"Input field '{name}[{positions[0]}]' is {show(_without_secrets(entry))}, which is not allowed: "
+            f'each entry must be a JSON {declared.item_type or "value"} ({declared.allowed}).'
+        )
     if declared is None:
         return f"Input field '{name}' is {value}, which is not allowed: it must be {first['msg']}."
     hint = did_you_mean(raw.get(name), declared.choices.values) if declared.choices is not None else ''

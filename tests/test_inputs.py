@@ -611,20 +611,25 @@ def test_a_text_longer_than_any_value_is_refused_in_one_short_line(raw: dict[str
 
 
 def test_a_batch_with_several_bad_entries_names_each_of_them() -> None:
-    """One run shows every entry to fix, not one per run: the first in full, the others by index (a 1,000-query
-    batch names ten and counts the rest)."""
+    """One run shows every entry to fix, not one per run: the first in full, the next three in a line each, then
+    by index (a 1,000-query batch names ten and counts the rest)."""
     good = {'symbol': 'Binance_BTCUSDT'}
     entries = [good, {'mode': 'liquidation_mapp'}, good, {'range': '2d', 'symbol': 'Binance_BTCUSDT'}, {'coin': 'BTC'}]
     with pytest.raises(InputError) as caught:
         parse_run_input({'mode': 'liquidation_map', 'queries': entries}, now_ms=NOW)
     message = str(caught.value)
     assert message.startswith('queries[1]: Input field \'mode\' is "liquidation_mapp"')
-    assert message.endswith('Also refused (2 more of the 5 entries): queries[3], queries[4].')
+    assert 'Also refused (2 more of the 5 entries): queries[3] (Input field \'range\' is "2d"' in message
+    assert "; queries[4] (Input field 'symbol' is missing: liquidation_map needs a pair" in message
     many = [{'mode': 'nope'}] * 1000
     with pytest.raises(InputError) as caught:
         parse_run_input({'queries': many}, now_ms=NOW)
-    assert str(caught.value).endswith(
-        'Also refused (999 more of the 1,000 entries): '
-        + ', '.join(f'queries[{index}]' for index in range(1, 10))
-        + ' and 990 more.'
-    )
+    message = str(caught.value)
+    assert 'Also refused (999 more of the 1,000 entries): queries[1] (Input field \'mode\' is "nope"' in message
+    assert message.endswith('; '.join(f'queries[{index}]' for index in range(4, 10)) + ' and 990 more.')
+    assert len(message) < 1200
+
+
+def test_a_null_batch_entry_is_named_by_its_position() -> None:
+    with pytest.raises(InputError, match=re.escape("Input field 'queries[0]' is null, which is not allowed")):
+        parse_run_input({'queries': [None, {'mode': 'liquidation_max_pain'}]}, now_ms=NOW)
