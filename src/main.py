@@ -82,7 +82,7 @@ def unreadable_local_input() -> str | None:
     except FileNotFoundError:
         return None
     except (ValueError, OSError, RecursionError) as error:  # RecursionError: nested too deep to read
-        return f"The input in {path} is not valid JSON ({error}): fix it, or give make run INPUT='{{...}}'."
+        return f"The input in {path} is not valid JSON ({error}): fix it, or give make run (or demo) INPUT='{{...}}'."
     return None
 
 
