@@ -92,4 +92,4 @@ def test_a_local_input_that_is_not_json_is_said_in_one_line(
     assert stopped.value.code == 2
     error = capsys.readouterr().err
     assert f'The input in {folder / "INPUT.json"} is not valid JSON (' in error
-    assert "make run INPUT='{...}'" in error
+    assert "make run (or demo) INPUT='{...}'" in error
