@@ -13,7 +13,6 @@ the webhook never appear in one.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -37,7 +36,7 @@ from src.input_bounds import check_bounds
 from src.kinds import spec_of
 from src.modes import Mode
 from src.query import END_TIME, START_TIME, Output, Query
-from src.suggest import did_you_mean, field_hint
+from src.suggest import closest_name, did_you_mean, field_hint
 from src.times import iso
 
 if TYPE_CHECKING:
@@ -152,9 +151,7 @@ def _batch_refused(refused: list[tuple[int, InputError, dict[str, Any]]], total:
     index, error, merged = refused[0]
     message = f'queries[{index}]: {error}'
     if len(refused) > 1:
-        said = [
-            f'queries[{other}] ({_brief(str(error))})' for other, error, _merged in refused[1:MAX_EXPLAINED_ENTRIES]
-        ]
+        said = [f'queries[{other}] ({_brief(str(why))})' for other, why, _merged in refused[1:MAX_EXPLAINED_ENTRIES]]
         named = [f'queries[{other}]' for other, _error, _merged in refused[MAX_EXPLAINED_ENTRIES:MAX_NAMED_ENTRIES]]
         more = len(refused) - MAX_NAMED_ENTRIES
         others = '; '.join(said + named) + (f' and {more:,} more' if more > 0 else '')
@@ -177,8 +174,7 @@ def _unknown_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:
     unknown = sorted(str(name) for name in raw if name not in FIELD)
     for name in unknown[:MAX_UNKNOWN_NOTES]:
         hint = field_hint(name, FIELD)
-        shown = name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + '…'
-        notes.append(f"Input field '{shown}' is not a field of this Actor and was ignored{hint}.")
+        notes.append(f"Input field '{_shown_name(name)}' is not a field of this Actor and was ignored{hint}.")
     if len(unknown) > MAX_UNKNOWN_NOTES:
         notes.append(
             f'{len(unknown) - MAX_UNKNOWN_NOTES} more input fields are not fields of this Actor and were ignored.'
@@ -193,14 +189,13 @@ def _check_near_misses(given: Mapping[str, Any], merged: Mapping[str, Any]) -> N
     """
     mode = _known_mode(merged.get('mode'))
     for name in sorted(str(name) for name in given if name not in FIELD):
-        close = difflib.get_close_matches(name.lower(), list(FIELD), n=1)
-        if not close or close[0] in merged:
+        close = closest_name(name, FIELD)
+        if close is None or close in merged:
             continue
-        meant = FIELD[close[0]]
+        meant = FIELD[close]
         if meant.scope is Scope.EVERY_MODE or (mode is not None and meant.read_by(mode)):
-            shown = name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + '…'
             raise InputError(
-                f"Input field '{shown}' is not a field of this Actor: did you mean '{meant.name}', which "
+                f"Input field '{_shown_name(name)}' is not a field of this Actor: did you mean '{meant.name}', which "
                 f'{mode or "every query"} reads? Nothing was fetched or charged.'
             )
 
@@ -219,10 +214,14 @@ def _unread_fields(own: Mapping[str, Any], query: Query) -> tuple[str, ...]:
             continue
         if value in (declared.default, declared.prefill):
             continue
-        twin = difflib.get_close_matches(name, read, n=1, cutoff=0.8)
-        hint = f" (did you mean '{twin[0]}'?)" if twin else ''
+        hint = field_hint(name, read, cutoff=0.8)
         notes.append(f"Input field '{name}' is not read by {query.mode} and was ignored{hint}.")
     return tuple(notes[:MAX_UNKNOWN_NOTES])
+
+
+def _shown_name(name: str) -> str:
+    """An unknown field's name as a message shows it: cut to MAX_NAME_CHARS."""
+    return name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + '…'
 
 
 def _known_mode(value: Any) -> Mode | None:

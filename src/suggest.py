@@ -68,10 +68,16 @@ def did_you_mean(given: object, choices: Iterable[str]) -> str:
     return f' (did you mean {named}?)' if found else ''
 
 
-def field_hint(name: str, names: Iterable[str]) -> str:
+def field_hint(name: str, names: Iterable[str], *, cutoff: float = 0.6) -> str:
     """` (did you mean 'range'?)` for an unknown field name close to one of `names` (`Range`), else `''`."""
-    close = difflib.get_close_matches(name.lower(), list(names), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ''
+    close = closest_name(name, names, cutoff=cutoff)
+    return f" (did you mean '{close}'?)" if close else ''
+
+
+def closest_name(name: str, names: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The one of `names` closest to `name` in lower case (at least `cutoff` similar, as difflib measures), or None."""
+    close = difflib.get_close_matches(name.lower(), list(names), n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 _SPELLED_UNIT: Final = re.compile(r'(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hour|days?|weeks?|years?)\b')
