@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
 
+# A span written out (`1 hour`, `24 hrs`, `30 minutes`, `7 days`): its number and unit word. Not months: 1m is a minute.
+_SPELLED_UNIT: Final = re.compile(r'(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|years?)\b')
+
+
 def exchanges_with_pairs(pairs: Mapping[str, Iterable[Mapping[str, Any]]], coin: str | None) -> str:
     """The exchanges CoinGlass lists pairs of `coin` on (every exchange with pairs when it lists none of it)."""
     records = flatten_pairs(pairs)
@@ -78,9 +82,6 @@ def closest_name(name: str, names: Iterable[str], *, cutoff: float = 0.6) -> str
     """The one of `names` closest to `name` in lower case (at least `cutoff` similar, as difflib measures), or None."""
     close = difflib.get_close_matches(name.lower(), list(names), n=1, cutoff=cutoff)
     return close[0] if close else None
-
-
-_SPELLED_UNIT: Final = re.compile(r'(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hour|days?|weeks?|years?)\b')
 
 
 def _choice_key(text: str) -> str:
