@@ -19,7 +19,7 @@ from src import output
 from src.client import CoinGlassClient, RetryPolicy, Timeouts
 from src.errors import ErrorType
 from src.fetch import Fetcher
-from src.inputs import InputError, given_parameters, parse_run_input
+from src.inputs import InputError, given_parameters, given_secrets, parse_run_input
 from src.notify import notify
 from src.pipeline import execute
 from src.ratelimit import RateLimiter
@@ -77,6 +77,9 @@ async def run(
     `done` holds the indices of queries delivered before a restart; they are skipped and the new ones added.
     `transport` and `sleep` replace the network and the waiting in tests.
     """
+    env_key = settings.api_key.get_secret_value() if settings.api_key else None
+    for secret in [env_key, *given_secrets(raw_input)]:  # before anything is said of the input, which may echo one
+        keep_secret(secret)
     try:
         run_input = parse_run_input(raw_input, now_ms=now_ms)
     except InputError as error:

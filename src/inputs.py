@@ -42,7 +42,7 @@ from src.times import iso
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ['InputError', 'RunInput', 'given_fields', 'given_parameters', 'parse_run_input']
+__all__ = ['InputError', 'RunInput', 'given_fields', 'given_parameters', 'given_secrets', 'parse_run_input']
 
 RUN_FIELDS: Final = frozenset(declared.name for declared in FIELDS if declared.scope is Scope.RUN)  # not per query
 SECRET_FIELDS: Final = frozenset(declared.name for declared in FIELDS if declared.secret)
@@ -92,6 +92,23 @@ def given_parameters(raw: Any) -> dict[str, Any]:
 
 def _per_query(name: str) -> bool:
     return FIELD[name].scope is not Scope.RUN
+
+
+def given_secrets(raw: Any) -> list[str]:
+    """The texts in the secret fields (`api_key`, `notify_url`) of the input and of its `queries` entries.
+
+    To hide before anything is said of the input, which may echo one (a key pasted into `symbol`); an entry's key,
+    set there by mistake, is refused and must not be shown either.
+    """
+    queries = raw.get('queries') if isinstance(raw, dict) else None
+    entries = [raw, *queries] if isinstance(queries, list) else [raw]
+    return [
+        value
+        for entry in entries
+        if isinstance(entry, dict)
+        for name, value in entry.items()
+        if name in SECRET_FIELDS and isinstance(value, str)
+    ]
 
 
 def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:

@@ -230,18 +230,18 @@ def _answer(result: QueryResult) -> ToolAnswer:
     The first sentence (`Fetched liquidation map for ...: 60 price levels.`) is left out; what follows it is why an
     answer is empty, or what a derived map is, which an agent reading the first line must see.
     """
-    envelope = result.item()
-    headline = (result.summary or {}).get('headline')
-    lead = ' '.join(part for part in (headline, result.message.partition('. ')[2]) if part) or result.message
+    envelope = result.item()  # scrubbed of secrets: the text is made of it alone
+    headline, message = (envelope.get('summary') or {}).get('headline'), envelope['message']
+    lead = ' '.join(part for part in (headline, message.partition('. ')[2]) if part) or message
     logger.info('%s answered (%s): %s', result.mode, result.event or 'free', lead)
     return ToolAnswer(_text(lead, envelope), envelope, is_error=False)
 
 
 def _failed(result: QueryResult) -> ToolAnswer:
     """A failure: its message, then its envelope (with `error_type`)."""
-    envelope = result.item()
-    logger.info('%s failed (%s): %s', result.mode or 'A call', result.error_type, result.message)
-    return ToolAnswer(_text(result.message, envelope), envelope, is_error=True)
+    envelope = result.item()  # scrubbed of secrets: the text is made of it alone
+    logger.info('%s failed (%s): %s', result.mode or 'A call', result.error_type, envelope['message'])
+    return ToolAnswer(_text(envelope['message'], envelope), envelope, is_error=True)
 
 
 def _limit_reached(tool: Tool) -> ToolAnswer:

@@ -243,6 +243,30 @@ def test_key_from_input_stays_out_of_an_input_error(actor: Callable[..., InProce
 
 
 @pytest.mark.parametrize(
+    'pasted',
+    [
+        pytest.param({'range': SENTINEL}, id='range'),
+        pytest.param({'symbol': SENTINEL}, id='symbol'),
+        pytest.param({'mode': SENTINEL}, id='mode'),
+        pytest.param({'mode': 'pair_liquidation_history', 'start_time': SENTINEL.lower()}, id='start_time-lower-case'),
+        pytest.param({'alerts': [{'mode': 'liquidation_map', 'field': SENTINEL, 'above': 1}]}, id='alert-field'),
+        pytest.param({'queries': [{'mode': 'liquidation_map', 'symbol': SENTINEL}]}, id='batch-entry'),
+    ],
+)
+@pytest.mark.parametrize('key_from', ['input', 'environment'])
+def test_a_key_pasted_into_another_field_is_hidden_in_the_refusal(
+    actor: Callable[..., InProcessRun], fake: FakeCoinGlass, pasted: dict[str, Any], key_from: str
+) -> None:
+    """The input is refused before any request: its key is hidden however early the refusal quotes it."""
+    raw = {'mode': 'liquidation_map', 'symbol': 'Binance_BTCUSDT'} | pasted
+    run = actor(raw | {'api_key': SENTINEL}) if key_from == 'input' else actor(raw, api_key=SENTINEL)
+    assert run.exit_code == 2
+    assert run.item['error_type'] == 'input'
+    assert fake.count() == 0
+    assert_clean(run.everything())
+
+
+@pytest.mark.parametrize(
     'raw',
     [
         pytest.param({'api_key': 12345}, id='key-not-text'),

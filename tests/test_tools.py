@@ -343,6 +343,18 @@ def test_a_key_passed_as_an_argument_is_refused_never_used_nor_echoed(fake: Fake
     assert {request.headers.get('cg-api-key') for request in fake.requests} == {TEST_KEY}
 
 
+@pytest.mark.parametrize(
+    'arguments', [{'symbol': TEST_KEY}, BTC_MAP | {'range': TEST_KEY.upper()}], ids=['symbol', 'range']
+)
+def test_the_server_s_key_pasted_into_an_argument_is_hidden_in_the_refusal(
+    fake: FakeCoinGlass, arguments: dict[str, Any]
+) -> None:
+    (result,) = call_all(fake.url, [('liquidation_map', arguments)])
+    assert result.is_error is True
+    assert '[hidden]' in text_of(result)
+    assert TEST_KEY.lower() not in json.dumps(result.model_dump()).lower()
+
+
 # --- charging ---------------------------------------------------------------------------------------------------------
 
 
