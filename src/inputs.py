@@ -205,9 +205,10 @@ def _check_near_misses(given: Mapping[str, Any], merged: Mapping[str, Any]) -> N
     Ignored, it would run the query on that field's default, or fail as missing, and charge for data not asked for.
     """
     mode = _known_mode(merged.get('mode'))
+    missing = [name for name in FIELD if name not in merged]  # `modle` beside a given `mode` meant `model`
     for name in sorted(str(name) for name in given if name not in FIELD):
-        close = closest_name(name, FIELD)
-        if close is None or close in merged:
+        close = closest_name(name, missing)
+        if close is None:
             continue
         meant = FIELD[close]
         if meant.scope is Scope.EVERY_MODE or (mode is not None and meant.read_by(mode)):

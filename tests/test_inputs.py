@@ -526,6 +526,10 @@ def test_an_unknown_field_is_ignored_and_said_with_the_field_it_resembles() -> N
         ),
         ({'Mode': 'liquidation_max_pain'}, "'Mode' is not a field of this Actor: did you mean 'mode'"),
         (
+            {'mode': 'pair_liquidation_heatmap', 'symbol': 'Binance_BTCUSDT', 'modle': 'model2'},
+            "'modle' is not a field of this Actor: did you mean 'model'",  # not 'mode', which is given
+        ),
+        (
             {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'min_amount': 5e5},
             "did you mean 'min_liquidation_amount', which liquidation_orders reads",
         ),
