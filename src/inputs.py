@@ -303,12 +303,15 @@ def _explain(error: ValidationError, raw: Mapping[str, Any]) -> str:
     name = str(first['loc'][0]) if first['loc'] else 'input'
     value = '(hidden)' if name in SECRET_FIELDS else show(_without_secrets(raw.get(name)))
     declared = FIELD.get(name)
-    positions = [part for part in first['loc'][1:2] if isinstance(part, int)]
-    if declared is not None and positions and isinstance(raw.get(name), list):  # one entry of a list: name it
+    parts = {part for problem in error.errors() if problem['loc'][:1] == (name,) for part in problem['loc'][1:2]}
+    positions = sorted(part for part in parts if isinstance(part, int))
+    if declared is not None and positions and len(positions) == len(parts):  # entries of a list: name each
         entry = raw[name][positions[0]]
+        others = ', '.join(f'{name}[{position}]' for position in positions[1:MAX_NAMED_ENTRIES])
         return (
             f"Input field '{name}[{positions[0]}]' is {show(_without_secrets(entry))}, which is not allowed: "
             f'each entry must be a JSON {declared.item_type or "value"} ({declared.allowed}).'
+            + (f' The same goes for {others}.' if others else '')
         )
     if declared is None:
         return f"Input field '{name}' is {value}, which is not allowed: it must be {first['msg']}."

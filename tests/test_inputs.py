@@ -634,6 +634,11 @@ def test_a_batch_with_several_bad_entries_names_each_of_them() -> None:
     assert len(message) < 1200
 
 
-def test_a_null_batch_entry_is_named_by_its_position() -> None:
+def test_a_batch_entry_that_is_not_an_object_is_named_by_its_position_and_so_are_the_others() -> None:
     with pytest.raises(InputError, match=re.escape("Input field 'queries[0]' is null, which is not allowed")):
         parse_run_input({'queries': [None, {'mode': 'liquidation_max_pain'}]}, now_ms=NOW)
+    entries = [{'mode': 'liquidation_max_pain'}, 5, *[{'mode': 'liquidation_max_pain'}] * 8, 'x', None]
+    with pytest.raises(InputError) as caught:
+        parse_run_input({'queries': entries}, now_ms=NOW)
+    assert str(caught.value).startswith("Input field 'queries[1]' is 5, which is not allowed")
+    assert str(caught.value).endswith('The same goes for queries[10], queries[11].')
