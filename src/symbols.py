@@ -157,14 +157,29 @@ def parse_pair(symbol: str, exchange: str | None = None) -> Pair:
             raise SymbolError("Input field 'symbol' is empty. Give a pair such as 'Binance_BTCUSDT'.")
         return Pair(wanted, canonical_code(text))
     if not (separator and prefix and rest):
-        pair = text if not separator else rest if not prefix else ''  # `BTCUSDT`, `_BTCUSDT`: a pair, no exchange
-        # A Binance-style code (letters and digits alone) most likely meant Binance's pair; OKX's ids have dashes.
-        meant = f" (did you mean 'Binance_{canonical_code(pair)}'?)" if pair.isalnum() else ''
+        meant = f" (did you mean '{likely}'?)" if (likely := _likely_symbol(text)) else ''
         raise SymbolError(
             f"Input field 'symbol' is '{symbol}', which is not in the form Exchange_PAIR{meant}. Use a symbol from "
             "search_symbols such as 'Binance_BTCUSDT', 'OKX_BTC-USDT-SWAP' or 'Binance_BTCUSD_PERP'."
         )
     return Pair(canonical_exchange(prefix), canonical_code(rest))
+
+
+QUOTES: Final = ('USDT', 'USDC', 'USD')  # what a pair's code ends with on the exchanges CoinGlass covers
+
+
+def _likely_symbol(text: str) -> str | None:
+    """The seed-form symbol a malformed one most likely meant, or None.
+
+    `BTCUSDT`, `BTC/USDT`, `_BTCUSDT` and `BTC` as `Binance_BTCUSDT`; `Bybit:ETHUSDT` as `Bybit_ETHUSDT`; None for
+    what is no Binance-style code (`BTC-USDT-SWAP` is an OKX id, whose exchange cannot be told).
+    """
+    named, colon, after = text.partition(':')
+    exchange, code = (known_exchange(named), after) if colon else ('Binance', text.lstrip('_'))
+    code = canonical_code(code.replace('/', ''))
+    if exchange is None or not code.isalnum():
+        return None
+    return f'{exchange}_{code if code.endswith(QUOTES) else code + "USDT"}'
 
 
 def flatten_pairs(pairs_by_exchange: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[dict[str, Any]]:

@@ -205,6 +205,16 @@ BAD_INPUTS = [
         id='lower-case-symbol-without-exchange',
     ),
     pytest.param(
+        {'mode': 'liquidation_map', 'symbol': 'BTC'},
+        ["'symbol'", "'BTC'", "did you mean 'Binance_BTCUSDT'?"],
+        id='a-bare-coin',
+    ),
+    pytest.param(
+        {'mode': 'liquidation_map', 'symbol': 'Bybit:ETHUSDT'},
+        ["'symbol'", "did you mean 'Bybit_ETHUSDT'?"],
+        id='exchange-and-pair-with-a-colon',
+    ),
+    pytest.param(
         {'mode': 'liquidation_map', 'symbol': 'BTC-USDT-SWAP'},
         ["'symbol'", 'Exchange_PAIR', "'OKX_BTC-USDT-SWAP'"],
         id='okx-id-without-exchange',
