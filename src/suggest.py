@@ -62,8 +62,9 @@ def did_you_mean(given: object, choices: Iterable[str]) -> str:
         return ''
     by_key = {_choice_key(choice): choice for choice in choices}
     wanted = _choice_key(given)
-    if wanted in by_key:
-        found = [wanted]
+    same = [key for key in (wanted, *_same_span(wanted)) if key in by_key]
+    if same:
+        found = same[:1]
     elif len(wanted) >= 4:
         found = difflib.get_close_matches(wanted, list(by_key), n=2, cutoff=0.75)
     else:
@@ -82,6 +83,19 @@ def closest_name(name: str, names: Iterable[str], *, cutoff: float = 0.6) -> str
     """The one of `names` closest to `name` in lower case (at least `cutoff` similar, as difflib measures), or None."""
     close = difflib.get_close_matches(name.lower(), list(names), n=1, cutoff=cutoff)
     return close[0] if close else None
+
+
+_SPAN_KEY: Final = re.compile(r'(\d+)([mhdwy])')
+_MINUTES: Final = {'m': 1, 'h': 60, 'd': 60 * 24, 'w': 60 * 24 * 7, 'y': 60 * 24 * 365}  # m is a minute, as choices say
+
+
+def _same_span(key: str) -> list[str]:
+    """The other ways a choice may write the span `key` is (`1w`: `7d`, `168h`; `24h`: `1d`; `60m`: `1h`)."""
+    span = _SPAN_KEY.fullmatch(key)
+    if span is None:
+        return []
+    minutes = int(span[1]) * _MINUTES[span[2]]
+    return [f'{minutes // per}{unit}' for unit, per in _MINUTES.items() if minutes % per == 0 and unit != span[2]]
 
 
 def _choice_key(text: str) -> str:

@@ -400,6 +400,11 @@ MISTYPED_CHOICES = [
     pytest.param(PAIR_HISTORY | {'interval': '30 Minutes'}, "'interval'", "'30m'", id='interval-minutes-in-words'),
     pytest.param({'mode': 'liquidation_max_pain', 'range': '24 hrs'}, "'range'", "'24h'", id='range-hrs'),
     pytest.param(PAIR_HEATMAP | {'range': '1 year'}, "'range'", "'1y'", id='range-in-words'),
+    pytest.param({'mode': 'liquidation_map', 'symbol': 'X_Y', 'range': '1 week'}, "'range'", "'7d'", id='a-week-is-7d'),
+    pytest.param({'mode': 'liquidation_max_pain', 'range': '2 weeks'}, "'range'", "'14d'", id='two-weeks-are-14d'),
+    pytest.param({'mode': 'liquidation_exchange_list', 'range': '1 day'}, "'range'", "'24h'", id='a-day-is-24h'),
+    pytest.param(PAIR_HEATMAP | {'range': '365 days'}, "'range'", "'1y'", id='365-days-are-1y'),
+    pytest.param(PAIR_HISTORY | {'interval': '60m'}, "'interval'", "'1h'", id='60m-is-1h'),
 ]
 
 
