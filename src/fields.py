@@ -47,7 +47,7 @@ from src.query import (
     Output,
     Param,
 )
-from src.suggest import did_you_mean
+from src.suggest import closest_name, did_you_mean
 from src.symbols import (
     KNOWN_EXCHANGES,
     SymbolError,
@@ -60,7 +60,7 @@ from src.symbols import (
 from src.times import ACCEPTED_FORMS, TimeFormatError, to_epoch_ms
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from src.modes import Endpoint
 
@@ -181,6 +181,8 @@ class InputField:
         unit: The unit the Console shows beside a number.
         secret: Stored encrypted by the platform, never echoed or logged.
         item_type: The JSON type of a list's items.
+        aliases: Other names people and agents give the field (`from` for `start_time`): one of them, given where
+            the field is read and left out, is refused with this name, not ignored.
         suggestions: Values the Console offers while taking any other (CoinGlass's exchanges), for text fields and
             lists of texts; the schema does not restrict the value to them.
         item_fields: The properties of a list's object items (a batch entry's fields, an alert rule's), which the
@@ -221,6 +223,7 @@ class InputField:
     secret: bool = False
     item_type: JsonType | None = None
     suggestions: tuple[str, ...] | None = None
+    aliases: tuple[str, ...] = ()
     item_fields: Callable[[], tuple[InputField, ...]] | None = None
     item_required: tuple[str, ...] = ()
     echo_description: str | None = None
@@ -615,6 +618,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     ),
     InputField(
         name='keyword',
+        aliases=('query', 'q', 'search', 'term'),
         title='Search keyword',
         echo_description='The keyword of search_symbols.',
         description=(
@@ -638,6 +642,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     ),
     InputField(
         name='symbol',
+        aliases=('pair', 'ticker', 'market', 'instrument'),
         title='Symbol (pair)',
         echo_description='The pair (Exchange_PAIR) of a pair mode, or the symbol a coin mode took its coin from.',
         description=(
@@ -662,6 +667,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     ),
     InputField(
         name='coin',
+        aliases=('asset', 'currency', 'base', 'base_asset'),
         title='Coin',
         echo_description='The coin of a coin mode, liquidation_orders or liquidation_exchange_list (null: all coins).',
         description=(
@@ -705,6 +711,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     ),
     InputField(
         name='range',
+        aliases=('period', 'timeframe', 'window', 'time_range'),
         title='Range',
         echo_description='The time range of maps, heatmaps, liquidation_exchange_list and liquidation_max_pain.',
         description=(
@@ -748,6 +755,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     ),
     InputField(
         name='interval',
+        aliases=('timeframe', 'period', 'granularity', 'resolution', 'bar', 'candle'),
         title='Interval',
         echo_description='The bar size of a history.',
         description=(
@@ -771,6 +779,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     ),
     InputField(
         name='start_time',
+        aliases=('from', 'since', 'start', 'begin', 'start_date', 'from_time'),
         title='Start time',
         echo_description="The start of a history's or liquidation_orders' span, in the form given (null: not set).",
         description=(
@@ -794,6 +803,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     ),
     InputField(
         name='end_time',
+        aliases=('to', 'until', 'end', 'end_date', 'to_time'),
         title='End time',
         echo_description='The end of the span, in the form given (null: now).',
         description=(
@@ -861,6 +871,7 @@ FIELDS: Final[tuple[InputField, ...]] = (
     ),
     InputField(
         name='min_liquidation_amount',
+        aliases=('min_amount', 'minimum', 'min_usd', 'min_value', 'threshold'),
         title='Minimum order size (USD)',
         echo_description='The smallest order liquidation_orders returns, in USD.',
         description=(
@@ -1094,6 +1105,16 @@ def _values_used(mode: Mode) -> set[str]:
     if spec.final_until is not None:
         used.add(SINCE_LAST_RUN.name)
     return used
+
+
+def meant_fields(name: str, among: Sequence[str]) -> list[str]:
+    """The fields of `among` an unknown field name may mean; empty when none is.
+
+    Those it is an alias of (`from`: `start_time`) first, then the closest by spelling (`Range`: `range`).
+    """
+    aliased = [field for field in among if name.lower() in FIELD[field].aliases]
+    close = closest_name(name, among)
+    return aliased + ([close] if close and close not in aliased else [])
 
 
 def fields_of(mode: Mode) -> tuple[InputField, ...]:

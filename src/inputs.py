@@ -30,13 +30,14 @@ from src.fields import (
     InputField,
     Scope,
     fields_of,
+    meant_fields,
     show,
 )
 from src.input_bounds import check_bounds
 from src.kinds import spec_of
 from src.modes import Mode
 from src.query import END_TIME, START_TIME, Output, Query
-from src.suggest import closest_name, did_you_mean, field_hint
+from src.suggest import did_you_mean, field_hint
 from src.times import iso
 
 if TYPE_CHECKING:
@@ -200,22 +201,26 @@ def _unknown_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _check_near_misses(given: Mapping[str, Any], merged: Mapping[str, Any]) -> None:
-    """Refuse an unknown field name close to a field the query reads and leaves out (`Range`, `symbols`).
+    """Refuse an unknown field name that means a field the query reads and leaves out.
 
-    Ignored, it would run the query on that field's default, or fail as missing, and charge for data not asked for.
+    One close to it (`Range`, `symbols`) or one of its aliases (`from` for `start_time`, `timeframe` for `range` or
+    `interval`, whichever the mode reads). Ignored, it would run the query on that field's default, or fail as
+    missing, and charge for data not asked for.
     """
     mode = _known_mode(merged.get('mode'))
     missing = [name for name in FIELD if name not in merged]  # `modle` beside a given `mode` meant `model`
     for name in sorted(str(name) for name in given if name not in FIELD):
-        close = closest_name(name, missing)
-        if close is None:
-            continue
-        meant = FIELD[close]
-        if meant.scope is Scope.EVERY_MODE or (mode is not None and meant.read_by(mode)):
+        meant = next((FIELD[field] for field in meant_fields(name, missing) if _read_by(FIELD[field], mode)), None)
+        if meant is not None:
             raise InputError(
                 f"Input field '{_shown_name(name)}' is not a field of this Actor: did you mean '{meant.name}', which "
                 f'{mode or "every query"} reads? Nothing was fetched or charged.'
             )
+
+
+def _read_by(declared: InputField, mode: Mode | None) -> bool:
+    """Whether a query of `mode` reads the field (None: a mode not known yet, which reads the every-mode fields)."""
+    return declared.scope is Scope.EVERY_MODE or (mode is not None and declared.read_by(mode))
 
 
 def _unread_fields(own: Mapping[str, Any], query: Query) -> tuple[str, ...]:

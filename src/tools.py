@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from src.app import refusal
 from src.errors import ErrorType
+from src.fields import meant_fields
 from src.inputs import InputError, parse_run_input
 from src.kinds import spec_of
 from src.modes import ENDPOINTS, Mode
 from src.pipeline import NOT_CHARGED, execute, ways_to_ask_for_less
 from src.run import json_size
 from src.schema import mode_schema
-from src.suggest import field_hint
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -200,7 +200,8 @@ class ToolDesk:
 
 def _unknown_message(tool: Tool, name: str) -> str:
     offered = list(tool.input_schema['properties'])
-    hint = field_hint(name, offered)
+    meant = meant_fields(name, offered)
+    hint = f" (did you mean '{meant[0]}'?)" if meant else ''
     return (
         f"Input field '{name[:60]}' is not an argument of {tool.name}{hint}: it takes {', '.join(offered)}. "
         'No request was made.'

@@ -549,6 +549,17 @@ def test_an_unknown_field_is_ignored_and_said_with_the_field_it_resembles() -> N
             "did you mean 'min_liquidation_amount', which liquidation_orders reads",
         ),
         ({'queries': [{'mode': 'liquidation_map', 'symbols': 'Binance_BTCUSDT'}]}, "queries[0]: Input field 'symbols'"),
+        # another name for a field: the one the mode reads (timeframe is a map's range and a history's interval)
+        (
+            {'mode': 'liquidation_map', 'symbol': 'X_Y', 'timeframe': '7d'},
+            "did you mean 'range', which liquidation_map",
+        ),
+        (PAIR_HISTORY | {'timeframe': '1h'}, "did you mean 'interval', which pair_liquidation_history reads"),
+        (
+            {'mode': 'liquidation_orders', 'exchange': 'Binance', 'coin': 'BTC', 'from': '2025-11-18'},
+            "'from' is not a field of this Actor: did you mean 'start_time'",
+        ),
+        ({'mode': 'search_symbols', 'query': 'btc'}, "did you mean 'keyword', which search_symbols reads"),
     ],
 )
 def test_a_near_miss_of_a_field_the_query_reads_and_lacks_is_refused(raw: dict[str, Any], said: str) -> None:
