@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, FiniteFloat, ValidationError, model_
 from src.kinds import spec_of
 from src.kinds.figures import format_exact_price, format_usd
 from src.modes import Mode
-from src.suggest import did_you_mean
+from src.suggest import did_you_mean, field_hint
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -119,8 +119,8 @@ def _rule(index: int, entry: Any, run_mode: Mode | None) -> AlertRule:
     unknown = sorted(str(key) for key in entry if key not in AlertRule.model_fields)
     if unknown:  # named, never shown: a misplaced notify_url or api_key must not be echoed
         raise AlertRuleError(
-            f"{where}: '{unknown[0]}' is not a field of a rule (they are {', '.join(AlertRule.model_fields)}): "
-            f'give {RULE_FORM}.'
+            f"{where}: '{unknown[0]}' is not a field of a rule{field_hint(unknown[0], AlertRule.model_fields)} (they "
+            f'are {", ".join(AlertRule.model_fields)}): give {RULE_FORM}.'
         )
     given_mode = entry.get('mode')
     mode = run_mode if run_mode is not None and _blank(given_mode) else _rule_mode(where, given_mode)

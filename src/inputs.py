@@ -147,7 +147,7 @@ def parse_run_input(raw: Any, *, now_ms: int) -> RunInput:
     if refused:
         raise _batch_refused(refused, len(entries))
     try:
-        modes = {query.mode for query in queries}
+        modes = {query.mode for query in queries if spec_of(query.mode).alert_fields}  # a search has no figures
         rules = parse_rules(top.get('alerts'), next(iter(modes)) if len(modes) == 1 else None)
         check_rule_modes(rules, [query.mode for query in queries])
     except AlertRuleError as error:

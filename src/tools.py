@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from src.app import refusal
 from src.errors import ErrorType
-from src.fields import meant_fields
+from src.fields import FIELD, meant_fields
 from src.inputs import InputError, parse_run_input
 from src.kinds import spec_of
 from src.modes import ENDPOINTS, Mode
@@ -200,7 +200,7 @@ class ToolDesk:
 
 def _unknown_message(tool: Tool, name: str) -> str:
     offered = list(tool.input_schema['properties'])
-    meant = meant_fields(name, offered)
+    meant = [] if name in FIELD else meant_fields(name, offered)  # a batch field the tool does not take: no twin
     hint = f" (did you mean '{meant[0]}'?)" if meant else ''
     return (
         f"Input field '{name[:60]}' is not an argument of {tool.name}{hint}: it takes {', '.join(offered)}. "

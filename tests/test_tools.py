@@ -317,6 +317,12 @@ def test_a_plan_failure_is_a_tool_error_with_the_batch_message(fake: FakeCoinGla
         ),
         pytest.param('liquidation_map', BTC_MAP | {'rnage': '7d'}, "(did you mean 'range'?)", id='typo'),
         pytest.param('liquidation_map', BTC_MAP | {'period': '7d'}, "(did you mean 'range'?)", id='alias'),
+        pytest.param(
+            'liquidation_map',
+            BTC_MAP | {'exchange': 'OKX'},
+            "'exchange' is not an argument of liquidation_map: it",
+            id='batch-field',
+        ),
         pytest.param('liquidation_map', BTC_MAP | {'interval': '1h'}, 'not an argument of liquidation_map', id='other'),
         pytest.param('liquidation_map', BTC_MAP | {'charts': True}, 'not an argument of liquidation_map', id='charts'),
         pytest.param('liquidation_heatmap', BTC_MAP, "There is no tool 'liquidation_heatmap'", id='unknown tool'),

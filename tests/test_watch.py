@@ -113,9 +113,19 @@ def test_a_rule_without_a_mode_is_for_the_run_s_one_mode_and_refused_in_a_mixed_
     assert parsed.mode is Mode.LIQUIDATION_ORDERS
     same = parse_run_input({'queries': [orders, orders | {'coin': 'ETH'}], 'alerts': [rule]}, now_ms=NOW_MS)
     assert [alert.mode for alert in same.alerts] == [Mode.LIQUIDATION_ORDERS]
+    with_a_search = {'queries': [{'mode': 'search_symbols', 'keyword': 'btc'}, orders], 'alerts': [rule]}
+    assert [alert.mode for alert in parse_run_input(with_a_search, now_ms=NOW_MS).alerts] == [Mode.LIQUIDATION_ORDERS]
     mixed = {'queries': [orders, {'mode': 'liquidation_max_pain'}], 'alerts': [rule]}
     with pytest.raises(InputError, match=re.escape('alerts[0]: mode is missing (a run of one mode may leave it out)')):
         parse_run_input(mixed, now_ms=NOW_MS)
+
+
+def test_a_misspelled_key_of_a_rule_names_the_likely_one() -> None:
+    rule = {'mode': 'liquidation_max_pain', 'feild': 'coins', 'above': 1}
+    with pytest.raises(
+        InputError, match=re.escape("alerts[0]: 'feild' is not a field of a rule (did you mean 'field'?)")
+    ):
+        parse_run_input({'mode': 'liquidation_max_pain', 'alerts': [rule]}, now_ms=NOW_MS)
 
 
 def test_a_misspelled_figure_names_the_likely_one() -> None:
