@@ -113,17 +113,25 @@ def convert_actor(actor_dir: Path, inputs: list[dict[str, Any]]) -> dict[str, An
     """The Actor in `actor_dir` (its actor.json and input schema) as the pinned Apify MCP server turns it into a tool,
     and that tool's verdicts on `inputs` (see tests/mcp_convert.mjs)."""
     require_package('@apify/actors-mcp-server', 'MCP_SERVER_VERSION')
+    result: dict[str, Any] = node_json([mcp_node(), str(CONVERTER), str(actor_dir)], inputs)
+    return result
+
+
+def node_json(command: list[str], given: Any = None, *, timeout: float = 60) -> Any:
+    """Run a Node.js script (`command`), `given` as JSON on its standard input; the JSON of its last output line.
+
+    Fails the test, showing what the script printed, when it exits with an error.
+    """
     completed = subprocess.run(
-        [mcp_node(), str(CONVERTER), str(actor_dir)],
-        input=json.dumps(inputs),
+        command,
+        input=None if given is None else json.dumps(given),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
-    assert completed.returncode == 0, f'{CONVERTER.name} failed:\n{completed.stdout}\n{completed.stderr}'
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
+    assert completed.returncode == 0, f'{" ".join(command)} failed:\n{completed.stdout}\n{completed.stderr}'
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 VALIDATE_ACTOR_JSON = """
@@ -139,13 +147,5 @@ VALIDATE_ACTOR_JSON = """
 def check_actor_json(actor_json: Path) -> None:
     """Fail unless `actor_json` matches the Actor definition schema Apify publishes (the pinned CLI's copy)."""
     cli = require_package('apify-cli', 'APIFY_CLI_VERSION')
-    completed = subprocess.run(
-        ['node', '-e', VALIDATE_ACTOR_JSON, str(cli), str(actor_json)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    result = node_json(['node', '-e', VALIDATE_ACTOR_JSON, str(cli), str(actor_json)])
     assert result['valid'], result['errors']

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import httpx
 import jsonschema
 import pytest
-from apify_tools import mcp_node, require_package
+from apify_tools import mcp_node, node_json, require_package
 from conftest import ROOT, TEST_KEY, run_actor
 from fake_coinglass import FakeCoinGlass
 from mcp import Client
@@ -299,16 +299,7 @@ def test_the_apify_mcp_servers_proxy_lists_validates_and_calls_the_tools(server:
         {'tool': 'liquidation_map', 'arguments': BTC_MAP | {'range': None, 'unknown': 1}},
         {'tool': 'liquidation_orders', 'arguments': {'coin': 'BTC'}},
     ]
-    completed = subprocess.run(
-        [mcp_node(), str(PROXY), server.url],
-        input=json.dumps(calls),
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    proxied = json.loads(completed.stdout.strip().splitlines()[-1])
+    proxied = node_json([mcp_node(), str(PROXY), server.url], calls, timeout=90)
     names = [tool['name'] for tool in proxied['tools']]
     assert names == [f'publisher--coinglass-liquidation-mcp--{mode}' for mode in Mode]
     assert all(len(name) <= 64 for name in names)
