@@ -7,18 +7,15 @@ the exchanges) and return one sentence for the failure message, or `''` when the
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from src.symbols import closest, exchange_key, flatten_pairs
+from src.times import TimeFormatError, duration_ms
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
-
-
-# A span written out (`1 hour`, `24 hrs`, `30 minutes`, `7 days`): its number and unit word. Not months: 1m is a minute.
-_SPELLED_UNIT: Final = re.compile(r'(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|years?)\b')
 
 
 def exchanges_with_pairs(pairs: Mapping[str, Iterable[Mapping[str, Any]]], coin: str | None) -> str:
@@ -53,18 +50,20 @@ def did_you_mean(given: object, choices: Iterable[str]) -> str:
     """` (did you mean 'liquidation_map'?)` for a choice that is close to one of `choices`, else `''`.
 
     Compared in lower case without spaces, hyphens and underscores, so `Liquidation map`, `liquidation-map` and
-    `model 2` name `liquidation_map` and `model2`, and with spans spelled out shortened (`1 hour` names `1h`,
-    `24 hours` `24h`, `7 days` `7d`); otherwise the one or two choices at least 75 % similar
-    (`summery` -> `summary`, `12hr` -> `12h`), for values of 4 characters or more: in shorter ones one character
-    is the meaning (`90d` is not `30d`, `2h` not `12h`).
+    `model 2` name `liquidation_map` and `model2`; a span names the choice of the same length, both read as times
+    read spans (`1 hour`: `1h`, `1 week`: `7d`, `365 days`: `1y`, `60m`: `1h`); otherwise the one or two choices
+    at least 75 % similar (`summery` -> `summary`, `12hr` -> `12h`), for values of 4 characters or more: in shorter
+    ones one character is the meaning (`90d` is not `30d`, `2h` not `12h`).
     """
     if not isinstance(given, str):
         return ''
     by_key = {_choice_key(choice): choice for choice in choices}
     wanted = _choice_key(given)
-    same = [key for key in (wanted, *_same_span(wanted)) if key in by_key]
-    if same:
-        found = same[:1]
+    same = _same_span(given, by_key.values())
+    if wanted in by_key:
+        found = [wanted]
+    elif same is not None:
+        found = [_choice_key(same)]
     elif len(wanted) >= 4:
         found = difflib.get_close_matches(wanted, list(by_key), n=2, cutoff=0.75)
     else:
@@ -85,20 +84,18 @@ def closest_name(name: str, names: Iterable[str], *, cutoff: float = 0.6) -> str
     return close[0] if close else None
 
 
-_SPAN_KEY: Final = re.compile(r'(\d+)([mhdwy])')
-_MINUTES: Final = {'m': 1, 'h': 60, 'd': 60 * 24, 'w': 60 * 24 * 7, 'y': 60 * 24 * 365}  # m is a minute, as choices say
-
-
-def _same_span(key: str) -> list[str]:
-    """The other ways a choice may write the span `key` is (`1w`: `7d`, `168h`; `24h`: `1d`; `60m`: `1h`)."""
-    span = _SPAN_KEY.fullmatch(key)
-    if span is None:
-        return []
-    minutes = int(span[1]) * _MINUTES[span[2]]
-    return [f'{minutes // per}{unit}' for unit, per in _MINUTES.items() if minutes % per == 0 and unit != span[2]]
+def _same_span(given: str, choices: Iterable[str]) -> str | None:
+    """The choice that is a span as long as `given` (both read as `src.times` reads a span), or None."""
+    try:
+        wanted = duration_ms(given)
+    except TimeFormatError:
+        return None
+    for choice in choices:
+        with contextlib.suppress(TimeFormatError):
+            if duration_ms(choice) == wanted:
+                return choice
+    return None
 
 
 def _choice_key(text: str) -> str:
-    """`Liquidation map` as `liquidationmap`; a spelled-out span (`1 hour`, `7 days`) as a choice writes it (`1h`)."""
-    short = _SPELLED_UNIT.sub(lambda found: found[1] + found[2][0], text.lower())
-    return ''.join(character for character in short if character not in ' -_')
+    return ''.join(character for character in text.lower() if character not in ' -_')
