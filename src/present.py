@@ -20,10 +20,8 @@ from src.query import COIN, EXCHANGE, EXCHANGES, INTERVAL, MODEL, PAIR, RANGE, O
 from src.times import iso
 
 if TYPE_CHECKING:
-    from src.query import Query
-
-if TYPE_CHECKING:
     from src.kinds import Fetched, KindSpec
+    from src.query import Query
 
 CHARTS_AT_ONCE: Final = 2  # charts drawn at the same time, at most (drawing is CPU-bound: two cores are plenty)
 _DRAWING: Final = threading.BoundedSemaphore(CHARTS_AT_ONCE)
